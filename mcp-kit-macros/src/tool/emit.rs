@@ -1,0 +1,155 @@
+//! The expansion of a valid `#[tool]`: the function, a `static ToolDef` in the link-time
+//! registry, and a crate-level marker that makes two tools with one name a compile error.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::model::{AnnotationArgs, ToolModel};
+
+pub fn emit(model: &ToolModel) -> TokenStream {
+    let function = &model.function;
+    let fn_ident = &function.sig.ident;
+    let static_ident = format_ident!(
+        "__MCP_KIT_TOOL_{}",
+        fn_ident.to_string().trim_start_matches("r#")
+    );
+    let name = &model.name;
+    let title = option_str(model.title.as_deref());
+    let description = option_str(model.description.as_deref());
+    let annotations = annotations(&model.annotations);
+    let input_schema = input_schema(model);
+    let output = &model.output;
+    let call = call(model);
+    let marker = name_marker(model);
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[::mcp_kit::__private::linkme::distributed_slice(::mcp_kit::__private::TOOLS)]
+        #[linkme(crate = ::mcp_kit::__private::linkme)]
+        static #static_ident: ::mcp_kit::__private::ToolDef = ::mcp_kit::__private::ToolDef {
+            name: #name,
+            title: #title,
+            description: #description,
+            annotations: #annotations,
+            input_schema: #input_schema,
+            output_schema: |generator| {
+                <#output as ::mcp_kit::__private::IntoToolResult>::output_schema(generator)
+            },
+            call: #call,
+            location: ::mcp_kit::__private::Location {
+                file: ::core::file!(),
+                line: ::core::line!(),
+                module: ::core::module_path!(),
+            },
+        };
+
+        #marker
+    }
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::mcp_kit::__private::Some(#value)),
+        None => quote!(::mcp_kit::__private::None),
+    }
+}
+
+fn option_bool(value: Option<bool>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::mcp_kit::__private::Some(#value)),
+        None => quote!(::mcp_kit::__private::None),
+    }
+}
+
+fn annotations(args: &AnnotationArgs) -> TokenStream {
+    let read_only = option_bool(args.read_only);
+    let destructive = option_bool(args.destructive);
+    let idempotent = option_bool(args.idempotent);
+    let open_world = option_bool(args.open_world);
+    quote! {
+        ::mcp_kit::__private::ToolAnnotations {
+            read_only: #read_only,
+            destructive: #destructive,
+            idempotent: #idempotent,
+            open_world: #open_world,
+        }
+    }
+}
+
+fn input_schema(model: &ToolModel) -> TokenStream {
+    let params = model.params.iter().map(|param| {
+        let ty = &param.ty;
+        let name = &param.wire_name;
+        let description = option_str(param.description.as_deref());
+        let required = param.required;
+        quote_spanned! {ty.span()=>
+            schema.param::<#ty>(generator, #name, #description, #required);
+        }
+    });
+    quote! {
+        |generator| {
+            let mut schema = ::mcp_kit::__private::InputSchema::new();
+            #(#params)*
+            schema.finish(generator)
+        }
+    }
+}
+
+fn call(model: &ToolModel) -> TokenStream {
+    let fn_ident = &model.function.sig.ident;
+    let idents: Vec<&Ident> = model.params.iter().map(|p| &p.ident).collect();
+    let extracts = model.params.iter().map(|param| {
+        let ty = &param.ty;
+        let name = &param.wire_name;
+        let required = param.required;
+        quote_spanned! {ty.span()=>
+            <#ty as ::mcp_kit::__private::Param>::extract(&mut call, #name, #required),
+        }
+    });
+    let kinds = model.params.iter().map(|param| {
+        let ty = &param.ty;
+        quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::Param>::KIND)
+    });
+    let check = (model.params.len() > 1).then(|| {
+        quote! { const { ::mcp_kit::__private::check_params(&[#(#kinds),*]) }; }
+    });
+    let run = if model.is_async() {
+        quote!(::mcp_kit::__private::IntoToolResult::into_tool_result(#fn_ident(#(#idents),*).await))
+    } else {
+        quote!(::mcp_kit::__private::run_blocking(move || #fn_ident(#(#idents),*)).await)
+    };
+    quote! {
+        |mut call| ::mcp_kit::__private::Box::pin(async move {
+            #check
+            let params = (#(#extracts)*);
+            let (#(#idents,)*) = match call.finish(params) {
+                ::core::result::Result::Ok(params) => params,
+                ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
+            };
+            #run
+        })
+    }
+}
+
+/// A `#[macro_export]` item named after the tool: two tools with one name in a crate define
+/// it twice, which rustc reports at both names.
+fn name_marker(model: &ToolModel) -> TokenStream {
+    let mut mangled = String::from("__mcp_kit_tool_named_");
+    for c in model.name.chars() {
+        match c {
+            '_' => mangled.push_str("__"),
+            '.' => mangled.push_str("_o"),
+            '-' => mangled.push_str("_h"),
+            c => mangled.push(c),
+        }
+    }
+    let marker = Ident::new(&mangled, model.name_span);
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #marker { () => {} }
+    }
+}

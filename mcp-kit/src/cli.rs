@@ -1,0 +1,228 @@
+//! The command line every server gets from `mcp_kit::run!()`.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Settings, Transport};
+use crate::context::Context;
+use crate::server::{Error, Server, ServerBuilder};
+
+#[derive(Debug, Parser)]
+#[command(about = "An MCP server built with mcp-kit", version)]
+struct Cli {
+    /// Settings file (default: ./mcp-kit.toml when present)
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve MCP over Streamable HTTP (the default) or stdio
+    Serve(ServeArgs),
+    /// Inspect the tools this binary serves
+    #[command(subcommand)]
+    Tools(ToolsCommand),
+    /// Run one tool in-process and print its result as JSON
+    Call {
+        /// Tool name
+        name: String,
+        /// Arguments, as a JSON object
+        #[arg(long, default_value = "{}", value_name = "JSON")]
+        args: String,
+    },
+}
+
+#[derive(Debug, Default, ClapArgs, Serialize)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<std::net::IpAddr>,
+    /// Port to listen on [default: 8810]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+    /// Serve on standard input and output instead of HTTP
+    #[arg(long)]
+    #[serde(skip)]
+    stdio: bool,
+    /// Seconds in-flight calls get to finish after SIGINT/SIGTERM [default: 30]
+    #[arg(long, value_name = "SECS")]
+    #[serde(
+        rename = "graceful_shutdown_timeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    timeout_graceful_shutdown: Option<u64>,
+    #[arg(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transport: Option<Transport>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ToolsCommand {
+    /// List the tools found in this binary
+    List {
+        /// Print JSON, as `tools/list` would
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a tool's input and output schemas
+    Schema {
+        /// Tool name
+        name: String,
+    },
+}
+
+pub(crate) fn run(
+    builder: ServerBuilder,
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<(), Error> {
+    let cli = Cli::parse_from(args);
+    let mut serve = match cli.command {
+        Some(Command::Serve(serve)) => serve,
+        None => ServeArgs::default(),
+        Some(command) => {
+            init_tracing("warn");
+            let settings = settings(&builder, cli.config.as_deref(), &ServeArgs::default())?;
+            return inspect(builder.build_with(settings)?, command);
+        }
+    };
+    if serve.stdio {
+        serve.transport = Some(Transport::Stdio);
+    }
+    init_tracing("info");
+    let settings = settings(&builder, cli.config.as_deref(), &serve)?;
+    let server = builder.build_with(settings)?;
+    runtime()?.block_on(async {
+        match server.settings().transport {
+            Transport::StreamableHttp => crate::http::serve(&server).await,
+            Transport::Stdio => {
+                let stop = CancellationToken::new();
+                tokio::spawn(crate::http::shutdown_signal(stop.clone()));
+                crate::wire::serve_stdio(&server, stop).await
+            }
+        }
+    })?;
+    Ok(())
+}
+
+fn settings(
+    builder: &ServerBuilder,
+    file: Option<&std::path::Path>,
+    flags: &ServeArgs,
+) -> Result<Settings, Error> {
+    match builder.preset_settings() {
+        Some(settings) => Ok(settings.clone()),
+        None => Ok(Settings::load(file, flags)?),
+    }
+}
+
+fn inspect(server: Server, command: Command) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Tools(ToolsCommand::List { json: true }) => {
+            let tools: Vec<Value> = server
+                .registry()
+                .tools()
+                .iter()
+                .map(crate::Tool::to_json)
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&tools).expect("JSON values serialize")
+            )?;
+        }
+        Command::Tools(ToolsCommand::List { json: false }) => {
+            let tools = server.registry().tools();
+            let width = tools
+                .iter()
+                .map(|t| t.name().len())
+                .max()
+                .unwrap_or(0)
+                .max(4);
+            writeln!(out, "{:width$}  DESCRIPTION", "NAME")?;
+            for tool in tools {
+                let summary = tool
+                    .description_text()
+                    .and_then(|d| d.lines().next())
+                    .unwrap_or("");
+                writeln!(out, "{:width$}  {summary}", tool.name())?;
+            }
+            writeln!(out, "\n{} tools", tools.len())?;
+        }
+        Command::Tools(ToolsCommand::Schema { name }) => {
+            let tool = server
+                .registry()
+                .tool(&name)
+                .ok_or_else(|| unknown_tool(&server, &name))?;
+            let schemas = serde_json::json!({
+                "inputSchema": tool.input_schema(),
+                "outputSchema": tool.output_schema(),
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&schemas).expect("JSON values serialize")
+            )?;
+        }
+        Command::Call { name, args } => {
+            let arguments: Map<String, Value> = serde_json::from_str(&args)
+                .map_err(|e| Error::Command(format!("--args must be a JSON object: {e}")))?;
+            let output = runtime()?
+                .block_on(server.dispatcher().call_tool(
+                    &name,
+                    Some(arguments),
+                    Context::detached(),
+                ))
+                .map_err(|_| unknown_tool(&server, &name))?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&output.to_json()).expect("JSON values serialize")
+            )?;
+            if output.is_error {
+                return Err(Error::Command(format!("tool `{name}` returned an error")));
+            }
+        }
+        Command::Serve(_) => unreachable!("serve is handled by run"),
+    }
+    Ok(())
+}
+
+fn unknown_tool(server: &Server, name: &str) -> Error {
+    let known: Vec<&str> = server
+        .registry()
+        .tools()
+        .iter()
+        .map(crate::Tool::name)
+        .collect();
+    Error::Command(format!(
+        "no tool named `{name}`; this binary has: {}",
+        known.join(", ")
+    ))
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Logs go to stderr, so stdout stays free for stdio transport and command output.
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

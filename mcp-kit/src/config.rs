@@ -1,0 +1,238 @@
+//! Settings, with django-mcp-kit's names and defaults, read in order from: defaults,
+//! `mcp-kit.toml` (or `--config FILE`), `MCP_KIT_*` environment variables, command-line flags.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The file read when no `--config` is given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "mcp-kit.toml";
+
+/// How the server is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// Streamable HTTP at `/mcp`.
+    StreamableHttp,
+    /// Standard input and output.
+    Stdio,
+}
+
+/// Every setting. Keys in `mcp-kit.toml` are these field names; environment variables are
+/// `MCP_KIT_` followed by the name in capitals, e.g. `MCP_KIT_PORT=9000`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Settings {
+    /// `serverInfo.name`. Default: the binary's crate name.
+    pub server_name: Option<String>,
+    /// `serverInfo.version`. Default: the binary's crate version.
+    pub server_version: Option<String>,
+    /// `streamable-http` or `stdio`.
+    pub transport: Transport,
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Port to listen on.
+    pub port: u16,
+    /// No sessions: every request stands alone (and can go to any replica).
+    pub stateless: bool,
+    /// In stateless mode, answer with one JSON body rather than an SSE stream when possible.
+    pub json_response: bool,
+    /// Check `Host` and `Origin` against the allowed lists.
+    pub dns_rebinding_protection: bool,
+    /// Host names accepted besides the loopback names.
+    pub allowed_hosts: Vec<String>,
+    /// Origins accepted besides loopback ones, e.g. `https://app.example.com`.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// In stateful mode, seconds before an idle session is closed.
+    pub session_idle_timeout: u64,
+    /// Seconds in-flight calls get to finish after SIGINT/SIGTERM.
+    pub graceful_shutdown_timeout: u64,
+    /// Authenticator chain, tried in order.
+    pub auth_backends: Vec<String>,
+    /// Refuse unauthenticated requests to `/mcp`.
+    pub require_auth: bool,
+    /// Scopes every token must carry.
+    pub required_scopes: Vec<String>,
+    /// The OAuth authorization server that issues tokens for this resource.
+    pub oauth_issuer_url: Option<String>,
+    /// This server's public URL, the audience of its tokens.
+    pub resource_server_url: Option<String>,
+    /// Name of a resolver function registered in code for static bearer tokens.
+    pub static_bearer_resolver: Option<String>,
+    /// `[calls, seconds]` allowed per principal for each tool that is not read-only.
+    pub write_rate_limit: (u32, u64),
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server_name: None,
+            server_version: None,
+            transport: Transport::StreamableHttp,
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8810,
+            stateless: true,
+            json_response: true,
+            dns_rebinding_protection: true,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            body_limit: 4 * 1024 * 1024,
+            session_idle_timeout: 300,
+            graceful_shutdown_timeout: 30,
+            auth_backends: vec!["static_bearer".into()],
+            require_auth: true,
+            required_scopes: vec!["mcp".into()],
+            oauth_issuer_url: None,
+            resource_server_url: None,
+            static_bearer_resolver: None,
+            write_rate_limit: (30, 60),
+        }
+    }
+}
+
+const KEYS: &[&str] = &[
+    "server_name",
+    "server_version",
+    "transport",
+    "host",
+    "port",
+    "stateless",
+    "json_response",
+    "dns_rebinding_protection",
+    "allowed_hosts",
+    "allowed_origins",
+    "body_limit",
+    "session_idle_timeout",
+    "graceful_shutdown_timeout",
+    "auth_backends",
+    "require_auth",
+    "required_scopes",
+    "oauth_issuer_url",
+    "resource_server_url",
+    "static_bearer_resolver",
+    "write_rate_limit",
+];
+
+/// A setting that could not be read. The message names the key and where its value came from.
+#[derive(Debug)]
+pub struct ConfigError(pub(crate) String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Reads the settings: defaults, then the config file, then `MCP_KIT_*` variables, then
+    /// `overrides` (command-line flags, as a partial map of keys).
+    ///
+    /// `file` must exist when given; without it, `mcp-kit.toml` is read if present.
+    pub fn load(file: Option<&Path>, overrides: impl Serialize) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new().merge(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        figment
+            .merge(Env::prefixed("MCP_KIT_").only(KEYS))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|error| ConfigError(describe(error)))
+    }
+}
+
+/// One line per problem, each naming the key and the source of its value.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e.metadata.as_ref().map_or_else(
+                || "defaults".to_owned(),
+                |m| match &m.source {
+                    Some(source) => format!("{} ({source})", m.name),
+                    None => m.name.to_string(),
+                },
+            );
+            if key.is_empty() {
+                format!("invalid settings from {source}: {}", e.kind)
+            } else {
+                format!("invalid setting `{key}` from {source}: {}", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn sources_apply_in_order() {
+        Jail::expect_with(|jail| {
+            jail.create_file("mcp-kit.toml", "port = 9000\nstateless = false\n")?;
+            jail.set_env("MCP_KIT_PORT", "9100");
+            let settings = Settings::load(None, serde_json::json!({})).unwrap();
+            assert_eq!(settings.port, 9100);
+            assert!(!settings.stateless);
+            let settings = Settings::load(None, serde_json::json!({"port": 9200})).unwrap();
+            assert_eq!(settings.port, 9200);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_source() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MCP_KIT_PORT", "not-a-port");
+            let error = Settings::load(None, serde_json::json!({}))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("`port`") && error.contains("MCP_KIT_"),
+                "{error}"
+            );
+            jail.clear_env();
+            jail.create_file("custom.toml", "prot = 1\n")?;
+            let error =
+                Settings::load(Some(Path::new("custom.toml")), serde_json::json!({})).unwrap_err();
+            assert!(
+                error.to_string().contains("prot") && error.to_string().contains("custom.toml"),
+                "{error}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unrelated_environment_variables_are_ignored() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MCP_KIT_SOMETHING_ELSE", "x");
+            assert_eq!(
+                Settings::load(None, serde_json::json!({})).unwrap(),
+                Settings::default()
+            );
+            Ok(())
+        });
+    }
+}

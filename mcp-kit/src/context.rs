@@ -1,0 +1,131 @@
+//! [`Context`]: what a running call can do besides computing its answer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+
+use crate::error::ToolError;
+
+/// Severity of a log message sent to the client (RFC 5424 levels, as MCP uses them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+    Alert,
+    Emergency,
+}
+
+/// The way back to the client that made a call. Implemented by each transport.
+pub(crate) trait ClientChannel: Send + Sync {
+    fn progress(
+        &self,
+        token: Value,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ToolError>>;
+
+    fn log(
+        &self,
+        level: LogLevel,
+        logger: Option<String>,
+        data: Value,
+    ) -> BoxFuture<'_, Result<(), ToolError>>;
+}
+
+/// Ask for a `Context` parameter to report progress, send log messages, or notice
+/// that the client cancelled the call.
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    progress_token: Option<Value>,
+    channel: Option<Arc<dyn ClientChannel>>,
+    cancellation: CancellationToken,
+}
+
+impl Context {
+    pub(crate) fn new(
+        progress_token: Option<Value>,
+        channel: Option<Arc<dyn ClientChannel>>,
+        cancellation: CancellationToken,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                progress_token,
+                channel,
+                cancellation,
+            }),
+        }
+    }
+
+    /// A context with no client attached: progress and logs go nowhere.
+    pub fn detached() -> Self {
+        Self::new(None, None, CancellationToken::new())
+    }
+
+    /// Reports progress to the client, if it asked for progress with a token.
+    ///
+    /// `total` is the value `progress` reaches when the work is done, when known.
+    pub async fn progress(
+        &self,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<&str>,
+    ) -> Result<(), ToolError> {
+        match (&self.inner.progress_token, &self.inner.channel) {
+            (Some(token), Some(channel)) => {
+                channel
+                    .progress(token.clone(), progress, total, message.map(str::to_owned))
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the client asked for progress notifications on this call.
+    pub fn wants_progress(&self) -> bool {
+        self.inner.progress_token.is_some() && self.inner.channel.is_some()
+    }
+
+    /// Sends a log message to the client.
+    pub async fn log(&self, level: LogLevel, data: impl Into<Value>) -> Result<(), ToolError> {
+        match &self.inner.channel {
+            Some(channel) => channel.log(level, None, data.into()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the client has cancelled this call.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancellation.is_cancelled()
+    }
+
+    /// Completes when the client cancels this call. The runtime also drops the handler's
+    /// future then, so most handlers need not wait on this.
+    pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
+        self.inner.cancellation.cancelled()
+    }
+
+    pub(crate) fn cancellation(&self) -> &CancellationToken {
+        &self.inner.cancellation
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("progress_token", &self.inner.progress_token)
+            .field("cancelled", &self.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}

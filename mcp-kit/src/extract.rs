@@ -1,0 +1,374 @@
+//! What a handler can ask for: its arguments, [`Args<T>`], [`State<T>`] and [`Context`].
+//!
+//! Injected parameters are recognised by type, through the [`Param`] trait, never by name:
+//! every type that is `Deserialize + JsonSchema` is an argument; `Context`, `State<T>` and
+//! `Args<T>` say what they are themselves.
+
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::context::Context;
+use crate::error::{FieldError, ToolError};
+
+/// Everything one call brings to its handler. Built by the dispatcher; read by [`Param`].
+#[doc(hidden)]
+pub struct Call {
+    pub(crate) arguments: Map<String, Value>,
+    pub(crate) context: Context,
+    pub(crate) state: Arc<StateMap>,
+    reject_unknown: bool,
+}
+
+impl Call {
+    pub(crate) fn new(
+        arguments: Map<String, Value>,
+        context: Context,
+        state: Arc<StateMap>,
+        reject_unknown: bool,
+    ) -> Self {
+        Self {
+            arguments,
+            context,
+            state,
+            reject_unknown,
+        }
+    }
+
+    /// Gathers the extracted parameters. Arguments no parameter took are unknown: an error
+    /// when the schema says `additionalProperties: false`, reported with any other bad field.
+    pub fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
+        let unknown: Vec<FieldError> = if self.reject_unknown {
+            std::mem::take(&mut self.arguments)
+                .into_iter()
+                .map(|(field, _)| FieldError {
+                    field,
+                    message: "unknown argument".into(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        match (params.all(), unknown.is_empty()) {
+            (result, true) => result,
+            (Ok(_), false) => Err(ToolError::invalid(unknown)),
+            (Err(error), false) => {
+                let mut errors = Some(error);
+                merge(&mut errors, ToolError::invalid(unknown));
+                Err(errors.expect("merge keeps an error"))
+            }
+        }
+    }
+}
+
+/// How a parameter is filled.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// One named argument.
+    Argument,
+    /// All arguments at once ([`Args<T>`]).
+    Arguments,
+    /// Supplied by the runtime, not by the client.
+    Injected,
+}
+
+/// A type that can be a tool handler's parameter.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool parameter",
+    label = "needs `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "an argument's type must implement `serde::Deserialize` and `schemars::JsonSchema`; \
+            the runtime also supplies `Context`, `State<T>` and `Args<T>`"
+)]
+pub trait Param: Sized + Send + 'static {
+    /// How this parameter is filled.
+    const KIND: ParamKind;
+
+    /// The schema of this parameter's argument, if it is one.
+    fn schema(generator: &mut SchemaGenerator) -> Option<Schema>;
+
+    /// Takes this parameter out of the call.
+    fn extract(call: &mut Call, name: &'static str, required: bool) -> Result<Self, ToolError>;
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for T {
+    const KIND: ParamKind = ParamKind::Argument;
+
+    fn schema(generator: &mut SchemaGenerator) -> Option<Schema> {
+        Some(generator.subschema_for::<T>())
+    }
+
+    fn extract(call: &mut Call, name: &'static str, required: bool) -> Result<Self, ToolError> {
+        match call.arguments.remove(name) {
+            Some(value) => deserialize(name, value),
+            None if required => Err(ToolError::invalid_field(name, "missing required argument")),
+            None => deserialize(name, Value::Null),
+        }
+    }
+}
+
+/// All of a tool's arguments as one struct, for tools with many parameters.
+///
+/// The struct's schema is the tool's input schema. It must be the handler's only argument
+/// parameter (it may sit beside `Context` and `State<T>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Args<T>(pub T);
+
+impl<T> Deref for Args<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for Args<T> {
+    const KIND: ParamKind = ParamKind::Arguments;
+
+    fn schema(generator: &mut SchemaGenerator) -> Option<Schema> {
+        Some(generator.root_schema_for::<T>())
+    }
+
+    fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
+        let arguments = std::mem::take(&mut call.arguments);
+        deserialize("", Value::Object(arguments)).map(Args)
+    }
+}
+
+/// Shared application state given to `Server::builder().state(…)`.
+pub struct State<T>(pub Arc<T>);
+
+impl<T> Clone for State<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> Deref for State<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for State<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: Send + Sync + 'static> Param for State<T> {
+    const KIND: ParamKind = ParamKind::Injected;
+
+    fn schema(_generator: &mut SchemaGenerator) -> Option<Schema> {
+        None
+    }
+
+    fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
+        call.state.get::<T>().map(State).ok_or_else(|| {
+            ToolError::internal(format!(
+                "no state of type `{}`: give it to Server::builder().state(…)",
+                type_name::<T>()
+            ))
+        })
+    }
+}
+
+impl Param for Context {
+    const KIND: ParamKind = ParamKind::Injected;
+
+    fn schema(_generator: &mut SchemaGenerator) -> Option<Schema> {
+        None
+    }
+
+    fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
+        Ok(call.context.clone())
+    }
+}
+
+/// Values of any type, one per type, shared by all calls.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct StateMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>) {
+        self.0.insert(TypeId::of::<T>(), value);
+    }
+
+    pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.0.get(&TypeId::of::<T>())?.clone().downcast().ok()
+    }
+}
+
+/// Deserializes one argument, naming the path to what is wrong.
+fn deserialize<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ToolError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let field = match (name, path.as_str()) {
+            ("", ".") => "arguments".to_owned(),
+            ("", path) => path.to_owned(),
+            (name, ".") => name.to_owned(),
+            (name, path) if path.starts_with('[') => format!("{name}{path}"),
+            (name, path) => format!("{name}.{path}"),
+        };
+        ToolError::invalid_field(field, error.into_inner().to_string())
+    })
+}
+
+/// Merges the outcomes of extracting every parameter, so that one answer names every bad field.
+#[doc(hidden)]
+pub trait AllParams {
+    type Output;
+    fn all(self) -> Result<Self::Output, ToolError>;
+}
+
+fn merge(errors: &mut Option<ToolError>, next: ToolError) {
+    *errors = Some(match errors.take() {
+        None => next,
+        Some(first) if first.kind() == crate::ErrorKind::Invalid && next.kind() == first.kind() => {
+            let fields: Vec<FieldError> = first
+                .fields()
+                .iter()
+                .chain(next.fields())
+                .cloned()
+                .collect();
+            ToolError::invalid(fields)
+        }
+        // A non-validation failure (e.g. missing state) wins: it is the server's fault.
+        Some(first) if first.kind() == crate::ErrorKind::Invalid => next,
+        Some(first) => first,
+    });
+}
+
+macro_rules! all_params {
+    ($($name:ident),*) => {
+        impl<$($name),*> AllParams for ($(Result<$name, ToolError>,)*) {
+            type Output = ($($name,)*);
+
+            #[allow(non_snake_case)]
+            fn all(self) -> Result<Self::Output, ToolError> {
+                let ($($name,)*) = self;
+                let mut errors = None;
+                $(let $name = $name.map_err(|e| merge(&mut errors, e)).ok();)*
+                match ($($name,)*) {
+                    ($(Some($name),)*) => Ok(($($name,)*)),
+                    _ => Err(errors.expect("a parameter failed")),
+                }
+            }
+        }
+    };
+}
+
+impl AllParams for () {
+    type Output = ();
+    fn all(self) -> Result<(), ToolError> {
+        Ok(())
+    }
+}
+
+all_params!(A);
+all_params!(A, B);
+all_params!(A, B, C);
+all_params!(A, B, C, D);
+all_params!(A, B, C, D, E);
+all_params!(A, B, C, D, E, F);
+all_params!(A, B, C, D, E, F, G);
+all_params!(A, B, C, D, E, F, G, H);
+all_params!(A, B, C, D, E, F, G, H, I);
+all_params!(A, B, C, D, E, F, G, H, I, J);
+all_params!(A, B, C, D, E, F, G, H, I, J, K);
+all_params!(A, B, C, D, E, F, G, H, I, J, K, L);
+all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M);
+all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
+all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
+all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);
+
+/// Fails to compile unless `kinds` is a valid parameter list: `Args<T>` must be alone.
+#[doc(hidden)]
+pub const fn check_params(kinds: &[ParamKind]) {
+    let mut whole = 0;
+    let mut single = 0;
+    let mut i = 0;
+    while i < kinds.len() {
+        match kinds[i] {
+            ParamKind::Arguments => whole += 1,
+            ParamKind::Argument => single += 1,
+            ParamKind::Injected => {}
+        }
+        i += 1;
+    }
+    if whole > 1 || (whole == 1 && single > 0) {
+        panic!(
+            "`Args<T>` must be the tool's only argument parameter (beside Context and State<T>)"
+        );
+    }
+}
+
+/// Builds a tool's input schema from its parameters.
+#[doc(hidden)]
+pub struct InputSchema {
+    properties: Map<String, Value>,
+    required: Vec<Value>,
+    whole: Option<Schema>,
+}
+
+impl InputSchema {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            properties: Map::new(),
+            required: Vec::new(),
+            whole: None,
+        }
+    }
+
+    /// Adds parameter `P` under `name`.
+    pub fn param<P: Param>(
+        &mut self,
+        generator: &mut SchemaGenerator,
+        name: &str,
+        description: Option<&str>,
+        required: bool,
+    ) {
+        let Some(mut schema) = P::schema(generator) else {
+            return;
+        };
+        if P::KIND == ParamKind::Arguments {
+            self.whole = Some(schema);
+            return;
+        }
+        if let Some(description) = description {
+            schema.insert("description".into(), description.into());
+        }
+        self.properties.insert(name.to_owned(), schema.into());
+        if required {
+            self.required.push(name.into());
+        }
+    }
+
+    /// The finished schema: an object that allows no other arguments.
+    pub fn finish(self, generator: &mut SchemaGenerator) -> Schema {
+        if let Some(mut whole) = self.whole {
+            whole.remove("$schema");
+            return whole;
+        }
+        let mut schema = Map::new();
+        schema.insert("type".into(), "object".into());
+        schema.insert("properties".into(), Value::Object(self.properties));
+        if !self.required.is_empty() {
+            schema.insert("required".into(), Value::Array(self.required));
+        }
+        schema.insert("additionalProperties".into(), false.into());
+        let definitions = generator.take_definitions(true);
+        if !definitions.is_empty() {
+            schema.insert("$defs".into(), Value::Object(definitions));
+        }
+        Schema::from(schema)
+    }
+}

@@ -1,0 +1,302 @@
+//! The axum side: `/mcp`, `/healthz`, the Host/Origin guard, early rejection of bodies that
+//! are not JSON-RPC, and serving with graceful shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt as _;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::server::Server;
+
+/// The path of the MCP endpoint.
+pub const MCP_PATH: &str = "/mcp";
+
+/// Which `Host` and `Origin` values `/mcp` accepts: loopback names plus configured ones.
+#[derive(Debug, Clone)]
+pub(crate) struct HostPolicy {
+    enabled: bool,
+    hosts: Vec<String>,
+    origins: Vec<String>,
+}
+
+impl HostPolicy {
+    fn new(server: &Server) -> Self {
+        let settings = server.settings();
+        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
+        hosts.extend(
+            settings
+                .allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase()),
+        );
+        Self {
+            enabled: settings.dns_rebinding_protection,
+            hosts,
+            origins: settings.allowed_origins.clone(),
+        }
+    }
+
+    pub(crate) fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// The same policy in the pattern form rmcp's own check takes.
+    pub(crate) fn origin_patterns(&self) -> Vec<String> {
+        let mut patterns: Vec<String> = self
+            .hosts
+            .iter()
+            .flat_map(|host| {
+                let host = if host.contains(':') {
+                    format!("[{host}]")
+                } else {
+                    host.clone()
+                };
+                [
+                    format!("http://{host}:*"),
+                    format!("https://{host}:*"),
+                    format!("http://{host}"),
+                    format!("https://{host}"),
+                ]
+            })
+            .collect();
+        patterns.extend(self.origins.iter().cloned());
+        patterns
+    }
+
+    fn check(&self, headers: &HeaderMap) -> Result<(), String> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let host = headers
+            .get(header::HOST)
+            .ok_or("the Host header is missing")?;
+        let host = host.to_str().map_err(|_| "the Host header is not ASCII")?;
+        if !self
+            .hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(host_name(host)))
+        {
+            return Err(format!("Host `{host}` is not allowed"));
+        }
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let origin = origin
+                .to_str()
+                .map_err(|_| "the Origin header is not ASCII")?;
+            let origin_host = origin
+                .split_once("://")
+                .map_or("", |(_, rest)| host_name(rest));
+            let allowed = self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+                || self
+                    .hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(origin_host));
+            if !allowed {
+                return Err(format!("Origin `{origin}` is not allowed"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `example.com:8080` → `example.com`; `[::1]:8080` → `::1`.
+fn host_name(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+}
+
+struct Guard {
+    hosts: HostPolicy,
+    body_limit: usize,
+}
+
+/// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
+pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
+    let hosts = HostPolicy::new(server);
+    let mcp = crate::wire::http_service(server, &hosts, shutdown);
+    let guard = Arc::new(Guard {
+        hosts,
+        body_limit: server.settings().body_limit,
+    });
+    let health =
+        json!({ "status": "ok", "name": server.info.name, "version": server.info.version });
+    Router::new()
+        .route(
+            MCP_PATH,
+            mcp.layer(middleware::from_fn_with_state(guard, guard_mcp)),
+        )
+        .route("/healthz", get(move || async move { axum::Json(health) }))
+}
+
+/// Checks Host/Origin, then reads the body (within the limit) and makes sure it is one
+/// JSON-RPC message, so a bad request gets a JSON-RPC error that says what is wrong.
+async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    if let Err(message) = guard.hosts.check(request.headers()) {
+        tracing::warn!(%message, "refused a request to /mcp");
+        return rpc_error(StatusCode::FORBIDDEN, -32600, &message);
+    }
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if request.method() != Method::POST || !is_json {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, guard.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let message = format!(
+                "request body is larger than the {}-byte limit",
+                guard.body_limit
+            );
+            return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, &message);
+        }
+    };
+    if let Err((code, message)) = check_envelope(&bytes) {
+        return rpc_error(StatusCode::BAD_REQUEST, code, &message);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn check_envelope(bytes: &[u8]) -> Result<(), (i32, String)> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| (-32700, format!("parse error: {e}")))?;
+    let Value::Object(message) = value else {
+        let what = if value.is_array() {
+            "a batch (JSON array), which is not supported"
+        } else {
+            "not a JSON object"
+        };
+        return Err((-32600, format!("invalid request: the body is {what}")));
+    };
+    if message.get("jsonrpc") != Some(&Value::from("2.0")) {
+        return Err((-32600, "invalid request: `jsonrpc` must be \"2.0\"".into()));
+    }
+    let has_method = message.get("method").is_some_and(Value::is_string);
+    let is_response = message.contains_key("result") || message.contains_key("error");
+    if !has_method && !is_response {
+        return Err((
+            -32600,
+            "invalid request: `method` is missing or not a string".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
+    let body =
+        json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Serves `server` over HTTP until SIGINT/SIGTERM, then lets in-flight calls finish for up to
+/// the configured timeout.
+pub(crate) async fn serve(server: &Server) -> std::io::Result<()> {
+    let settings = server.settings();
+    let listener = tokio::net::TcpListener::bind((settings.host, settings.port))
+        .await
+        .map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!(
+                    "cannot listen on {}:{}: {error}",
+                    settings.host, settings.port
+                ),
+            )
+        })?;
+    let address = listener.local_addr()?;
+    let streams = CancellationToken::new();
+    let app = router(server, streams.clone());
+    let listener = listener.tap_io(|tcp| {
+        // Without it, each keep-alive response can wait ~40 ms on Nagle's algorithm.
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!(name = %server.info.name, version = %server.info.version, "serving MCP on http://{address}{MCP_PATH}");
+    let stop = CancellationToken::new();
+    tokio::spawn(shutdown_signal(stop.clone()));
+    let timeout = Duration::from_secs(settings.graceful_shutdown_timeout);
+    let serving = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+    tokio::select! {
+        served = serving => served?,
+        () = async { stop.cancelled().await; tokio::time::sleep(timeout).await } => {
+            tracing::warn!("in-flight requests did not finish within {}s; closing them", timeout.as_secs());
+        }
+    }
+    streams.cancel();
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub(crate) async fn shutdown_signal(stop: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+    stop.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_drop_the_port() {
+        assert_eq!(host_name("example.com:8080"), "example.com");
+        assert_eq!(host_name("[::1]:8080"), "::1");
+        assert_eq!(host_name("localhost"), "localhost");
+    }
+
+    #[test]
+    fn envelopes_are_checked() {
+        assert_eq!(check_envelope(b"{").unwrap_err().0, -32700);
+        assert_eq!(check_envelope(b"[]").unwrap_err().0, -32600);
+        assert_eq!(
+            check_envelope(br#"{"jsonrpc":"1.0","method":"x"}"#)
+                .unwrap_err()
+                .0,
+            -32600
+        );
+        assert_eq!(
+            check_envelope(br#"{"jsonrpc":"2.0","id":1}"#)
+                .unwrap_err()
+                .0,
+            -32600
+        );
+        assert!(check_envelope(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_ok());
+        assert_eq!(check_envelope(b"\xff\xfe").unwrap_err().0, -32700);
+        let deep = "[".repeat(10_000);
+        assert_eq!(check_envelope(deep.as_bytes()).unwrap_err().0, -32700);
+    }
+}

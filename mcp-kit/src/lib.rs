@@ -1,0 +1,86 @@
+//! Write [Model Context Protocol](https://modelcontextprotocol.io) servers by annotating
+//! functions.
+//!
+//! ```no_run
+//! use mcp_kit::prelude::*;
+//!
+//! /// Add two integers.
+//! #[tool(annotations(read_only, idempotent))]
+//! async fn add(a: i64, b: i64) -> i64 {
+//!     a + b
+//! }
+//!
+//! fn main() -> Result<(), mcp_kit::Error> {
+//!     mcp_kit::run!()
+//! }
+//! ```
+//!
+//! Every `#[tool]` in every crate linked into the binary is found at link time: there is no
+//! registration list. A crate none of whose items the binary uses is dropped by the linker
+//! with its tools; `use that_crate as _;` in the binary keeps it. `your-server tools list`
+//! shows what was found.
+
+mod cli;
+mod config;
+mod content;
+mod context;
+mod dispatch;
+mod error;
+mod extract;
+mod http;
+mod registry;
+mod result;
+mod server;
+pub mod testing;
+mod tool;
+mod wire;
+
+pub use config::{ConfigError, DEFAULT_CONFIG_FILE, Settings, Transport};
+pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
+pub use context::{Context, LogLevel};
+pub use dispatch::{CallError, Dispatcher};
+pub use error::{ErrorKind, FieldError, ToolError};
+pub use extract::{Args, State};
+pub use mcp_kit_macros::tool;
+pub use registry::{Registry, RegistryError, is_valid_name};
+pub use result::{IntoToolResult, Json, ToolOutput};
+pub use server::{Error, Server, ServerBuilder, ServerInfo};
+pub use tool::{Location, Tool, ToolAnnotations};
+
+/// Runs the command line (`serve`, `tools list`, `tools schema`, `call`) for the tools linked
+/// into this binary, reporting the calling crate's name and version as `serverInfo`.
+///
+/// `run!()` is `Server::builder().info(<crate name>, <crate version>).run()`; use the
+/// builder when the server needs state or hand-registered tools.
+#[macro_export]
+macro_rules! run {
+    () => {
+        $crate::Server::builder()
+            .info(
+                ::core::env!("CARGO_PKG_NAME"),
+                ::core::env!("CARGO_PKG_VERSION"),
+            )
+            .run()
+    };
+}
+
+/// The names most servers need.
+pub mod prelude {
+    pub use crate::{Args, Content, Context, IntoToolResult, Json, Server, State, Tool, ToolError};
+    pub use mcp_kit_macros::tool;
+}
+
+/// What generated code uses. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::{AllParams, Call, InputSchema, Param, ParamKind, check_params};
+    pub use crate::registry::TOOLS;
+    pub use crate::result::IntoToolResult;
+    pub use crate::tool::{Location, ToolAnnotations, ToolDef, run_blocking};
+    pub use crate::{ToolError, ToolOutput};
+    pub use futures_util::future::BoxFuture;
+    pub use linkme;
+    pub use schemars::{Schema, SchemaGenerator};
+    pub use std::boxed::Box;
+    pub use std::option::Option::{None, Some};
+}

@@ -1,0 +1,222 @@
+//! [`Server`]: the registry, the state and the settings, put together once at start-up.
+
+use std::sync::Arc;
+
+use crate::config::{ConfigError, Settings};
+use crate::dispatch::Dispatcher;
+use crate::extract::StateMap;
+use crate::registry::{Registry, RegistryError};
+use crate::tool::Tool;
+
+/// Why a server could not start or stopped with an error.
+#[non_exhaustive]
+pub enum Error {
+    /// A setting is invalid.
+    Config(ConfigError),
+    /// The tools do not form a valid registry (e.g. two share a name).
+    Registry(RegistryError),
+    /// An I/O failure, e.g. the port is taken.
+    Io(std::io::Error),
+    /// The command line asked for something that failed, e.g. an unknown tool.
+    Command(String),
+}
+
+/// Prints the message, so that `main` returning this error reads well.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Config(error) => error.fmt(f),
+            Self::Registry(error) => error.fmt(f),
+            Self::Io(error) => error.fmt(f),
+            Self::Command(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Config(error) => Some(error),
+            Self::Registry(error) => Some(error),
+            Self::Io(error) => Some(error),
+            Self::Command(_) => None,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(error: ConfigError) -> Self {
+        Self::Config(error)
+    }
+}
+
+impl From<RegistryError> for Error {
+    fn from(error: RegistryError) -> Self {
+        Self::Registry(error)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+/// The name and version a server reports as `serverInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// Usually the binary's crate name.
+    pub name: String,
+    /// Usually the binary's crate version.
+    pub version: String,
+}
+
+/// Builds a [`Server`]. Start from [`Server::builder`].
+#[must_use]
+pub struct ServerBuilder {
+    info: ServerInfo,
+    tools: Vec<Tool>,
+    state: StateMap,
+    linked_tools: bool,
+    settings: Option<Settings>,
+}
+
+/// A built server: serve it over HTTP or stdio, mount its router, or test it in memory.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) dispatcher: Arc<Dispatcher>,
+    pub(crate) info: ServerInfo,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl Server {
+    /// A builder that serves every `#[tool]` linked into the binary.
+    ///
+    /// Set [`ServerBuilder::info`] to your crate's name and version (the [`run!`](crate::run)
+    /// macro does this for you).
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            info: ServerInfo {
+                name: "mcp-kit".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            tools: Vec::new(),
+            state: StateMap::default(),
+            linked_tools: true,
+            settings: None,
+        }
+    }
+
+    /// The tools this server serves.
+    pub fn registry(&self) -> &Registry {
+        self.dispatcher.registry()
+    }
+
+    /// The dispatcher, to call tools directly.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// An axum router serving `/mcp` and `/healthz`, to merge into an existing application.
+    ///
+    /// Cancelling `shutdown` closes open streams.
+    pub fn router(&self, shutdown: tokio_util::sync::CancellationToken) -> axum::Router {
+        crate::http::router(self, shutdown)
+    }
+
+    /// Serves over HTTP on the configured host and port until SIGINT/SIGTERM.
+    pub async fn serve(&self) -> Result<(), Error> {
+        Ok(crate::http::serve(self).await?)
+    }
+
+    /// Serves over standard input and output until the client closes them.
+    pub async fn serve_stdio(&self) -> Result<(), Error> {
+        Ok(crate::wire::serve_stdio(self, tokio_util::sync::CancellationToken::new()).await?)
+    }
+
+    /// The `serverInfo` reported to clients.
+    pub fn info(&self) -> &ServerInfo {
+        &self.info
+    }
+}
+
+impl ServerBuilder {
+    /// The name and version reported as `serverInfo` (unless settings override them).
+    pub fn info(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.info = ServerInfo {
+            name: name.into(),
+            version: version.into(),
+        };
+        self
+    }
+
+    /// Adds a hand-registered tool.
+    pub fn tool(mut self, tool: Tool) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Serves only hand-registered tools, ignoring those found at link time. For tests.
+    pub fn without_linked_tools(mut self) -> Self {
+        self.linked_tools = false;
+        self
+    }
+
+    /// Shared state that handlers receive as [`State<T>`](crate::State). One value per type.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(Arc::new(value));
+        self
+    }
+
+    /// Uses these settings instead of reading them from files and the environment.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// Builds the server: reads the settings (unless given) and the registry.
+    pub fn build(self) -> Result<Server, Error> {
+        let settings = match self.settings.clone() {
+            Some(settings) => settings,
+            None => Settings::load(None, serde_json::json!({}))?,
+        };
+        self.build_with(settings)
+    }
+
+    pub(crate) fn build_with(self, settings: Settings) -> Result<Server, Error> {
+        let registry = if self.linked_tools {
+            Registry::build(self.tools)?
+        } else {
+            Registry::from_tools(self.tools)?
+        };
+        let info = ServerInfo {
+            name: settings.server_name.clone().unwrap_or(self.info.name),
+            version: settings.server_version.clone().unwrap_or(self.info.version),
+        };
+        Ok(Server {
+            dispatcher: Arc::new(Dispatcher::new(registry, self.state)),
+            info,
+            settings: Arc::new(settings),
+        })
+    }
+
+    pub(crate) fn preset_settings(&self) -> Option<&Settings> {
+        self.settings.as_ref()
+    }
+
+    /// Runs the command line: `serve`, `tools list`, `tools schema`, `call`. See [`run!`](crate::run).
+    pub fn run(self) -> Result<(), Error> {
+        crate::cli::run(self, std::env::args_os())
+    }
+}

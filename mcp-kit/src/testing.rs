@@ -1,0 +1,67 @@
+//! An in-memory client for testing a server: no sockets, no JSON-RPC framing, the same
+//! registry, state and dispatcher as the real thing.
+//!
+//! ```
+//! use mcp_kit::{Server, Tool};
+//! # #[derive(serde::Deserialize, schemars::JsonSchema)] struct Add { a: i64, b: i64 }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let server = Server::builder()
+//!     .without_linked_tools()
+//!     .tool(Tool::new("add", |x: Add| async move { x.a + x.b }))
+//!     .settings(Default::default())
+//!     .build()
+//!     .unwrap();
+//! let client = server.test_client();
+//! let output = client.call("add", serde_json::json!({"a": 2, "b": 3})).await.unwrap();
+//! assert_eq!(output.text(), "5");
+//! # });
+//! ```
+
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::dispatch::CallError;
+use crate::result::ToolOutput;
+use crate::server::Server;
+
+/// A client bound to one server, in the same process.
+pub struct TestClient {
+    server: Server,
+}
+
+impl Server {
+    /// An in-memory client for this server.
+    pub fn test_client(&self) -> TestClient {
+        TestClient {
+            server: self.clone(),
+        }
+    }
+}
+
+impl TestClient {
+    /// `tools/list`: every tool as MCP JSON, in the order clients see.
+    pub fn list_tools(&self) -> Vec<Value> {
+        self.server
+            .registry()
+            .tools()
+            .iter()
+            .map(crate::Tool::to_json)
+            .collect()
+    }
+
+    /// `tools/call`. `arguments` must be a JSON object (or `null` for none).
+    ///
+    /// # Panics
+    /// If `arguments` is neither an object nor `null`: that is a mistake in the test.
+    pub async fn call(&self, name: &str, arguments: Value) -> Result<ToolOutput, CallError> {
+        let arguments = match arguments {
+            Value::Object(map) => Some(map),
+            Value::Null => None,
+            other => panic!("tool arguments must be a JSON object, not {other}"),
+        };
+        self.server
+            .dispatcher()
+            .call_tool(name, arguments, Context::detached())
+            .await
+    }
+}

@@ -1,0 +1,296 @@
+//! Tool definitions: the static form the `#[tool]` macro emits and the runtime form the
+//! registry serves, which hand-registered tools use too.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::ToolError;
+use crate::extract::{Call, InputSchema, Param};
+use crate::result::{IntoToolResult, ToolOutput};
+
+/// Hints about a tool's behaviour, for clients. They are hints, not guarantees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ToolAnnotations {
+    /// The tool does not modify its environment.
+    pub read_only: Option<bool>,
+    /// The tool may perform destructive updates.
+    pub destructive: Option<bool>,
+    /// Calling it again with the same arguments has no further effect.
+    pub idempotent: Option<bool>,
+    /// The tool interacts with an open world of external entities.
+    pub open_world: Option<bool>,
+}
+
+impl ToolAnnotations {
+    /// Whether any hint is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Where an item was defined, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Source file.
+    pub file: &'static str,
+    /// Line in that file.
+    pub line: u32,
+    /// Module path.
+    pub module: &'static str,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{} (in `{}`)", self.file, self.line, self.module)
+    }
+}
+
+/// The signature of a generated call function.
+#[doc(hidden)]
+pub type CallFn = fn(Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>>;
+
+/// A tool as `#[tool]` defines it: a `static` in the link-time registry.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ToolDef {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: Option<&'static str>,
+    pub annotations: ToolAnnotations,
+    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
+    pub call: CallFn,
+    pub location: Location,
+}
+
+type DynCall = dyn Fn(Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>> + Send + Sync;
+
+#[derive(Clone)]
+enum Handler {
+    Static(CallFn),
+    Dynamic(Arc<DynCall>),
+}
+
+/// A tool ready to serve: its metadata, cached schemas and handler.
+#[derive(Clone)]
+pub struct Tool {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) title: Option<Cow<'static, str>>,
+    pub(crate) description: Option<Cow<'static, str>>,
+    pub(crate) annotations: ToolAnnotations,
+    pub(crate) input_schema: Arc<Map<String, Value>>,
+    pub(crate) output_schema: Option<Arc<Map<String, Value>>>,
+    pub(crate) location: Location,
+    handler: Handler,
+}
+
+impl Tool {
+    pub(crate) fn from_def(def: &'static ToolDef) -> Self {
+        Self {
+            name: Cow::Borrowed(def.name),
+            title: def.title.map(Cow::Borrowed),
+            description: def.description.map(Cow::Borrowed),
+            annotations: def.annotations,
+            input_schema: Arc::new(schema_object((def.input_schema)(&mut generator()))),
+            output_schema: (def.output_schema)(&mut generator())
+                .map(schema_object)
+                .map(Arc::new),
+            location: def.location,
+            handler: Handler::Static(def.call),
+        }
+    }
+
+    /// A tool named `name` that runs `handler`. Its input schema comes from the
+    /// handler's argument type `T` (a struct, like [`Args<T>`](crate::Args)).
+    ///
+    /// ```
+    /// # use mcp_kit::{Tool, Json};
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Add { a: i64, b: i64 }
+    /// let tool = Tool::new("add", |args: Add| async move { args.a + args.b })
+    ///     .description("Add two integers.");
+    /// ```
+    #[track_caller]
+    pub fn new<T, R, Fut, F>(name: impl Into<Cow<'static, str>>, handler: F) -> Self
+    where
+        T: DeserializeOwned + JsonSchema + Send + 'static,
+        R: IntoToolResult + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        F: Fn(T) -> Fut + Send + Sync + 'static,
+    {
+        let caller = std::panic::Location::caller();
+        let mut input = generator();
+        let mut builder = InputSchema::new();
+        builder.param::<crate::Args<T>>(&mut input, "", None, true);
+        let handler = Arc::new(handler);
+        Self {
+            name: name.into(),
+            title: None,
+            description: None,
+            annotations: ToolAnnotations::default(),
+            input_schema: Arc::new(schema_object(builder.finish(&mut input))),
+            output_schema: R::output_schema(&mut generator())
+                .map(schema_object)
+                .map(Arc::new),
+            location: Location {
+                file: caller.file(),
+                line: caller.line(),
+                module: "<hand-registered>",
+            },
+            handler: Handler::Dynamic(Arc::new(move |mut call: Call| {
+                let handler = handler.clone();
+                async move {
+                    let params = (<crate::Args<T> as Param>::extract(&mut call, "", true),);
+                    let (crate::Args(args),) = call.finish(params)?;
+                    handler(args).await.into_tool_result()
+                }
+                .boxed()
+            })),
+        }
+    }
+
+    /// Sets the human-readable title.
+    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the description the model reads.
+    pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the behaviour hints.
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.annotations = annotations;
+        self
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The tool's title, if any.
+    pub fn title_text(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The tool's description, if any.
+    pub fn description_text(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The behaviour hints.
+    pub fn annotation_hints(&self) -> ToolAnnotations {
+        self.annotations
+    }
+
+    /// The JSON Schema of the arguments.
+    pub fn input_schema(&self) -> &Map<String, Value> {
+        &self.input_schema
+    }
+
+    /// The JSON Schema of the structured output, if the tool has one.
+    pub fn output_schema(&self) -> Option<&Map<String, Value>> {
+        self.output_schema.as_deref()
+    }
+
+    /// Where the tool was defined.
+    pub fn location(&self) -> Location {
+        self.location
+    }
+
+    /// The tool as it appears in `tools/list`.
+    pub fn to_json(&self) -> Value {
+        let mut value = Map::new();
+        value.insert("name".into(), self.name().into());
+        if let Some(title) = &self.title {
+            value.insert("title".into(), title.as_ref().into());
+        }
+        if let Some(description) = &self.description {
+            value.insert("description".into(), description.as_ref().into());
+        }
+        value.insert(
+            "inputSchema".into(),
+            Value::Object((*self.input_schema).clone()),
+        );
+        if let Some(schema) = &self.output_schema {
+            value.insert("outputSchema".into(), Value::Object((**schema).clone()));
+        }
+        if !self.annotations.is_empty() {
+            let hints = [
+                ("readOnlyHint", self.annotations.read_only),
+                ("destructiveHint", self.annotations.destructive),
+                ("idempotentHint", self.annotations.idempotent),
+                ("openWorldHint", self.annotations.open_world),
+            ];
+            let annotations: Map<String, Value> = hints
+                .into_iter()
+                .filter_map(|(key, hint)| Some((key.to_owned(), hint?.into())))
+                .collect();
+            value.insert("annotations".into(), Value::Object(annotations));
+        }
+        Value::Object(value)
+    }
+
+    /// Whether arguments the schema does not name are refused (`additionalProperties: false`).
+    pub(crate) fn rejects_unknown_arguments(&self) -> bool {
+        self.input_schema.get("additionalProperties") == Some(&Value::Bool(false))
+    }
+
+    pub(crate) fn run(&self, call: Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>> {
+        match &self.handler {
+            Handler::Static(call_fn) => call_fn(call),
+            Handler::Dynamic(handler) => handler(call),
+        }
+    }
+}
+
+impl fmt::Debug for Tool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tool")
+            .field("name", &self.name)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs a synchronous handler on the blocking pool.
+#[doc(hidden)]
+pub async fn run_blocking<R, F>(handler: F) -> Result<ToolOutput, ToolError>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoToolResult + Send + 'static,
+{
+    match tokio::task::spawn_blocking(handler).await {
+        Ok(result) => result.into_tool_result(),
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(ToolError::internal(error)),
+    }
+}
+
+fn generator() -> SchemaGenerator {
+    schemars::generate::SchemaSettings::draft2020_12().into_generator()
+}
+
+fn schema_object(schema: Schema) -> Map<String, Value> {
+    match schema.to_value() {
+        Value::Object(mut map) => {
+            map.remove("$schema");
+            map
+        }
+        // `true`/`false` schemas: any object / nothing.
+        Value::Bool(true) => Map::from_iter([("type".to_owned(), Value::from("object"))]),
+        _ => Map::from_iter([("not".to_owned(), Value::Object(Map::new()))]),
+    }
+}

@@ -1,0 +1,74 @@
+//! The only module that names `rmcp`: our types in and out of its model, its
+//! `ServerHandler` over our dispatcher, and its transports.
+
+mod channel;
+mod convert;
+mod handler;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ServiceExt as _, transport::stdio};
+use tokio_util::sync::CancellationToken;
+
+use crate::http::HostPolicy;
+use crate::server::Server;
+
+pub(crate) use handler::Adapter;
+
+/// The Streamable HTTP endpoint as a tower service, for axum to route.
+pub(crate) type HttpService = axum::routing::MethodRouter;
+
+pub(crate) fn http_service(
+    server: &Server,
+    hosts: &HostPolicy,
+    shutdown: CancellationToken,
+) -> HttpService {
+    let settings = server.settings();
+    let mut config = StreamableHttpServerConfig::default()
+        .with_cancellation_token(shutdown)
+        .with_max_request_body_bytes(settings.body_limit)
+        .with_legacy_session_mode(!settings.stateless)
+        .with_json_response(settings.json_response);
+    config = if settings.dns_rebinding_protection {
+        config
+            .with_allowed_hosts(hosts.hosts().iter().cloned())
+            .with_allowed_origins(hosts.origin_patterns())
+    } else {
+        config.disable_allowed_hosts().disable_allowed_origins()
+    };
+    let adapter = Adapter::new(server);
+    let factory = move || Ok(adapter.clone());
+    if settings.stateless {
+        let service =
+            StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
+        axum::routing::any_service(service)
+    } else {
+        let mut sessions = LocalSessionManager::default();
+        sessions.session_config.keep_alive =
+            Some(Duration::from_secs(settings.session_idle_timeout));
+        axum::routing::any_service(StreamableHttpService::new(
+            factory,
+            Arc::new(sessions),
+            config,
+        ))
+    }
+}
+
+/// Serves MCP on standard input and output until the client closes it or `shutdown` fires.
+pub(crate) async fn serve_stdio(
+    server: &Server,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let running = Adapter::new(server)
+        .serve_with_ct(stdio(), shutdown)
+        .await
+        .map_err(|error| {
+            std::io::Error::other(format!("stdio session failed to start: {error}"))
+        })?;
+    running.waiting().await.map_err(std::io::Error::other)?;
+    Ok(())
+}
