@@ -61,7 +61,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-DEFAULT_BIN = "/work/main/target/debug/hello"
+DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "hello")
 STARTUP_TIMEOUT_S = float(os.environ.get("MCP_KIT_STARTUP_TIMEOUT", "30"))
 REQUEST_TIMEOUT_S = float(os.environ.get("MCP_KIT_REQUEST_TIMEOUT", "30"))
 
@@ -218,6 +218,12 @@ def http_server(hello_bin: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture
 def hello_http(http_server: HelloServer, request: pytest.FixtureRequest) -> HelloServer:
     """`http_server`, with its stderr attached to this test's failure report."""
+    if http_server.process.poll() is not None:
+        pytest.fail(
+            f"hello serve (shared by the session) has exited with code {http_server.process.returncode}:\n"
+            + http_server.stderr_tail(),
+            pytrace=False,
+        )
     _attach_log(request.node, "http", http_server.stderr_path)
     return http_server
 
@@ -261,7 +267,9 @@ async def open_client(target: str | HelloServer | StdioServerParameters, mode: s
 
 
 def stdio_params(hello_bin: str) -> StdioServerParameters:
-    return StdioServerParameters(command=hello_bin, args=["serve", "--stdio"], env=dict(_SERVER_ENV))
+    # The SDK does not inherit os.environ (only HOME, PATH, ...): pass our knobs through.
+    passthrough = {k: v for k, v in os.environ.items() if k.startswith(("MCP_KIT_", "RUST_"))}
+    return StdioServerParameters(command=hello_bin, args=["serve", "--stdio"], env={**passthrough, **_SERVER_ENV})
 
 
 @pytest.fixture
