@@ -17,8 +17,9 @@ pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
             _ => None,
         })
         .flat_map(|chunk| {
+            // `split`, not `lines`: a blank `///` is an empty chunk, and it separates paragraphs.
             chunk
-                .lines()
+                .split('\n')
                 .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end().to_owned())
                 .collect::<Vec<_>>()
         })

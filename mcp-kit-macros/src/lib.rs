@@ -15,7 +15,8 @@ use proc_macro::TokenStream;
 ///
 /// Keys: `name` (default: the function's name), `title`, `description` (default: the doc
 /// comment), `annotations(read_only, destructive, idempotent, open_world)`. A parameter may
-/// carry `#[arg(description = "…", rename = "…")]`.
+/// carry `#[arg(description = "…", rename = "…", default)]` (`default`: a missing argument takes
+/// `Default::default()`).
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     tool::expand(attr.into(), item.into()).into()

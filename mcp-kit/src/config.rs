@@ -183,6 +183,7 @@ fn describe(error: figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's `Jail` closures return its large error type.
 mod tests {
     use super::*;
     use figment::Jail;

@@ -113,6 +113,18 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for T {
     }
 }
 
+/// Extracts an `#[arg(default)]` parameter: a missing argument takes `T::default()`.
+#[doc(hidden)]
+pub fn extract_or_default<T>(call: &mut Call, name: &'static str) -> Result<T, ToolError>
+where
+    T: DeserializeOwned + JsonSchema + Default + Send + 'static,
+{
+    match call.arguments.remove(name) {
+        Some(value) => deserialize(name, value),
+        None => Ok(T::default()),
+    }
+}
+
 /// All of a tool's arguments as one struct, for tools with many parameters.
 ///
 /// The struct's schema is the tool's input schema. It must be the handler's only argument
@@ -289,9 +301,10 @@ all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
 all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
 all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);
 
-/// Fails to compile unless `kinds` is a valid parameter list: `Args<T>` must be alone.
+/// Whether `kinds` is a valid parameter list: `Args<T>` must be alone. The macro asserts it
+/// in the tool's `static`, so the message is not buried under a frame in this function.
 #[doc(hidden)]
-pub const fn check_params(kinds: &[ParamKind]) {
+pub const fn check_params(kinds: &[ParamKind]) -> bool {
     let mut whole = 0;
     let mut single = 0;
     let mut i = 0;
@@ -303,11 +316,7 @@ pub const fn check_params(kinds: &[ParamKind]) {
         }
         i += 1;
     }
-    if whole > 1 || (whole == 1 && single > 0) {
-        panic!(
-            "`Args<T>` must be the tool's only argument parameter (beside Context and State<T>)"
-        );
-    }
+    whole == 0 || (whole == 1 && single == 0)
 }
 
 /// Builds a tool's input schema from its parameters.

@@ -73,7 +73,9 @@ pub mod prelude {
 /// What generated code uses. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::extract::{AllParams, Call, InputSchema, Param, ParamKind, check_params};
+    pub use crate::extract::{
+        AllParams, Call, InputSchema, Param, ParamKind, check_params, extract_or_default,
+    };
     pub use crate::registry::TOOLS;
     pub use crate::result::IntoToolResult;
     pub use crate::tool::{Location, ToolAnnotations, ToolDef, run_blocking};

@@ -26,7 +26,11 @@ async fn explode() -> String {
 }
 
 fn server() -> Server {
-    Server::builder().info("http-tests", "1.2.3").settings(test_settings()).build().expect("server builds")
+    Server::builder()
+        .info("http-tests", "1.2.3")
+        .settings(test_settings())
+        .build()
+        .expect("server builds")
 }
 
 async fn assert_still_serving(addr: std::net::SocketAddr) {
@@ -37,8 +41,14 @@ async fn assert_still_serving(addr: std::net::SocketAddr) {
 
 fn tool_error_text(response: &mcp_kit_tests::Response) -> String {
     let result = &response.json()["result"];
-    assert_eq!(result["isError"], true, "expected a tool error, got {result}");
-    result["content"][0]["text"].as_str().expect("error text").to_owned()
+    assert_eq!(
+        result["isError"], true,
+        "expected a tool error, got {result}"
+    );
+    result["content"][0]["text"]
+        .as_str()
+        .expect("error text")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -48,10 +58,19 @@ async fn bad_input_never_reaches_a_tool() {
     let before = PROBE_CALLS.load(Ordering::SeqCst);
 
     // Malformed JSON.
-    let response = post_mcp(addr, br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"probe""#).await;
+    let response = post_mcp(
+        addr,
+        br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"probe""#,
+    )
+    .await;
     assert_eq!(response.status, 400);
     assert_eq!(response.error_code(), Some(-32700));
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("EOF"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("EOF")
+    );
 
     // Valid JSON that is not JSON-RPC.
     for (body, says) in [
@@ -63,11 +82,21 @@ async fn bad_input_never_reaches_a_tool() {
         let response = post_mcp(addr, body).await;
         assert_eq!(response.status, 400, "{body}");
         assert_eq!(response.error_code(), Some(-32600), "{body}");
-        assert!(response.json()["error"]["message"].as_str().unwrap().contains(says), "{body}");
+        assert!(
+            response.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(says),
+            "{body}"
+        );
     }
 
     // Non-UTF-8 bytes.
-    let response = post_mcp(addr, b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}").await;
+    let response = post_mcp(
+        addr,
+        b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}",
+    )
+    .await;
     assert_eq!(response.status, 400);
     assert_eq!(response.error_code(), Some(-32700));
 
@@ -80,46 +109,86 @@ async fn bad_input_never_reaches_a_tool() {
     let response = post_mcp(addr, deep).await;
     assert_eq!(response.status, 400);
     assert_eq!(response.error_code(), Some(-32700));
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("recursion limit"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("recursion limit")
+    );
 
     // An oversized body.
     let huge = call_body("probe", json!({"n": 1, "pad": "x".repeat(5 * 1024 * 1024)}));
     let response = post_mcp(addr, huge).await;
     assert_eq!(response.status, 413);
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("limit"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit")
+    );
 
     // Unknown method.
     let response = post_mcp(addr, r#"{"jsonrpc":"2.0","id":1,"method":"tools/explode"}"#).await;
     assert_eq!(response.error_code(), Some(-32601));
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("tools/explode"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tools/explode")
+    );
 
     // Unknown tool: a protocol error, -32602, naming the tool.
     let response = post_mcp(addr, call_body("nope", json!({}))).await;
     assert_eq!(response.error_code(), Some(-32602));
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("nope"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nope")
+    );
 
     // A tools/call without a name.
-    let response = post_mcp(addr, r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#).await;
+    let response = post_mcp(
+        addr,
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#,
+    )
+    .await;
     assert_eq!(response.error_code(), Some(-32602));
 
     // Missing, wrongly typed and extra arguments: a tool error naming each field.
     let response = post_mcp(addr, call_body("probe", json!({}))).await;
-    assert_eq!(tool_error_text(&response), "invalid arguments: n: missing required argument");
+    assert_eq!(
+        tool_error_text(&response),
+        "invalid arguments: n: missing required argument"
+    );
     let response = post_mcp(addr, call_body("probe", json!({"n": "seven"}))).await;
     let text = tool_error_text(&response);
-    assert!(text.starts_with("invalid arguments: n: invalid type: string \"seven\""), "{text}");
+    assert!(
+        text.starts_with("invalid arguments: n: invalid type: string \"seven\""),
+        "{text}"
+    );
     let response = post_mcp(addr, call_body("probe", json!({"n": 1, "m": 2}))).await;
-    assert_eq!(tool_error_text(&response), "invalid arguments: m: unknown argument");
+    assert_eq!(
+        tool_error_text(&response),
+        "invalid arguments: m: unknown argument"
+    );
     let response = post_mcp(addr, call_body("probe", json!({"n": 1.5, "extra": true}))).await;
     let text = tool_error_text(&response);
-    assert!(text.contains("n: invalid type") && text.contains("extra: unknown argument"), "{text}");
+    assert!(
+        text.contains("n: invalid type") && text.contains("extra: unknown argument"),
+        "{text}"
+    );
 
     // Arguments that are not an object.
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"probe","arguments":[1]}}"#;
     let response = post_mcp(addr, body).await;
     assert_eq!(response.error_code(), Some(-32602));
 
-    assert_eq!(PROBE_CALLS.load(Ordering::SeqCst), before, "a bad request reached the tool");
+    assert_eq!(
+        PROBE_CALLS.load(Ordering::SeqCst),
+        before,
+        "a bad request reached the tool"
+    );
     assert_still_serving(addr).await;
 }
 
@@ -135,11 +204,21 @@ async fn foreign_host_and_origin_are_refused() {
     ];
     let response = send(addr, "POST", "/mcp", &headers, &body).await;
     assert_eq!(response.status, 403);
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("evil.example"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("evil.example")
+    );
 
     let response = post_mcp_with(addr, &[("origin", "https://evil.example")], &body).await;
     assert_eq!(response.status, 403);
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("Origin"));
+    assert!(
+        response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Origin")
+    );
 
     let port = addr.port().to_string();
     let local_origin = format!("http://localhost:{port}");
@@ -162,7 +241,10 @@ async fn health_and_no_trailing_slash_redirect() {
     let server = spawn(server()).await;
     let response = send(server.addr, "GET", "/healthz", &[], b"").await;
     assert_eq!(response.status, 200);
-    assert_eq!(response.json(), json!({"status": "ok", "name": "http-tests", "version": "1.2.3"}));
+    assert_eq!(
+        response.json(),
+        json!({"status": "ok", "name": "http-tests", "version": "1.2.3"})
+    );
     let response = send(server.addr, "POST", "/mcp/", &[], b"{}").await;
     assert_eq!(response.status, 404);
     assert!(response.header("location").is_none());
@@ -180,7 +262,10 @@ async fn both_protocol_eras_are_served() {
     assert_eq!(response.status, 200);
     let result = &response.json()["result"];
     assert_eq!(result["protocolVersion"], "2025-11-25");
-    assert_eq!(result["serverInfo"], json!({"name": "http-tests", "version": "1.2.3"}));
+    assert_eq!(
+        result["serverInfo"],
+        json!({"name": "http-tests", "version": "1.2.3"})
+    );
     assert!(result["capabilities"]["tools"].is_object());
 
     let meta = json!({
@@ -188,24 +273,51 @@ async fn both_protocol_eras_are_served() {
         "io.modelcontextprotocol/clientCapabilities": {},
         "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}
     });
-    let discover = json!({"jsonrpc": "2.0", "id": 2, "method": "server/discover", "params": {"_meta": meta}});
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")];
+    let discover =
+        json!({"jsonrpc": "2.0", "id": 2, "method": "server/discover", "params": {"_meta": meta}});
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "server/discover"),
+    ];
     let response = post_mcp_with(addr, &headers, discover.to_string()).await;
-    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
     let result = &response.json()["result"];
-    assert!(result["supportedVersions"].as_array().unwrap().contains(&Value::from("2026-07-28")));
+    assert!(
+        result["supportedVersions"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("2026-07-28"))
+    );
 
     let call = json!({
         "jsonrpc": "2.0", "id": 3, "method": "tools/call",
         "params": {"name": "add", "arguments": {"a": 40, "b": 2}, "_meta": meta}
     });
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "add")];
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "add"),
+    ];
     let response = post_mcp_with(addr, &headers, call.to_string()).await;
-    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
     assert_eq!(response.json()["result"]["content"][0]["text"], "42");
 
     // The 2026 era checks that the headers match the body.
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "echo")];
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "echo"),
+    ];
     let response = post_mcp_with(addr, &headers, call.to_string()).await;
     assert_eq!(response.status, 400);
 }
@@ -223,7 +335,11 @@ async fn visit(visits: State<Visits>) -> usize {
 
 #[tokio::test]
 async fn state_is_shared_across_calls() {
-    let server = Server::builder().settings(test_settings()).state(Visits::default()).build().unwrap();
+    let server = Server::builder()
+        .settings(test_settings())
+        .state(Visits::default())
+        .build()
+        .unwrap();
     let server = spawn(server).await;
     for expected in ["1", "2"] {
         let response = post_mcp(server.addr, call_body("visit", json!({}))).await;
@@ -247,7 +363,12 @@ async fn progress_streams_to_a_caller_that_asked_for_it() {
     });
     let response = post_mcp(server.addr, body.to_string()).await;
     assert_eq!(response.status, 200);
-    assert!(response.header("content-type").unwrap().starts_with("text/event-stream"));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let events: Vec<Value> = String::from_utf8_lossy(&response.body)
         .lines()
         .filter_map(|line| line.strip_prefix("data:"))

@@ -1,7 +1,7 @@
 //! The expansion of a valid `#[tool]`: the function, a `static ToolDef` in the link-time
 //! registry, and a crate-level marker that makes two tools with one name a compile error.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -100,30 +100,52 @@ fn input_schema(model: &ToolModel) -> TokenStream {
 
 fn call(model: &ToolModel) -> TokenStream {
     let fn_ident = &model.function.sig.ident;
-    let idents: Vec<&Ident> = model.params.iter().map(|p| &p.ident).collect();
+    // Our own names, unseen by the user's: a parameter named like the function must not
+    // shadow it in `#fn_ident(...)`.
+    let idents: Vec<Ident> = (0..model.params.len())
+        .map(|i| format_ident!("arg{i}", span = Span::mixed_site()))
+        .collect();
     let extracts = model.params.iter().map(|param| {
         let ty = &param.ty;
         let name = &param.wire_name;
         let required = param.required;
-        quote_spanned! {ty.span()=>
-            <#ty as ::mcp_kit::__private::Param>::extract(&mut call, #name, #required),
+        if param.default {
+            quote_spanned! {ty.span()=>
+                ::mcp_kit::__private::extract_or_default::<#ty>(&mut call, #name),
+            }
+        } else {
+            quote_spanned! {ty.span()=>
+                <#ty as ::mcp_kit::__private::Param>::extract(&mut call, #name, #required),
+            }
         }
     });
     let kinds = model.params.iter().map(|param| {
         let ty = &param.ty;
         quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::Param>::KIND)
     });
+    // Evaluated with the static, so `cargo check` reports it too (an inline `const` in the
+    // closure is only evaluated at codegen). Spanned on the parameter list it is about.
+    let params_span = model.function.sig.paren_token.span.join();
     let check = (model.params.len() > 1).then(|| {
-        quote! { const { ::mcp_kit::__private::check_params(&[#(#kinds),*]) }; }
+        quote_spanned! {params_span=>
+            if !::mcp_kit::__private::check_params(&[#(#kinds),*]) {
+                ::core::panic!(
+                    "`Args<T>` must be the tool's only argument parameter (beside Context and State<T>)"
+                );
+            }
+        }
     });
+    // Converted as `<#output as IntoToolResult>`, the same path as `output_schema`: an
+    // unsupported return type is then one error, at the return type.
+    let output = &model.output;
+    let into_result = quote!(<#output as ::mcp_kit::__private::IntoToolResult>::into_tool_result);
     let run = if model.is_async() {
-        quote!(::mcp_kit::__private::IntoToolResult::into_tool_result(#fn_ident(#(#idents),*).await))
+        quote!(#into_result(#fn_ident(#(#idents),*).await))
     } else {
-        quote!(::mcp_kit::__private::run_blocking(move || #fn_ident(#(#idents),*)).await)
+        quote!(::mcp_kit::__private::run_blocking(move || #into_result(#fn_ident(#(#idents),*))).await)
     };
-    quote! {
+    let closure = quote! {
         |mut call| ::mcp_kit::__private::Box::pin(async move {
-            #check
             let params = (#(#extracts)*);
             let (#(#idents,)*) = match call.finish(params) {
                 ::core::result::Result::Ok(params) => params,
@@ -131,6 +153,10 @@ fn call(model: &ToolModel) -> TokenStream {
             };
             #run
         })
+    };
+    match check {
+        Some(check) => quote!({ #check #closure }),
+        None => closure,
     }
 }
 
@@ -147,7 +173,8 @@ fn name_marker(model: &ToolModel) -> TokenStream {
         }
     }
     let marker = Ident::new(&mangled, model.name_span);
-    quote! {
+    // All of it at the name: rustc points at the whole item when reporting the clash.
+    quote_spanned! {model.name_span=>
         #[doc(hidden)]
         #[macro_export]
         macro_rules! #marker { () => {} }

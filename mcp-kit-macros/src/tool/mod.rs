@@ -2,6 +2,8 @@
 
 mod emit;
 mod model;
+#[cfg(test)]
+mod tests;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -18,7 +20,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     match model::ToolModel::parse(attr, function) {
         Ok(model) => emit::emit(&model),
         // Keep the function so the rest of the crate still compiles and the IDE still helps.
-        Err((function, errors)) => {
+        Err(failed) => {
+            let (function, errors) = *failed;
             let mut tokens = function.into_token_stream();
             tokens.extend(errors.write_errors());
             tokens

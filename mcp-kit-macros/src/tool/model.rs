@@ -3,6 +3,7 @@
 use darling::util::Flag;
 use darling::{FromAttributes, FromMeta};
 use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Pat, ReturnType, Type};
 
@@ -32,7 +33,7 @@ pub struct AnnotationArgs {
 struct ArgAttrs {
     description: Option<String>,
     rename: Option<LitStr>,
-    optional: Flag,
+    default: Flag,
 }
 
 pub struct ToolModel {
@@ -52,6 +53,8 @@ pub struct ParamModel {
     pub ty: Type,
     pub description: Option<String>,
     pub required: bool,
+    /// `#[arg(default)]`: a missing argument takes `Default::default()`.
+    pub default: bool,
 }
 
 impl ToolModel {
@@ -60,7 +63,7 @@ impl ToolModel {
     pub fn parse(
         attr: TokenStream,
         mut function: ItemFn,
-    ) -> Result<Self, (ItemFn, darling::Error)> {
+    ) -> Result<Self, Box<(ItemFn, darling::Error)>> {
         let mut errors = darling::Error::accumulator();
         let args = darling::ast::NestedMeta::parse_meta_list(attr)
             .map_err(darling::Error::from)
@@ -72,7 +75,11 @@ impl ToolModel {
 
         let (name, name_span) = match &args.name {
             Some(lit) => (lit.value(), lit.span()),
-            None => (function.sig.ident.to_string(), function.sig.ident.span()),
+            // `unraw`: `fn r#loop` is the tool `loop`.
+            None => (
+                function.sig.ident.unraw().to_string(),
+                function.sig.ident.span(),
+            ),
         };
         if !is_valid_name(&name) {
             errors.push(
@@ -97,7 +104,7 @@ impl ToolModel {
         };
 
         if let Err(error) = errors.finish() {
-            return Err((function, error));
+            return Err(Box::new((function, error)));
         }
         let description = args.description.or_else(|| doc_text(&function.attrs));
         Ok(Self {
@@ -119,15 +126,23 @@ impl ToolModel {
 
 fn check_signature(function: &ItemFn, errors: &mut darling::error::Accumulator) {
     let sig = &function.sig;
+    // Point at the first parameter (or `where`): a span is one token, and `<` says little.
+    let generic = match (sig.generics.params.first(), &sig.generics.where_clause) {
+        (Some(param), _) => Some(param.span()),
+        (None, Some(clause)) => Some(clause.where_token.span),
+        (None, None) => None,
+    };
+    if let Some(generic) = generic {
+        errors.push(
+            darling::Error::custom(
+                "a tool cannot be generic: its schema must be known at compile time",
+            )
+            .with_span(&generic),
+        );
+    }
     let mut refuse = |spanned: &dyn ToTokensSpan, message: &str| {
         errors.push(darling::Error::custom(message).with_span(&spanned.span_of()));
     };
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        refuse(
-            &sig.generics,
-            "a tool cannot be generic: its schema must be known at compile time",
-        );
-    }
     if let syn::Safety::Unsafe(unsafety) = &sig.safety {
         refuse(unsafety, "a tool cannot be an `unsafe fn`");
     }
@@ -158,9 +173,9 @@ fn parse_params(
             FnArg::Receiver(receiver) => {
                 errors.push(
                     darling::Error::custom(
-                        "a tool cannot take `self`; use a free function, or `#[toolset]` on the impl block",
+                        "a tool cannot take `self`; make it a free function, and share data through `State<T>`",
                     )
-                    .with_span(&receiver.span()),
+                    .with_span(&receiver.self_token.span),
                 );
                 continue;
             }
@@ -192,6 +207,17 @@ fn parse_params(
             );
             continue;
         }
+        // A borrowed argument cannot be deserialized from an owned JSON value; said here,
+        // rather than as rustc's "implementation of `Deserialize` is not general enough".
+        if let Type::Reference(reference) = &*typed.ty {
+            errors.push(
+                darling::Error::custom(
+                    "a tool parameter cannot be a reference; take an owned type, like `String` for `&str`",
+                )
+                .with_span(&reference.and_token.span),
+            );
+            continue;
+        }
         let wire_name = match &attrs.rename {
             Some(rename) => rename.value(),
             None => ident.to_string().trim_start_matches("r#").to_owned(),
@@ -200,19 +226,21 @@ fn parse_params(
             let span = attrs.rename.as_ref().map_or(ident.span(), LitStr::span);
             errors.push(
                 darling::Error::custom(format!(
-                    "two parameters are named `{wire_name}` (the other is `{}`)",
+                    "`{}` and `{ident}` both take the argument `{wire_name}`",
                     previous.ident
                 ))
                 .with_span(&span),
             );
         }
-        let required = !attrs.optional.is_present() && !is_option(&typed.ty);
+        let default = attrs.default.is_present();
+        let required = !default && !is_option(&typed.ty);
         params.push(ParamModel {
             ident,
             wire_name,
             ty: (*typed.ty).clone(),
             description: attrs.description,
             required,
+            default,
         });
     }
     params

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# HTTP load benchmark: `tools/call echo` against examples/hello (mcp-kit), a hand-written rmcp
+# server and a raw axum handler, in one run. Each server is pinned to core 0 and wrk to core 1.
+# Prints requests/s, p99 latency, server CPU per request, and ratios against rmcp.
+#
+#   bash benches/http.sh [SECONDS]       (needs wrk: apt-get install wrk)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+cargo build --release --quiet -p hello -p mcp-kit-benches
+bin=target/release
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "server on port $1 did not start" >&2
+  return 1
+}
+
+run() { # name port connections -> "name conns rps p99_ms cpu_us"
+  local name=$1 port=$2 conns=$3 pid=$4 before after out rps p99 reqs
+  before=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${seconds}s" --latency -s benches/echo.lua "http://127.0.0.1:$port/mcp")
+  after=$(cpu_ticks "$pid")
+  if grep -q "Non-2xx" <<<"$out"; then echo "$name answered non-2xx responses:" >&2; echo "$out" >&2; exit 1; fi
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
+  local hz; hz=$(getconf CLK_TCK)
+  awk -v n="$name" -v c="$conns" -v r="$rps" -v p="$p99" -v t=$((after - before)) -v q="$reqs" -v hz="$hz" \
+    'BEGIN { printf "%-8s %4d %12.0f %10.3f %12.1f\n", n, c, r, p, t / hz * 1e6 / q }'
+}
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+MCP_KIT_REQUIRE_AUTH=false taskset -c 0 "$bin/hello" serve --port 18801 2>/dev/null & pids+=($!); hello=$!
+taskset -c 0 "$bin/rmcp_echo" 18802 & pids+=($!); rmcp=$!
+taskset -c 0 "$bin/axum_echo" 18803 & pids+=($!); raw=$!
+wait_port 18801; wait_port 18802; wait_port 18803
+
+results=$(mktemp)
+printf "%-8s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
+for conns in 1 50; do
+  run mcp-kit 18801 "$conns" "$hello" | tee -a "$results"
+  run rmcp 18802 "$conns" "$rmcp" | tee -a "$results"
+  run axum 18803 "$conns" "$raw" | tee -a "$results"
+done
+echo
+awk '{ rps[$1" "$2]=$3; p99[$1" "$2]=$4; cpu[$1" "$2]=$5 }
+  END { for (c in a) {} ; split("1 50", cs, " ");
+    for (i in cs) { c = cs[i];
+      printf "conns %2d: mcp-kit/rmcp req/s %.2fx, p99 %.2fx, cpu/req %.2fx; mcp-kit/axum cpu/req %.2fx\n",
+        c, rps["mcp-kit "c]/rps["rmcp "c], p99["mcp-kit "c]/p99["rmcp "c], cpu["mcp-kit "c]/cpu["rmcp "c], cpu["mcp-kit "c]/cpu["axum "c] } }' "$results"

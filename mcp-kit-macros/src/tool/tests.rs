@@ -1,0 +1,89 @@
+//! Snapshots of what `#[tool]` expands to, pretty-printed. Review with `cargo insta review`,
+//! or regenerate with `INSTA_UPDATE=always cargo test -p mcp-kit-macros` and read the diff.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn expand(attr: TokenStream, item: TokenStream) -> String {
+    let tokens = super::expand(attr, item);
+    prettyplease::unparse(&syn::parse2(tokens).expect("the expansion parses as a file"))
+}
+
+#[test]
+fn async_with_docs_annotations_and_arg_description() {
+    insta::assert_snapshot!(expand(
+        quote!(annotations(read_only, idempotent)),
+        quote! {
+            /// Add two integers.
+            async fn add(#[arg(description = "First term")] a: i64, b: i64) -> i64 {
+                a + b
+            }
+        },
+    ));
+}
+
+#[test]
+fn sync() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            fn reverse(text: String) -> String {
+                text.chars().rev().collect()
+            }
+        },
+    ));
+}
+
+#[test]
+fn injected_and_optional_params() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            async fn lookup(
+                context: Context,
+                key: String,
+                db: State<Db>,
+                #[arg(rename = "max")] limit: Option<u32>,
+            ) -> Result<String, ToolError> {
+                todo!()
+            }
+        },
+    ));
+}
+
+#[test]
+fn args_struct() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            async fn search(args: Args<Search>) -> Json<Hits> {
+                todo!()
+            }
+        },
+    ));
+}
+
+#[test]
+fn renamed_with_title_and_description() {
+    insta::assert_snapshot!(expand(
+        quote!(
+            name = "files.read-v2",
+            title = "Read a file",
+            description = "Reads a file."
+        ),
+        quote! {
+            /// Ignored: `description` wins.
+            fn read_file() {}
+        },
+    ));
+}
+
+#[test]
+fn invalid_keeps_the_function() {
+    insta::assert_snapshot!(expand(
+        quote!(name = "has space"),
+        quote! {
+            fn spaced(#[arg(description = "removed")] a: i64) {}
+        },
+    ));
+}

@@ -1,0 +1,8 @@
+use mcp_kit::prelude::*;
+
+#[tool]
+unsafe fn danger() {}
+
+fn main() {
+    unsafe { danger() };
+}
