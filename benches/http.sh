@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # HTTP load benchmark: `tools/call echo` against examples/hello (mcp-kit), a hand-written rmcp
 # server and a raw axum handler, in one run. Each server is pinned to core 0 and wrk to core 1.
-# Prints requests/s, p99 latency, server CPU per request, and ratios against rmcp.
+# Each measurement follows a warm-up and is repeated ROUNDS times, servers interleaved; the
+# median round is reported. Prints requests/s, p99 latency, server CPU per request, and ratios.
 #
-#   bash benches/http.sh [SECONDS]       (needs wrk: apt-get install wrk)
+#   bash benches/http.sh [SECONDS] [ROUNDS]     (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
+rounds=${2:-3}
 cargo build --release --quiet -p hello -p mcp-kit-benches
 bin=target/release
 
@@ -42,13 +44,23 @@ taskset -c 0 "$bin/rmcp_echo" 18802 & pids+=($!); rmcp=$!
 taskset -c 0 "$bin/axum_echo" 18803 & pids+=($!); raw=$!
 wait_port 18801; wait_port 18802; wait_port 18803
 
-results=$(mktemp)
-printf "%-8s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
-for conns in 1 50; do
-  run mcp-kit 18801 "$conns" "$hello" | tee -a "$results"
-  run rmcp 18802 "$conns" "$rmcp" | tee -a "$results"
-  run axum 18803 "$conns" "$raw" | tee -a "$results"
+for port in 18801 18802 18803; do
+  taskset -c 1 wrk -t1 -c50 -d2s -s benches/echo.lua "http://127.0.0.1:$port/mcp" >/dev/null
 done
+
+all=$(mktemp)
+for round in $(seq "$rounds"); do
+  for conns in 1 50; do
+    run mcp-kit 18801 "$conns" "$hello" >>"$all"
+    run rmcp 18802 "$conns" "$rmcp" >>"$all"
+    run axum 18803 "$conns" "$raw" >>"$all"
+  done
+done
+# The median round by req/s, per server and connection count.
+results=$(mktemp)
+sort -k1,1 -k2,2n -k3,3n "$all" | awk -v r="$rounds" '{ key=$1" "$2; n[key]++; if (n[key] == int((r+1)/2)) print }' >"$results"
+printf "%-8s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
+sort -k2,2n -k1,1 "$results"
 echo
 awk '{ rps[$1" "$2]=$3; p99[$1" "$2]=$4; cpu[$1" "$2]=$5 }
   END { for (c in a) {} ; split("1 50", cs, " ");

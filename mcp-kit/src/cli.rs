@@ -218,9 +218,11 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Logs go to stderr, so stdout stays free for stdio transport and command output.
+/// rmcp logs every stateless request at `info`; that is noise (and costs a third of a
+/// request's CPU), so it is held to `warn` unless `RUST_LOG` says otherwise.
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},rmcp=warn")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

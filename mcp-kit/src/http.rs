@@ -1,6 +1,7 @@
 //! The axum side: `/mcp`, `/healthz`, the Host/Origin guard, early rejection of bodies that
 //! are not JSON-RPC, and serving with graceful shutdown.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::server::Server;
@@ -43,33 +44,6 @@ impl HostPolicy {
             hosts,
             origins: settings.allowed_origins.clone(),
         }
-    }
-
-    pub(crate) fn hosts(&self) -> &[String] {
-        &self.hosts
-    }
-
-    /// The same policy in the pattern form rmcp's own check takes.
-    pub(crate) fn origin_patterns(&self) -> Vec<String> {
-        let mut patterns: Vec<String> = self
-            .hosts
-            .iter()
-            .flat_map(|host| {
-                let host = if host.contains(':') {
-                    format!("[{host}]")
-                } else {
-                    host.clone()
-                };
-                [
-                    format!("http://{host}:*"),
-                    format!("https://{host}:*"),
-                    format!("http://{host}"),
-                    format!("https://{host}"),
-                ]
-            })
-            .collect();
-        patterns.extend(self.origins.iter().cloned());
-        patterns
     }
 
     fn check(&self, headers: &HeaderMap) -> Result<(), String> {
@@ -125,7 +99,7 @@ struct Guard {
 /// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
 pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
     let hosts = HostPolicy::new(server);
-    let mcp = crate::wire::http_service(server, &hosts, shutdown);
+    let mcp = crate::wire::http_service(server, shutdown);
     let guard = Arc::new(Guard {
         hosts,
         body_limit: server.settings().body_limit,
@@ -140,8 +114,9 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
         .route("/healthz", get(move || async move { axum::Json(health) }))
 }
 
-/// Checks Host/Origin, then reads the body (within the limit) and makes sure it is one
-/// JSON-RPC message, so a bad request gets a JSON-RPC error that says what is wrong.
+/// Checks Host/Origin and the body limit, then lets rmcp parse the body. When rmcp refuses
+/// the body (it answers 415 to anything it cannot parse), the body is examined again to answer
+/// with the JSON-RPC error that says what is wrong; valid requests pay no second parse.
 async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
     if let Err(message) = guard.hosts.check(request.headers()) {
         tracing::warn!(%message, "refused a request to /mcp");
@@ -170,36 +145,89 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next
             return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, &message);
         }
     };
-    if let Err((code, message)) = check_envelope(&bytes) {
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
+        && let Err((code, message)) = check_envelope(&bytes)
+    {
         return rpc_error(StatusCode::BAD_REQUEST, code, &message);
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    response
 }
 
+/// Says why a body is not one JSON-RPC message, without building a JSON tree.
 fn check_envelope(bytes: &[u8]) -> Result<(), (i32, String)> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| (-32700, format!("parse error: {e}")))?;
-    let Value::Object(message) = value else {
-        let what = if value.is_array() {
-            "a batch (JSON array), which is not supported"
-        } else {
-            "not a JSON object"
-        };
-        return Err((-32600, format!("invalid request: the body is {what}")));
-    };
-    if message.get("jsonrpc") != Some(&Value::from("2.0")) {
-        return Err((-32600, "invalid request: `jsonrpc` must be \"2.0\"".into()));
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        jsonrpc: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        method: Option<Cow<'a, str>>,
+        result: Option<serde::de::IgnoredAny>,
+        error: Option<serde::de::IgnoredAny>,
     }
-    let has_method = message.get("method").is_some_and(Value::is_string);
-    let is_response = message.contains_key("result") || message.contains_key("error");
-    if !has_method && !is_response {
+    if exceeds_depth(bytes, MAX_DEPTH) {
         return Err((
-            -32600,
-            "invalid request: `method` is missing or not a string".into(),
+            -32700,
+            format!("parse error: JSON nested deeper than {MAX_DEPTH} levels"),
         ));
     }
+    let envelope: Envelope<'_> = match serde_json::from_slice(bytes) {
+        Ok(envelope) => envelope,
+        Err(error) if error.is_data() => {
+            // The shape was wrong before the end was seen: the text may still be broken JSON.
+            if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                return Err((-32700, format!("parse error: {error}")));
+            }
+            let what = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'[') => "a batch (JSON array), which is not supported",
+                Some(b'{') => "an object whose `jsonrpc` or `method` is not a string",
+                _ => "not a JSON object",
+            };
+            return Err((-32600, format!("invalid request: the body is {what}")));
+        }
+        Err(error) => return Err((-32700, format!("parse error: {error}"))),
+    };
+    if envelope.jsonrpc.as_deref() != Some("2.0") {
+        return Err((-32600, "invalid request: `jsonrpc` must be \"2.0\"".into()));
+    }
+    if envelope.method.is_none() && envelope.result.is_none() && envelope.error.is_none() {
+        return Err((-32600, "invalid request: `method` is missing".into()));
+    }
     Ok(())
+}
+
+/// As deep as serde_json goes when rmcp parses the message.
+const MAX_DEPTH: usize = 128;
+
+/// Whether arrays and objects nest deeper than `limit`, skipping strings. One pass, no
+/// allocation: skipped values are not depth-checked by the envelope parse above.
+fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in bytes {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
@@ -298,5 +326,20 @@ mod tests {
         assert_eq!(check_envelope(b"\xff\xfe").unwrap_err().0, -32700);
         let deep = "[".repeat(10_000);
         assert_eq!(check_envelope(deep.as_bytes()).unwrap_err().0, -32700);
+        let unclosed = r#"{"jsonrpc":"2.0","method":5"#;
+        assert_eq!(check_envelope(unclosed.as_bytes()).unwrap_err().0, -32700);
+        let nested = format!(
+            r#"{{"jsonrpc":"2.0","method":"x","params":{}{}}}"#,
+            "[".repeat(129),
+            "]".repeat(129)
+        );
+        assert_eq!(check_envelope(nested.as_bytes()).unwrap_err().0, -32700);
+        let shallow = format!(
+            r#"{{"jsonrpc":"2.0","method":"x","params":{}{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(check_envelope(shallow.as_bytes()).is_ok());
+        assert!(!exceeds_depth(br#"{"a":"[[[[\"[[["}"#, 2));
     }
 }

@@ -157,6 +157,42 @@ impl Tool {
         }
     }
 
+    /// A tool with a hand-written input schema whose handler takes the raw arguments: for
+    /// tool sets known only at run time (a proxy, a plugin host).
+    #[track_caller]
+    pub fn from_schema<R, Fut, F>(
+        name: impl Into<Cow<'static, str>>,
+        input_schema: Map<String, Value>,
+        handler: F,
+    ) -> Self
+    where
+        R: IntoToolResult + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
+    {
+        let caller = std::panic::Location::caller();
+        let handler = Arc::new(handler);
+        Self {
+            name: name.into(),
+            title: None,
+            description: None,
+            annotations: ToolAnnotations::default(),
+            input_schema: Arc::new(input_schema),
+            output_schema: R::output_schema(&mut generator())
+                .map(schema_object)
+                .map(Arc::new),
+            location: Location {
+                file: caller.file(),
+                line: caller.line(),
+                module: "<hand-registered>",
+            },
+            handler: Handler::Dynamic(Arc::new(move |call: Call| {
+                let handler = handler.clone();
+                async move { handler(call.arguments).await.into_tool_result() }.boxed()
+            })),
+        }
+    }
+
     /// Sets the human-readable title.
     pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
         self.title = Some(title.into());

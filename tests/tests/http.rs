@@ -113,7 +113,7 @@ async fn bad_input_never_reaches_a_tool() {
         response.json()["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("recursion limit")
+            .contains("nested deeper than 128 levels")
     );
 
     // An oversized body.

@@ -14,7 +14,6 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use rmcp::{ServiceExt as _, transport::stdio};
 use tokio_util::sync::CancellationToken;
 
-use crate::http::HostPolicy;
 use crate::server::Server;
 
 pub(crate) use handler::Adapter;
@@ -22,24 +21,17 @@ pub(crate) use handler::Adapter;
 /// The Streamable HTTP endpoint as a tower service, for axum to route.
 pub(crate) type HttpService = axum::routing::MethodRouter;
 
-pub(crate) fn http_service(
-    server: &Server,
-    hosts: &HostPolicy,
-    shutdown: CancellationToken,
-) -> HttpService {
+pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> HttpService {
     let settings = server.settings();
-    let mut config = StreamableHttpServerConfig::default()
+    // Host and Origin are checked by `http::HostPolicy` before rmcp sees the request. rmcp
+    // clones its config for every request, so its own lists stay empty.
+    let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(shutdown)
         .with_max_request_body_bytes(settings.body_limit)
         .with_legacy_session_mode(!settings.stateless)
-        .with_json_response(settings.json_response);
-    config = if settings.dns_rebinding_protection {
-        config
-            .with_allowed_hosts(hosts.hosts().iter().cloned())
-            .with_allowed_origins(hosts.origin_patterns())
-    } else {
-        config.disable_allowed_hosts().disable_allowed_origins()
-    };
+        .with_json_response(settings.json_response)
+        .disable_allowed_hosts()
+        .disable_allowed_origins();
     let adapter = Adapter::new(server);
     let factory = move || Ok(adapter.clone());
     if settings.stateless {
