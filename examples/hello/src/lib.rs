@@ -80,3 +80,20 @@ async fn count(
     }
     Ok(format!("counted to {to}"))
 }
+
+/// Wait `ms` milliseconds (at most 10,000), reporting progress when asked. A cancelled call
+/// stops waiting.
+#[tool(annotations(read_only))]
+async fn sleep(context: Context, ms: u64) -> Result<String, ToolError> {
+    if ms > 10_000 {
+        return Err(ToolError::invalid_field("ms", "must be at most 10000"));
+    }
+    context
+        .progress(0.0, Some(ms as f64), Some("started"))
+        .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    context
+        .progress(ms as f64, Some(ms as f64), Some("done"))
+        .await?;
+    Ok(format!("slept {ms} ms"))
+}
