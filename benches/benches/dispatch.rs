@@ -39,7 +39,7 @@ fn dispatch(c: &mut Criterion) {
                 .call_tool(
                     "add",
                     Some(black_box(arguments.clone())),
-                    Context::detached(),
+                    Context::detached(None),
                 )
                 .await
                 .unwrap();

@@ -1,5 +1,6 @@
 //! Procedural macros for [mcp-kit](https://docs.rs/mcp-kit). Use them through `mcp_kit`.
 
+mod access;
 mod docs;
 mod tool;
 

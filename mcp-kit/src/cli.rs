@@ -121,7 +121,10 @@ fn settings(
 ) -> Result<Settings, Error> {
     match builder.preset_settings() {
         Some(settings) => Ok(settings.clone()),
-        None => Ok(Settings::load(file, flags)?),
+        None => Ok(Settings::load(
+            file.or(builder.default_config_file()),
+            flags,
+        )?),
     }
 }
 
@@ -181,7 +184,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                 .block_on(server.dispatcher().call_tool(
                     &name,
                     Some(arguments),
-                    Context::detached(),
+                    Context::detached(None),
                 ))
                 .map_err(|_| unknown_tool(&server, &name))?;
             writeln!(

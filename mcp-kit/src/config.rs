@@ -8,6 +8,8 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::StaticToken;
+
 /// The file read when no `--config` is given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "mcp-kit.toml";
 
@@ -51,6 +53,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// In stateful mode, seconds before an idle session is closed.
     pub session_idle_timeout: u64,
+    /// In stateful mode, the most sessions open at once; past it, new sessions are refused.
+    pub max_sessions: usize,
     /// Seconds in-flight calls get to finish after SIGINT/SIGTERM.
     pub graceful_shutdown_timeout: u64,
     /// Authenticator chain, tried in order.
@@ -63,10 +67,19 @@ pub struct Settings {
     pub oauth_issuer_url: Option<String>,
     /// This server's public URL, the audience of its tokens.
     pub resource_server_url: Option<String>,
-    /// Name of a resolver function registered in code for static bearer tokens.
-    pub static_bearer_resolver: Option<String>,
     /// `[calls, seconds]` allowed per principal for each tool that is not read-only.
     pub write_rate_limit: (u32, u64),
+    /// The `[auth]` table: static tokens and identity-provider details.
+    pub auth: AuthSettings,
+}
+
+/// The `[auth]` table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AuthSettings {
+    /// `[[auth.static_tokens]]`: tokens known by their SHA-256, for the `static_bearer` backend.
+    pub static_tokens: Vec<StaticToken>,
 }
 
 impl Default for Settings {
@@ -84,14 +97,15 @@ impl Default for Settings {
             allowed_origins: Vec::new(),
             body_limit: 4 * 1024 * 1024,
             session_idle_timeout: 300,
+            max_sessions: 1000,
             graceful_shutdown_timeout: 30,
             auth_backends: vec!["static_bearer".into()],
             require_auth: true,
             required_scopes: vec!["mcp".into()],
             oauth_issuer_url: None,
             resource_server_url: None,
-            static_bearer_resolver: None,
             write_rate_limit: (30, 60),
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -109,13 +123,14 @@ const KEYS: &[&str] = &[
     "allowed_origins",
     "body_limit",
     "session_idle_timeout",
+    "max_sessions",
     "graceful_shutdown_timeout",
     "auth_backends",
     "require_auth",
     "required_scopes",
     "oauth_issuer_url",
     "resource_server_url",
-    "static_bearer_resolver",
+    "auth",
     "write_rate_limit",
 ];
 

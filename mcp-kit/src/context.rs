@@ -7,6 +7,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
+use crate::auth::Principal;
 use crate::error::ToolError;
 
 /// Severity of a log message sent to the client (RFC 5424 levels, as MCP uses them).
@@ -48,6 +49,7 @@ pub struct Context {
 }
 
 struct Inner {
+    principal: Option<Principal>,
     progress_token: Option<Value>,
     channel: Option<Arc<dyn ClientChannel>>,
     cancellation: CancellationToken,
@@ -55,12 +57,14 @@ struct Inner {
 
 impl Context {
     pub(crate) fn new(
+        principal: Option<Principal>,
         progress_token: Option<Value>,
         channel: Option<Arc<dyn ClientChannel>>,
         cancellation: CancellationToken,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                principal,
                 progress_token,
                 channel,
                 cancellation,
@@ -69,8 +73,13 @@ impl Context {
     }
 
     /// A context with no client attached: progress and logs go nowhere.
-    pub fn detached() -> Self {
-        Self::new(None, None, CancellationToken::new())
+    pub fn detached(principal: Option<Principal>) -> Self {
+        Self::new(principal, None, None, CancellationToken::new())
+    }
+
+    /// The authenticated caller, if any.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.inner.principal.as_ref()
     }
 
     /// Reports progress to the client, if it asked for progress with a token.

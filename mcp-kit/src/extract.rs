@@ -14,8 +14,11 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::auth::Principal;
 use crate::context::Context;
 use crate::error::{FieldError, ToolError};
+use crate::locate::locate;
+use crate::ratelimit::{Rate, RateLimiter};
 
 /// Everything one call brings to its handler. Built by the dispatcher; read by [`Param`].
 #[doc(hidden)]
@@ -23,7 +26,16 @@ pub struct Call {
     pub(crate) arguments: Map<String, Value>,
     pub(crate) context: Context,
     pub(crate) state: Arc<StateMap>,
+    input_schema: Arc<Map<String, Value>>,
     reject_unknown: bool,
+    gate: Option<Gate>,
+}
+
+/// The rate limit a call must pass once its arguments are valid.
+pub(crate) struct Gate {
+    pub(crate) limiter: Arc<dyn RateLimiter>,
+    pub(crate) rate: Rate,
+    pub(crate) key: String,
 }
 
 impl Call {
@@ -31,19 +43,37 @@ impl Call {
         arguments: Map<String, Value>,
         context: Context,
         state: Arc<StateMap>,
-        reject_unknown: bool,
+        input_schema: Arc<Map<String, Value>>,
+        gate: Option<Gate>,
     ) -> Self {
+        // Arguments the schema does not name are refused when it says so.
+        let reject_unknown = input_schema.get("additionalProperties") == Some(&Value::Bool(false));
         Self {
             arguments,
             context,
             state,
+            input_schema,
             reject_unknown,
+            gate,
         }
     }
 
-    /// Gathers the extracted parameters. Arguments no parameter took are unknown: an error
-    /// when the schema says `additionalProperties: false`, reported with any other bad field.
-    pub fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
+    /// Gathers the extracted parameters, then takes the call's rate-limit quota: a call with
+    /// bad arguments uses none.
+    pub async fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
+        let params = self.validate(params)?;
+        if let Some(gate) = &self.gate {
+            gate.limiter
+                .acquire(&gate.key, gate.rate)
+                .await
+                .map_err(ToolError::rate_limited)?;
+        }
+        Ok(params)
+    }
+
+    /// Arguments no parameter took are unknown: an error when the schema says
+    /// `additionalProperties: false`, reported with any other bad field.
+    fn validate<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
         let unknown: Vec<FieldError> = if self.reject_unknown {
             std::mem::take(&mut self.arguments)
                 .into_iter()
@@ -106,9 +136,9 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for T {
 
     fn extract(call: &mut Call, name: &'static str, required: bool) -> Result<Self, ToolError> {
         match call.arguments.remove(name) {
-            Some(value) => deserialize(name, value),
+            Some(value) => deserialize(call, name, value),
             None if required => Err(ToolError::invalid_field(name, "missing required argument")),
-            None => deserialize(name, Value::Null),
+            None => deserialize(call, name, Value::Null),
         }
     }
 }
@@ -120,7 +150,7 @@ where
     T: DeserializeOwned + JsonSchema + Default + Send + 'static,
 {
     match call.arguments.remove(name) {
-        Some(value) => deserialize(name, value),
+        Some(value) => deserialize(call, name, value),
         None => Ok(T::default()),
     }
 }
@@ -148,12 +178,19 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for Args<T> {
 
     fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
         let arguments = std::mem::take(&mut call.arguments);
-        deserialize("", Value::Object(arguments)).map(Args)
+        deserialize(call, "", Value::Object(arguments)).map(Args)
     }
 }
 
-/// Shared application state given to `Server::builder().state(…)`.
-pub struct State<T>(pub Arc<T>);
+/// Shared application state given to `Server::builder().state(…)`. Derefs to `T`.
+pub struct State<T>(Arc<T>);
+
+impl<T> State<T> {
+    /// The shared pointer, e.g. to move into a spawned task.
+    pub fn into_arc(self) -> Arc<T> {
+        self.0
+    }
+}
 
 impl<T> Clone for State<T> {
     fn clone(&self) -> Self {
@@ -191,6 +228,38 @@ impl<T: Send + Sync + 'static> Param for State<T> {
     }
 }
 
+impl Param for Principal {
+    const KIND: ParamKind = ParamKind::Injected;
+
+    fn schema(_generator: &mut SchemaGenerator) -> Option<Schema> {
+        None
+    }
+
+    fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
+        call.context
+            .principal()
+            .cloned()
+            .ok_or_else(|| ToolError::not_authenticated("authentication is required"))
+    }
+}
+
+/// `Option<Principal>` as a parameter. A blanket impl covers `Option<T>` for arguments, so
+/// `#[tool]` routes `Option<Principal>` parameters through this type.
+#[doc(hidden)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl Param for MaybePrincipal {
+    const KIND: ParamKind = ParamKind::Injected;
+
+    fn schema(_generator: &mut SchemaGenerator) -> Option<Schema> {
+        None
+    }
+
+    fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
+        Ok(Self(call.context.principal().cloned()))
+    }
+}
+
 impl Param for Context {
     const KIND: ParamKind = ParamKind::Injected;
 
@@ -218,18 +287,23 @@ impl StateMap {
     }
 }
 
-/// Deserializes one argument, naming the path to what is wrong.
-fn deserialize<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ToolError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let field = match (name, path.as_str()) {
-            ("", ".") => "arguments".to_owned(),
-            ("", path) => path.to_owned(),
-            (name, ".") => name.to_owned(),
-            (name, path) if path.starts_with('[') => format!("{name}{path}"),
-            (name, path) => format!("{name}.{path}"),
+/// Deserializes one argument (or, with `name` empty, all of them), naming the path to what is
+/// wrong.
+fn deserialize<T: DeserializeOwned>(call: &Call, name: &str, value: Value) -> Result<T, ToolError> {
+    T::deserialize(&value).map_err(|error| {
+        let schema = &call.input_schema;
+        let located = if name.is_empty() {
+            locate(schema, &Value::Object(schema.as_ref().clone()), &value, "")
+        } else {
+            let property = schema.get("properties").and_then(|p| p.get(name));
+            property.and_then(|property| locate(schema, property, &value, name))
         };
-        ToolError::invalid_field(field, error.into_inner().to_string())
+        let field = match located {
+            Some(path) if !path.is_empty() => path,
+            _ if name.is_empty() => "arguments".to_owned(),
+            _ => name.to_owned(),
+        };
+        ToolError::invalid_field(field, error.to_string())
     })
 }
 

@@ -20,6 +20,8 @@
 //! with its tools; `use that_crate as _;` in the binary keeps it. `your-server tools list`
 //! shows what was found.
 
+mod access;
+pub mod auth;
 mod cli;
 mod config;
 mod content;
@@ -28,6 +30,9 @@ mod dispatch;
 mod error;
 mod extract;
 mod http;
+mod locate;
+pub mod permission;
+pub mod ratelimit;
 mod registry;
 mod result;
 mod server;
@@ -35,10 +40,12 @@ pub mod testing;
 mod tool;
 mod wire;
 
-pub use config::{ConfigError, DEFAULT_CONFIG_FILE, Settings, Transport};
+pub use access::RateLimitSpec;
+pub use auth::Principal;
+pub use config::{AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, Settings, Transport};
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};
-pub use dispatch::{CallError, Dispatcher};
+pub use dispatch::{BeforeCall, CallError, CallInfo, Dispatcher};
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
 pub use mcp_kit_macros::tool;
@@ -66,16 +73,23 @@ macro_rules! run {
 
 /// The names most servers need.
 pub mod prelude {
-    pub use crate::{Args, Content, Context, IntoToolResult, Json, Server, State, Tool, ToolError};
+    pub use crate::permission::{AllowAny, HasPerm, HasScope, IsAuthenticated, Permission};
+    pub use crate::{
+        Args, Content, Context, IntoToolResult, Json, Principal, Server, State, Tool, ToolError,
+    };
     pub use mcp_kit_macros::tool;
 }
 
 /// What generated code uses. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::access::{AccessDef, RateLimitSpec};
     pub use crate::extract::{
-        AllParams, Call, InputSchema, Param, ParamKind, check_params, extract_or_default,
+        AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, check_params,
+        extract_or_default,
     };
+    pub use crate::permission::{All, Permission};
+    pub use crate::ratelimit::Rate;
     pub use crate::registry::TOOLS;
     pub use crate::result::IntoToolResult;
     pub use crate::tool::{Location, ToolAnnotations, ToolDef, run_blocking};
@@ -85,4 +99,5 @@ pub mod __private {
     pub use schemars::{Schema, SchemaGenerator};
     pub use std::boxed::Box;
     pub use std::option::Option::{None, Some};
+    pub use std::vec::Vec;
 }

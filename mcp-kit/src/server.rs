@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::auth::{AuthChain, Authenticator, Principal, Resolver, StaticTokens};
 use crate::config::{ConfigError, Settings};
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{CallInfo, Dispatcher, Policy};
+use crate::error::ToolError;
 use crate::extract::StateMap;
+use crate::permission::Permission;
+use crate::ratelimit::{Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
 use crate::tool::Tool;
 
@@ -85,6 +89,9 @@ pub struct ServerBuilder {
     state: StateMap,
     linked_tools: bool,
     settings: Option<Settings>,
+    config_file: Option<std::path::PathBuf>,
+    authenticators: Vec<(String, Arc<dyn Authenticator>)>,
+    policy: Policy,
 }
 
 /// A built server: serve it over HTTP or stdio, mount its router, or test it in memory.
@@ -93,6 +100,7 @@ pub struct Server {
     pub(crate) dispatcher: Arc<Dispatcher>,
     pub(crate) info: ServerInfo,
     pub(crate) settings: Arc<Settings>,
+    pub(crate) auth: AuthChain,
 }
 
 impl Server {
@@ -110,6 +118,9 @@ impl Server {
             state: StateMap::default(),
             linked_tools: true,
             settings: None,
+            config_file: None,
+            authenticators: Vec::new(),
+            policy: Policy::default(),
         }
     }
 
@@ -179,6 +190,57 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds an authenticator named `name`. It runs where `auth_backends` names it, or after
+    /// the named ones when `auth_backends` does not.
+    pub fn authenticator(
+        mut self,
+        name: impl Into<String>,
+        authenticator: impl Authenticator,
+    ) -> Self {
+        self.authenticators
+            .push((name.into(), Arc::new(authenticator)));
+        self
+    }
+
+    /// Resolves bearer tokens with `resolve` (the seed's `STATIC_BEARER_RESOLVER`): return the
+    /// principal for a token you know, `None` for one you do not.
+    pub fn bearer_resolver<F, Fut>(self, resolve: F) -> Self
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Option<Principal>> + Send + 'static,
+    {
+        self.authenticator("bearer_resolver", Resolver(resolve))
+    }
+
+    /// The permission for items that set none (default: allow anyone who got past
+    /// authentication).
+    pub fn default_permission(mut self, permission: impl Permission) -> Self {
+        self.policy.default_permission = Some(Arc::new(permission));
+        self
+    }
+
+    /// Where rate limits are counted (default: in this process's memory).
+    pub fn rate_limiter(mut self, limiter: impl RateLimiter) -> Self {
+        self.policy.limiter = Arc::new(limiter);
+        self
+    }
+
+    /// A hook run before every call, after the permission check (the seed's `pre_run`).
+    pub fn before_call(
+        mut self,
+        hook: impl Fn(&CallInfo<'_>) -> Result<(), ToolError> + Send + Sync + 'static,
+    ) -> Self {
+        self.policy.before_call = Some(Arc::new(hook));
+        self
+    }
+
+    /// The settings file read when `--config` is not given (default: `./mcp-kit.toml` when
+    /// present). It must exist.
+    pub fn config_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+
     /// Uses these settings instead of reading them from files and the environment.
     pub fn settings(mut self, settings: Settings) -> Self {
         self.settings = Some(settings);
@@ -189,7 +251,7 @@ impl ServerBuilder {
     pub fn build(self) -> Result<Server, Error> {
         let settings = match self.settings.clone() {
             Some(settings) => settings,
-            None => Settings::load(None, serde_json::json!({}))?,
+            None => Settings::load(self.config_file.as_deref(), serde_json::json!({}))?,
         };
         self.build_with(settings)
     }
@@ -204,10 +266,15 @@ impl ServerBuilder {
             name: settings.server_name.clone().unwrap_or(self.info.name),
             version: settings.server_version.clone().unwrap_or(self.info.version),
         };
+        let auth = auth_chain(&settings, self.authenticators)?;
+        let (calls, seconds) = settings.write_rate_limit;
+        let mut policy = self.policy;
+        policy.write_rate = (calls > 0 && seconds > 0).then(|| Rate::per_seconds(calls, seconds));
         Ok(Server {
-            dispatcher: Arc::new(Dispatcher::new(registry, self.state)),
+            dispatcher: Arc::new(Dispatcher::new(registry, self.state, policy)),
             info,
             settings: Arc::new(settings),
+            auth,
         })
     }
 
@@ -215,8 +282,40 @@ impl ServerBuilder {
         self.settings.as_ref()
     }
 
+    pub(crate) fn default_config_file(&self) -> Option<&std::path::Path> {
+        self.config_file.as_deref()
+    }
+
     /// Runs the command line: `serve`, `tools list`, `tools schema`, `call`. See [`run!`](crate::run).
     pub fn run(self) -> Result<(), Error> {
         crate::cli::run(self, std::env::args_os())
     }
 }
+
+/// The chain `auth_backends` names, with authenticators registered in code but not named
+/// appended after.
+fn auth_chain(
+    settings: &Settings,
+    mut registered: Vec<(String, Arc<dyn Authenticator>)>,
+) -> Result<AuthChain, Error> {
+    let mut chain: Vec<(String, Arc<dyn Authenticator>)> = Vec::new();
+    for name in &settings.auth_backends {
+        if name == STATIC_BEARER {
+            let tokens = StaticTokens::new(&settings.auth.static_tokens)
+                .map_err(|e| Error::Config(ConfigError(e)))?;
+            chain.push((name.clone(), Arc::new(tokens)));
+        } else if let Some(at) = registered.iter().position(|(n, _)| n == name) {
+            chain.push(registered.remove(at));
+        } else {
+            return Err(Error::Config(ConfigError(format!(
+                "auth_backends names `{name}`, which is neither built in (`{STATIC_BEARER}`) nor \
+                 registered with Server::builder().authenticator(\"{name}\", …)"
+            ))));
+        }
+    }
+    chain.extend(registered);
+    Ok(AuthChain::new(chain))
+}
+
+/// The built-in backend for `[[auth.static_tokens]]`.
+const STATIC_BEARER: &str = "static_bearer";

@@ -19,6 +19,7 @@
 
 use serde_json::Value;
 
+use crate::auth::Principal;
 use crate::context::Context;
 use crate::dispatch::CallError;
 use crate::result::ToolOutput;
@@ -27,25 +28,32 @@ use crate::server::Server;
 /// A client bound to one server, in the same process.
 pub struct TestClient {
     server: Server,
+    principal: Option<Principal>,
 }
 
 impl Server {
-    /// An in-memory client for this server.
+    /// An in-memory client for this server, calling anonymously.
     pub fn test_client(&self) -> TestClient {
         TestClient {
             server: self.clone(),
+            principal: None,
         }
     }
 }
 
 impl TestClient {
-    /// `tools/list`: every tool as MCP JSON, in the order clients see.
+    /// The same client, calling as `principal`.
+    pub fn as_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    /// `tools/list`: the tools this client's principal may see, as MCP JSON, in list order.
     pub fn list_tools(&self) -> Vec<Value> {
         self.server
-            .registry()
-            .tools()
-            .iter()
-            .map(crate::Tool::to_json)
+            .dispatcher()
+            .visible_tools(self.principal.as_ref())
+            .map(|(_, tool)| tool.to_json())
             .collect()
     }
 
@@ -61,7 +69,7 @@ impl TestClient {
         };
         self.server
             .dispatcher()
-            .call_tool(name, arguments, Context::detached())
+            .call_tool(name, arguments, Context::detached(self.principal.clone()))
             .await
     }
 }

@@ -12,8 +12,11 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::access::{Access, AccessDef, RateLimitSpec};
 use crate::error::ToolError;
 use crate::extract::{Call, InputSchema, Param};
+use crate::permission::Permission;
+use crate::ratelimit::Rate;
 use crate::result::{IntoToolResult, ToolOutput};
 
 /// Hints about a tool's behaviour, for clients. They are hints, not guarantees.
@@ -68,6 +71,7 @@ pub struct ToolDef {
     pub input_schema: fn(&mut SchemaGenerator) -> Schema,
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
     pub call: CallFn,
+    pub access: AccessDef,
     pub location: Location,
 }
 
@@ -89,6 +93,7 @@ pub struct Tool {
     pub(crate) input_schema: Arc<Map<String, Value>>,
     pub(crate) output_schema: Option<Arc<Map<String, Value>>>,
     pub(crate) location: Location,
+    pub(crate) access: Access,
     handler: Handler,
 }
 
@@ -104,6 +109,7 @@ impl Tool {
                 .map(schema_object)
                 .map(Arc::new),
             location: def.location,
+            access: Access::from_def(&def.access),
             handler: Handler::Static(def.call),
         }
     }
@@ -145,11 +151,12 @@ impl Tool {
                 line: caller.line(),
                 module: "<hand-registered>",
             },
+            access: Access::default(),
             handler: Handler::Dynamic(Arc::new(move |mut call: Call| {
                 let handler = handler.clone();
                 async move {
                     let params = (<crate::Args<T> as Param>::extract(&mut call, "", true),);
-                    let (crate::Args(args),) = call.finish(params)?;
+                    let (crate::Args(args),) = call.finish(params).await?;
                     handler(args).await.into_tool_result()
                 }
                 .boxed()
@@ -186,11 +193,41 @@ impl Tool {
                 line: caller.line(),
                 module: "<hand-registered>",
             },
-            handler: Handler::Dynamic(Arc::new(move |call: Call| {
+            access: Access::default(),
+            handler: Handler::Dynamic(Arc::new(move |mut call: Call| {
                 let handler = handler.clone();
-                async move { handler(call.arguments).await.into_tool_result() }.boxed()
+                async move {
+                    let arguments = std::mem::take(&mut call.arguments);
+                    call.finish(()).await?;
+                    handler(arguments).await.into_tool_result()
+                }
+                .boxed()
             })),
         }
+    }
+
+    /// Who may see and call this tool.
+    pub fn permission(mut self, permission: impl Permission) -> Self {
+        self.access.permission = Some(Arc::new(permission));
+        self
+    }
+
+    /// Limits calls per principal to `rate` (instead of the server's `write_rate_limit`).
+    pub fn rate_limit(mut self, rate: Rate) -> Self {
+        self.access.rate_limit = RateLimitSpec::Rate(rate);
+        self
+    }
+
+    /// No rate limit, even if the tool is not read-only.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.access.rate_limit = RateLimitSpec::Off;
+        self
+    }
+
+    /// Shows the tool only while `enabled()` is true (checked on every request).
+    pub fn enabled(mut self, enabled: fn() -> bool) -> Self {
+        self.access.enabled = Some(enabled);
+        self
     }
 
     /// Sets the human-readable title.
@@ -277,11 +314,6 @@ impl Tool {
             value.insert("annotations".into(), Value::Object(annotations));
         }
         Value::Object(value)
-    }
-
-    /// Whether arguments the schema does not name are refused (`additionalProperties: false`).
-    pub(crate) fn rejects_unknown_arguments(&self) -> bool {
-        self.input_schema.get("additionalProperties") == Some(&Value::Bool(false))
     }
 
     pub(crate) fn run(&self, call: Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>> {

@@ -115,3 +115,27 @@ def test_stateful_sessions(hello_bin: str, server_log: Path) -> None:
             assert http.post(url, headers=unknown, json=call).status_code == 404
     finally:
         _stop(process)
+
+
+def test_sessions_are_bounded(hello_bin: str, server_log: Path) -> None:
+    process, port = start(hello_bin, server_log, env={"MCP_KIT_STATELESS": "false", "MCP_KIT_MAX_SESSIONS": "2"})
+    url = f"http://127.0.0.1:{port}/mcp"
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    try:
+        with httpx2.Client(timeout=10) as http:
+            sessions = [http.post(url, headers=HEADERS, json=initialize) for _ in range(2)]
+            assert all(r.status_code == 200 and r.headers.get("mcp-session-id") for r in sessions)
+            refused = http.post(url, headers=HEADERS, json=initialize)
+            assert refused.status_code == 503
+            assert "too many open sessions" in refused.json()["error"]["message"]
+            # Closing one makes room for another.
+            closed = http.delete(url, headers={**HEADERS, "Mcp-Session-Id": sessions[0].headers["mcp-session-id"]})
+            assert closed.status_code in (200, 202, 204)
+            assert http.post(url, headers=HEADERS, json=initialize).status_code == 200
+    finally:
+        _stop(process)

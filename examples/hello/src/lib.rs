@@ -97,3 +97,32 @@ async fn sleep(context: Context, ms: u64) -> Result<String, ToolError> {
         .await?;
     Ok(format!("slept {ms} ms"))
 }
+
+/// Who the server thinks you are.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Identity {
+    /// Your subject.
+    subject: String,
+    /// The scopes your token carries.
+    scopes: Vec<String>,
+}
+
+/// Who you are, as the server sees it. Needs a token.
+#[tool(annotations(read_only), permission = IsAuthenticated)]
+async fn whoami(principal: Principal) -> Json<Identity> {
+    Json(Identity {
+        subject: principal.subject,
+        scopes: principal.scopes.into_iter().collect(),
+    })
+}
+
+/// A counter shared by every caller.
+#[derive(Debug, Default)]
+pub struct Counter(std::sync::atomic::AtomicU64);
+
+/// Add one to the shared counter and return it. Needs the `hello:write` scope; as a tool
+/// that writes, it is rate-limited per caller (`write_rate_limit`).
+#[tool(permission = HasScope("hello:write"))]
+async fn increment(counter: State<Counter>) -> u64 {
+    counter.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+}

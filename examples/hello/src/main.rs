@@ -1,8 +1,12 @@
-//! The smallest useful mcp-kit server: `cargo run -p hello` serves it on port 8810.
+//! The smallest useful mcp-kit server: `cargo run -p hello` serves it on port 8810, with the
+//! demo tokens of `mcp-kit.toml` beside this crate.
 
-// The tools are found at link time; naming the crate keeps the linker from dropping it.
-use hello as _;
+use hello::Counter;
 
 fn main() -> Result<(), mcp_kit::Error> {
-    mcp_kit::run!()
+    mcp_kit::Server::builder()
+        .info(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+        .config_file(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp-kit.toml"))
+        .state(Counter::default())
+        .run()
 }

@@ -21,6 +21,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
     let input_schema = input_schema(model);
     let output = &model.output;
     let call = call(model);
+    let access = model.access.emit();
     let marker = name_marker(model);
     quote! {
         #function
@@ -39,6 +40,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
                 <#output as ::mcp_kit::__private::IntoToolResult>::output_schema(generator)
             },
             call: #call,
+            access: #access,
             location: ::mcp_kit::__private::Location {
                 file: ::core::file!(),
                 line: ::core::line!(),
@@ -139,15 +141,27 @@ fn call(model: &ToolModel) -> TokenStream {
     // unsupported return type is then one error, at the return type.
     let output = &model.output;
     let into_result = quote!(<#output as ::mcp_kit::__private::IntoToolResult>::into_tool_result);
+    let passed: Vec<TokenStream> = model
+        .params
+        .iter()
+        .zip(&idents)
+        .map(|(param, ident)| {
+            if param.unwrap {
+                quote!(#ident.0)
+            } else {
+                quote!(#ident)
+            }
+        })
+        .collect();
     let run = if model.is_async() {
-        quote!(#into_result(#fn_ident(#(#idents),*).await))
+        quote!(#into_result(#fn_ident(#(#passed),*).await))
     } else {
-        quote!(::mcp_kit::__private::run_blocking(move || #into_result(#fn_ident(#(#idents),*))).await)
+        quote!(::mcp_kit::__private::run_blocking(move || #into_result(#fn_ident(#(#passed),*))).await)
     };
     let closure = quote! {
         |mut call| ::mcp_kit::__private::Box::pin(async move {
             let params = (#(#extracts)*);
-            let (#(#idents,)*) = match call.finish(params) {
+            let (#(#idents,)*) = match call.finish(params).await {
                 ::core::result::Result::Ok(params) => params,
                 ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
             };

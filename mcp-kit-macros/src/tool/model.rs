@@ -7,6 +7,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Pat, ReturnType, Type};
 
+use crate::access::AccessArgs;
 use crate::docs::doc_text;
 
 /// The most parameters a tool takes; past this, one `Args<T>` struct reads better.
@@ -18,6 +19,8 @@ struct ToolArgs {
     title: Option<String>,
     description: Option<String>,
     annotations: Option<AnnotationArgs>,
+    #[darling(flatten)]
+    access: AccessArgs,
 }
 
 #[derive(Debug, Default, FromMeta)]
@@ -45,6 +48,7 @@ pub struct ToolModel {
     pub annotations: AnnotationArgs,
     pub params: Vec<ParamModel>,
     pub output: Type,
+    pub access: AccessArgs,
 }
 
 pub struct ParamModel {
@@ -55,6 +59,9 @@ pub struct ParamModel {
     pub required: bool,
     /// `#[arg(default)]`: a missing argument takes `Default::default()`.
     pub default: bool,
+    /// `Option<Principal>`, filled through a wrapper type: `ty` is the wrapper, and the
+    /// function receives its `.0`.
+    pub unwrap: bool,
 }
 
 impl ToolModel {
@@ -71,6 +78,7 @@ impl ToolModel {
         let args = errors.handle(args).unwrap_or_default();
 
         check_signature(&function, &mut errors);
+        args.access.validate(&mut errors);
         let params = parse_params(&mut function, &mut errors);
 
         let (name, name_span) = match &args.name {
@@ -113,6 +121,7 @@ impl ToolModel {
             title: args.title,
             description,
             annotations: args.annotations.unwrap_or_default(),
+            access: args.access,
             params,
             output,
             function,
@@ -233,20 +242,44 @@ fn parse_params(
             );
         }
         let default = attrs.default.is_present();
+        // A blanket impl makes every `Option<T: Deserialize>` an argument, so the optional
+        // caller goes through a type of its own.
+        let unwrap = is_optional_principal(&typed.ty);
+        let ty: Type = if unwrap {
+            let span = typed.ty.span();
+            syn::parse_quote_spanned!(span=> ::mcp_kit::__private::MaybePrincipal)
+        } else {
+            (*typed.ty).clone()
+        };
         let required = !default && !is_option(&typed.ty);
         params.push(ParamModel {
             ident,
             wire_name,
-            ty: (*typed.ty).clone(),
+            ty,
             description: attrs.description,
             required,
             default,
+            unwrap,
         });
     }
     params
 }
 
 /// `Option<T>` by its last path segment, as serde does for `#[serde(default)]`-free fields.
+/// `Option<Principal>` (any path to either).
+fn is_optional_principal(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Option"
+        && matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::Path(inner)))
+            if inner.path.segments.last().is_some_and(|s| s.ident == "Principal"))
+}
+
 fn is_option(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => {

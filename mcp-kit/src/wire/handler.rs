@@ -12,6 +12,7 @@ use rmcp::{RoleServer, ServerHandler};
 
 use super::channel::PeerChannel;
 use super::convert;
+use crate::auth::Principal;
 use crate::context::Context;
 use crate::dispatch::{CallError, Dispatcher};
 use crate::server::Server;
@@ -51,6 +52,17 @@ impl Adapter {
     }
 }
 
+/// The principal the HTTP layer authenticated, carried in the request's extensions. None on
+/// stdio, where the client is the local user who started the process.
+fn principal(context: &RequestContext<RoleServer>) -> Option<Principal> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()?
+        .extensions
+        .get::<Principal>()
+        .cloned()
+}
+
 impl ServerHandler for Adapter {
     fn get_info(&self) -> ServerConfig {
         self.shared.info.clone()
@@ -59,9 +71,15 @@ impl ServerHandler for Adapter {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.shared.tools.clone()))
+        let principal = principal(&context);
+        let tools = self
+            .shared
+            .dispatcher
+            .visible_tools(principal.as_ref())
+            .map(|(i, _)| self.shared.tools[i].clone());
+        Ok(ListToolsResult::with_all_items(tools.collect()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -82,6 +100,7 @@ impl ServerHandler for Adapter {
             .get_progress_token()
             .and_then(|token| serde_json::to_value(token.0).ok());
         let call_context = Context::new(
+            principal(&context),
             progress_token,
             Some(Arc::new(PeerChannel(context.peer.clone()))),
             context.ct.clone(),

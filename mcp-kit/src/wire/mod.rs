@@ -8,6 +8,7 @@ mod handler;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -21,7 +22,14 @@ pub(crate) use handler::Adapter;
 /// The Streamable HTTP endpoint as a tower service, for axum to route.
 pub(crate) type HttpService = axum::routing::MethodRouter;
 
-pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> HttpService {
+/// Counts the open sessions of a stateful endpoint.
+pub(crate) type SessionCount = Arc<dyn Fn() -> BoxFuture<'static, usize> + Send + Sync>;
+
+/// The endpoint, and in stateful mode a way to count its sessions.
+pub(crate) fn http_service(
+    server: &Server,
+    shutdown: CancellationToken,
+) -> (HttpService, Option<SessionCount>) {
     let settings = server.settings();
     // Host and Origin are checked by `http::HostPolicy` before rmcp sees the request. rmcp
     // clones its config for every request, so its own lists stay empty.
@@ -37,16 +45,21 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Http
     if settings.stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
-        axum::routing::any_service(service)
+        (axum::routing::any_service(service), None)
     } else {
         let mut sessions = LocalSessionManager::default();
         sessions.session_config.keep_alive =
             Some(Duration::from_secs(settings.session_idle_timeout));
-        axum::routing::any_service(StreamableHttpService::new(
-            factory,
-            Arc::new(sessions),
-            config,
-        ))
+        let sessions = Arc::new(sessions);
+        let open = sessions.clone();
+        let count: SessionCount = Arc::new(move || {
+            let open = open.clone();
+            Box::pin(async move { open.sessions.read().await.len() })
+        });
+        (
+            axum::routing::any_service(StreamableHttpService::new(factory, sessions, config)),
+            Some(count),
+        )
     }
 }
 

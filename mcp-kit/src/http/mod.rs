@@ -1,5 +1,7 @@
-//! The axum side: `/mcp`, `/healthz`, the Host/Origin guard, early rejection of bodies that
-//! are not JSON-RPC, and serving with graceful shutdown.
+//! The axum side: `/mcp`, `/healthz`, the protected resource metadata, the Host/Origin guard,
+//! authentication, JSON-RPC errors for bodies rmcp refuses, and serving with graceful shutdown.
+
+mod auth;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -17,6 +19,8 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::server::Server;
+use crate::wire::SessionCount;
+use auth::{Gatekeeper, METADATA_PATH};
 
 /// The path of the MCP endpoint.
 pub const MCP_PATH: &str = "/mcp";
@@ -93,34 +97,62 @@ fn host_name(authority: &str) -> &str {
 
 struct Guard {
     hosts: HostPolicy,
+    gatekeeper: Gatekeeper,
     body_limit: usize,
+    sessions: Option<(SessionCount, usize)>,
 }
 
 /// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
 pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
     let hosts = HostPolicy::new(server);
-    let mcp = crate::wire::http_service(server, shutdown);
+    let (mcp, sessions) = crate::wire::http_service(server, shutdown);
     let guard = Arc::new(Guard {
         hosts,
+        gatekeeper: Gatekeeper::new(server),
         body_limit: server.settings().body_limit,
+        sessions: sessions.map(|count| (count, server.settings().max_sessions)),
     });
+    if !server.settings().require_auth {
+        tracing::warn!("require_auth is off: anyone who can reach this server can call its tools");
+    }
     let health =
         json!({ "status": "ok", "name": server.info.name, "version": server.info.version });
+    let metadata = get(
+        |State(guard): State<Arc<Guard>>, headers: HeaderMap| async move {
+            axum::Json(guard.gatekeeper.metadata(&headers))
+        },
+    );
+    let metadata = Router::new()
+        .route(METADATA_PATH, metadata.clone())
+        .route(&format!("{METADATA_PATH}{MCP_PATH}"), metadata)
+        .with_state(guard.clone());
     Router::new()
         .route(
             MCP_PATH,
             mcp.layer(middleware::from_fn_with_state(guard, guard_mcp)),
         )
         .route("/healthz", get(move || async move { axum::Json(health) }))
+        .merge(metadata)
 }
 
 /// Checks Host/Origin and the body limit, then lets rmcp parse the body. When rmcp refuses
 /// the body (it answers 415 to anything it cannot parse), the body is examined again to answer
 /// with the JSON-RPC error that says what is wrong; valid requests pay no second parse.
-async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+async fn guard_mcp(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
     if let Err(message) = guard.hosts.check(request.headers()) {
         tracing::warn!(%message, "refused a request to /mcp");
         return rpc_error(StatusCode::FORBIDDEN, -32600, &message);
+    }
+    match guard
+        .gatekeeper
+        .admit(request.headers(), request.uri())
+        .await
+    {
+        Ok(Some(principal)) => {
+            request.extensions_mut().insert(principal);
+        }
+        Ok(None) => {}
+        Err(refusal) => return refusal,
     }
     let is_json = request
         .headers()
@@ -145,6 +177,15 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next
             return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, &message);
         }
     };
+    if let Some((count, max)) = &guard.sessions
+        && !parts.headers.contains_key("mcp-session-id")
+        && method_of(&bytes).as_deref() == Some("initialize")
+        && count().await >= *max
+    {
+        tracing::warn!(max, "refused a new session: the server is at max_sessions");
+        let message = "too many open sessions; try again later";
+        return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
+    }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
@@ -196,6 +237,17 @@ fn check_envelope(bytes: &[u8]) -> Result<(), (i32, String)> {
         return Err((-32600, "invalid request: `method` is missing".into()));
     }
     Ok(())
+}
+
+/// The `method` of a JSON-RPC message, if it has one.
+fn method_of(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Method {
+        method: String,
+    }
+    serde_json::from_slice::<Method>(bytes)
+        .ok()
+        .map(|m| m.method)
 }
 
 /// As deep as serde_json goes when rmcp parses the message.

@@ -1,0 +1,131 @@
+//! Access keys shared by item macros: `permission = …`, `permissions(…)`,
+//! `rate_limit(calls = …, per = …)`, `no_rate_limit`, `enabled = path`.
+
+use darling::FromMeta;
+use darling::ast::NestedMeta;
+use darling::util::Flag;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Path};
+
+#[derive(Debug, Default, FromMeta)]
+pub struct AccessArgs {
+    /// One permission expression, e.g. `IsAuthenticated & HasScope("a")`.
+    permission: Option<Expr>,
+    /// Permissions that must all allow.
+    permissions: Option<ExprList>,
+    rate_limit: Option<RateLimitArgs>,
+    no_rate_limit: Flag,
+    /// `fn() -> bool`: the item exists only while it returns true.
+    enabled: Option<Path>,
+}
+
+#[derive(Debug, FromMeta)]
+struct RateLimitArgs {
+    calls: syn::LitInt,
+    per: syn::LitInt,
+}
+
+/// A list of expressions, each written like a call or a path: `permissions(A, B("x"))`.
+#[derive(Debug, Default)]
+struct ExprList(Vec<Expr>);
+
+impl FromMeta for ExprList {
+    fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
+        let mut errors = darling::Error::accumulator();
+        let exprs = items
+            .iter()
+            .filter_map(|item| {
+                let parsed = match item {
+                    NestedMeta::Meta(meta) => {
+                        syn::parse2::<Expr>(meta.to_token_stream()).map_err(darling::Error::from)
+                    }
+                    NestedMeta::Lit(lit) => Err(darling::Error::custom(
+                        "expected a permission, like `IsAuthenticated`",
+                    )
+                    .with_span(lit)),
+                    NestedMeta::NameValueInvalidExpr(invalid) => Err(darling::Error::custom(
+                        "expected a permission, like `IsAuthenticated`",
+                    )
+                    .with_span(&invalid.path)),
+                };
+                errors.handle(parsed)
+            })
+            .collect();
+        errors.finish_with(Self(exprs))
+    }
+}
+
+impl AccessArgs {
+    /// Checks what darling cannot: keys that exclude each other, and positive rates.
+    pub fn validate(&self, errors: &mut darling::error::Accumulator) {
+        if let (Some(_), Some(list)) = (&self.permission, &self.permissions) {
+            let span = list
+                .0
+                .first()
+                .map_or_else(proc_macro2::Span::call_site, Spanned::span);
+            errors.push(
+                darling::Error::custom("use `permission = …` or `permissions(…)`, not both")
+                    .with_span(&span),
+            );
+        }
+        if let Some(rate) = &self.rate_limit {
+            if self.no_rate_limit.is_present() {
+                errors.push(
+                    darling::Error::custom("use `rate_limit(…)` or `no_rate_limit`, not both")
+                        .with_span(&self.no_rate_limit.span()),
+                );
+            }
+            for (lit, what) in [(&rate.calls, "calls"), (&rate.per, "per")] {
+                match lit.base10_parse::<u64>() {
+                    Ok(0) | Err(_) => errors.push(
+                        darling::Error::custom(format!(
+                            "`{what}` must be a whole number above zero"
+                        ))
+                        .with_span(lit),
+                    ),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+
+    /// The `AccessDef` expression.
+    pub fn emit(&self) -> TokenStream {
+        let permission = match (&self.permission, &self.permissions) {
+            (Some(expr), _) => {
+                quote_spanned!(expr.span()=> ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(#expr)))
+            }
+            (None, Some(ExprList(list))) => {
+                let boxed = list.iter().map(|expr| {
+                    quote_spanned!(expr.span()=> ::mcp_kit::__private::Box::new(#expr) as ::mcp_kit::__private::Box<dyn ::mcp_kit::__private::Permission>)
+                });
+                quote! {
+                    ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(
+                        ::mcp_kit::__private::All(::mcp_kit::__private::Vec::from([#(#boxed),*]))
+                    ))
+                }
+            }
+            (None, None) => quote!(::mcp_kit::__private::None),
+        };
+        let rate_limit = match (&self.rate_limit, self.no_rate_limit.is_present()) {
+            (Some(RateLimitArgs { calls, per }), _) => quote! {
+                ::mcp_kit::__private::RateLimitSpec::Rate(::mcp_kit::__private::Rate::per_seconds(#calls, #per))
+            },
+            (None, true) => quote!(::mcp_kit::__private::RateLimitSpec::Off),
+            (None, false) => quote!(::mcp_kit::__private::RateLimitSpec::Default),
+        };
+        let enabled = match &self.enabled {
+            Some(path) => quote_spanned!(path.span()=> ::mcp_kit::__private::Some(#path)),
+            None => quote!(::mcp_kit::__private::None),
+        };
+        quote! {
+            ::mcp_kit::__private::AccessDef {
+                permission: #permission,
+                rate_limit: #rate_limit,
+                enabled: #enabled,
+            }
+        }
+    }
+}

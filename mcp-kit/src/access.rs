@@ -1,0 +1,91 @@
+//! An item's access rules: its permission, its rate limit and its `enabled` gate, in the
+//! static form the macros emit and the runtime form the dispatcher reads.
+
+use std::sync::Arc;
+
+use crate::auth::Principal;
+use crate::permission::{Denied, Permission};
+use crate::ratelimit::Rate;
+
+/// Which rate limit applies to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateLimitSpec {
+    /// `write_rate_limit` unless the item is read-only.
+    #[default]
+    Default,
+    /// No limit.
+    Off,
+    /// This limit.
+    Rate(Rate),
+}
+
+/// Access rules as `#[tool]` emits them.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct AccessDef {
+    pub permission: Option<fn() -> Box<dyn Permission>>,
+    pub rate_limit: RateLimitSpec,
+    pub enabled: Option<fn() -> bool>,
+}
+
+impl AccessDef {
+    /// No rules of its own: the server's defaults apply.
+    pub const DEFAULT: Self = Self {
+        permission: None,
+        rate_limit: RateLimitSpec::Default,
+        enabled: None,
+    };
+}
+
+/// Access rules, ready to check.
+#[derive(Clone, Default)]
+pub struct Access {
+    pub(crate) permission: Option<Arc<dyn Permission>>,
+    pub(crate) rate_limit: RateLimitSpec,
+    pub(crate) enabled: Option<fn() -> bool>,
+}
+
+impl Access {
+    pub(crate) fn from_def(def: &AccessDef) -> Self {
+        Self {
+            permission: def.permission.map(|make| Arc::from(make())),
+            rate_limit: def.rate_limit,
+            enabled: def.enabled,
+        }
+    }
+
+    /// Whether the item exists for anyone right now (the seed's `enabled` gate).
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.enabled.is_none_or(|enabled| enabled())
+    }
+
+    /// Checks the item's permission, or `default` when it has none.
+    pub(crate) fn check(
+        &self,
+        default: Option<&dyn Permission>,
+        principal: Option<&Principal>,
+    ) -> Result<(), Denied> {
+        match self.permission.as_deref().or(default) {
+            Some(permission) => permission.check(principal),
+            None => Ok(()),
+        }
+    }
+
+    /// The scopes the item's permission asks for.
+    pub(crate) fn scopes(&self) -> Vec<String> {
+        self.permission
+            .as_ref()
+            .map(|p| p.scopes())
+            .unwrap_or_default()
+    }
+
+    /// The rate that applies, given the server's write rate and whether the item is read-only.
+    pub(crate) fn rate(&self, write_rate: Option<Rate>, read_only: bool) -> Option<Rate> {
+        match self.rate_limit {
+            RateLimitSpec::Off => None,
+            RateLimitSpec::Rate(rate) => Some(rate),
+            RateLimitSpec::Default if read_only => None,
+            RateLimitSpec::Default => write_rate,
+        }
+    }
+}
