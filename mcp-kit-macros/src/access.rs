@@ -12,7 +12,7 @@ use syn::{Expr, Path};
 #[derive(Debug, Default, FromMeta)]
 pub struct AccessArgs {
     /// One permission expression, e.g. `IsAuthenticated & HasScope("a")`.
-    permission: Option<Expr>,
+    permission: Option<PermissionExpr>,
     /// Permissions that must all allow.
     permissions: Option<ExprList>,
     rate_limit: Option<RateLimitArgs>,
@@ -25,6 +25,22 @@ pub struct AccessArgs {
 struct RateLimitArgs {
     calls: syn::LitInt,
     per: syn::LitInt,
+}
+
+/// A permission expression: anything but a literal, which would only be a quoted mistake.
+#[derive(Debug)]
+struct PermissionExpr(Expr);
+
+impl FromMeta for PermissionExpr {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Lit(literal) => Err(darling::Error::custom(
+                "expected a permission, like `IsAuthenticated`, not a literal",
+            )
+            .with_span(literal)),
+            expr => Ok(Self(expr.clone())),
+        }
+    }
 }
 
 /// A list of expressions, each written like a call or a path: `permissions(A, B("x"))`.
@@ -94,7 +110,7 @@ impl AccessArgs {
     /// The `AccessDef` expression.
     pub fn emit(&self) -> TokenStream {
         let permission = match (&self.permission, &self.permissions) {
-            (Some(expr), _) => {
+            (Some(PermissionExpr(expr)), _) => {
                 quote_spanned!(expr.span()=> ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(#expr)))
             }
             (None, Some(ExprList(list))) => {

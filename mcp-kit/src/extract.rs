@@ -58,22 +58,22 @@ impl Call {
         }
     }
 
-    /// Gathers the extracted parameters, then takes the call's rate-limit quota: a call with
-    /// bad arguments uses none.
-    pub async fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
-        let params = self.validate(params)?;
-        if let Some(gate) = &self.gate {
-            gate.limiter
+    /// Takes the call's rate-limit quota. Called once the arguments are valid, so a call
+    /// with bad arguments uses none. Not generic: one copy serves every tool.
+    pub async fn admit(&self) -> Result<(), ToolError> {
+        match &self.gate {
+            Some(gate) => gate
+                .limiter
                 .acquire(&gate.key, gate.rate)
                 .await
-                .map_err(ToolError::rate_limited)?;
+                .map_err(ToolError::rate_limited),
+            None => Ok(()),
         }
-        Ok(params)
     }
 
-    /// Arguments no parameter took are unknown: an error when the schema says
-    /// `additionalProperties: false`, reported with any other bad field.
-    fn validate<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
+    /// Gathers the extracted parameters. Arguments no parameter took are unknown: an error
+    /// when the schema says `additionalProperties: false`, reported with any other bad field.
+    pub fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
         let unknown: Vec<FieldError> = if self.reject_unknown {
             std::mem::take(&mut self.arguments)
                 .into_iter()
@@ -290,21 +290,24 @@ impl StateMap {
 /// Deserializes one argument (or, with `name` empty, all of them), naming the path to what is
 /// wrong.
 fn deserialize<T: DeserializeOwned>(call: &Call, name: &str, value: Value) -> Result<T, ToolError> {
-    T::deserialize(&value).map_err(|error| {
-        let schema = &call.input_schema;
-        let located = if name.is_empty() {
-            locate(schema, &Value::Object(schema.as_ref().clone()), &value, "")
-        } else {
-            let property = schema.get("properties").and_then(|p| p.get(name));
-            property.and_then(|property| locate(schema, property, &value, name))
-        };
-        let field = match located {
-            Some(path) if !path.is_empty() => path,
-            _ if name.is_empty() => "arguments".to_owned(),
-            _ => name.to_owned(),
-        };
-        ToolError::invalid_field(field, error.to_string())
-    })
+    T::deserialize(&value).map_err(|error| invalid(call, name, &value, error.to_string()))
+}
+
+/// The error for a value that did not deserialize. Not generic, so it is compiled once.
+fn invalid(call: &Call, name: &str, value: &Value, message: String) -> ToolError {
+    let schema = &call.input_schema;
+    let located = if name.is_empty() {
+        locate(schema, &Value::Object(schema.as_ref().clone()), value, "")
+    } else {
+        let property = schema.get("properties").and_then(|p| p.get(name));
+        property.and_then(|property| locate(schema, property, value, name))
+    };
+    let field = match located {
+        Some(path) if !path.is_empty() => path,
+        _ if name.is_empty() => "arguments".to_owned(),
+        _ => name.to_owned(),
+    };
+    ToolError::invalid_field(field, message)
 }
 
 /// Merges the outcomes of extracting every parameter, so that one answer names every bad field.

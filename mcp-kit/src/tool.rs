@@ -156,7 +156,8 @@ impl Tool {
                 let handler = handler.clone();
                 async move {
                     let params = (<crate::Args<T> as Param>::extract(&mut call, "", true),);
-                    let (crate::Args(args),) = call.finish(params).await?;
+                    let (crate::Args(args),) = call.finish(params)?;
+                    call.admit().await?;
                     handler(args).await.into_tool_result()
                 }
                 .boxed()
@@ -198,7 +199,8 @@ impl Tool {
                 let handler = handler.clone();
                 async move {
                     let arguments = std::mem::take(&mut call.arguments);
-                    call.finish(()).await?;
+                    call.finish(())?;
+                    call.admit().await?;
                     handler(arguments).await.into_tool_result()
                 }
                 .boxed()

@@ -161,10 +161,13 @@ fn call(model: &ToolModel) -> TokenStream {
     let closure = quote! {
         |mut call| ::mcp_kit::__private::Box::pin(async move {
             let params = (#(#extracts)*);
-            let (#(#idents,)*) = match call.finish(params).await {
+            let (#(#idents,)*) = match call.finish(params) {
                 ::core::result::Result::Ok(params) => params,
                 ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
             };
+            if let ::core::result::Result::Err(error) = call.admit().await {
+                return ::core::result::Result::Err(error);
+            }
             #run
         })
     };

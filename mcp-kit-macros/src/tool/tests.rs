@@ -87,3 +87,19 @@ fn invalid_keeps_the_function() {
         },
     ));
 }
+
+#[test]
+fn access_rules() {
+    insta::assert_snapshot!(expand(
+        quote!(
+            permission = IsAuthenticated & HasScope("notes:write"),
+            rate_limit(calls = 5, per = 60),
+            enabled = notes_enabled
+        ),
+        quote! {
+            async fn write_note(caller: Option<Principal>, text: String) -> String {
+                text
+            }
+        },
+    ));
+}
