@@ -8,7 +8,7 @@ use proc_macro::TokenStream;
 
 /// Turns a function into an MCP tool, found at link time by the server.
 ///
-/// ```ignore
+/// ```text
 /// /// Add two integers.
 /// #[tool(name = "add", annotations(read_only, idempotent))]
 /// async fn add(#[arg(description = "first term")] a: i64, b: i64) -> i64 { a + b }
