@@ -132,27 +132,15 @@ impl Tool {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(T) -> Fut + Send + Sync + 'static,
     {
-        let caller = std::panic::Location::caller();
         let mut input = generator();
         let mut builder = InputSchema::new();
         builder.param::<crate::Args<T>>(&mut input, "", None, true);
         let handler = Arc::new(handler);
-        Self {
-            name: name.into(),
-            title: None,
-            description: None,
-            annotations: ToolAnnotations::default(),
-            input_schema: Arc::new(schema_object(builder.finish(&mut input))),
-            output_schema: R::output_schema(&mut generator())
-                .map(schema_object)
-                .map(Arc::new),
-            location: Location {
-                file: caller.file(),
-                line: caller.line(),
-                module: "<hand-registered>",
-            },
-            access: Access::default(),
-            handler: Handler::Dynamic(Arc::new(move |mut call: Call| {
+        Self::hand_registered(
+            name.into(),
+            schema_object(builder.finish(&mut input)),
+            R::output_schema(&mut generator()),
+            Arc::new(move |mut call: Call| {
                 let handler = handler.clone();
                 async move {
                     let params = (<crate::Args<T> as Param>::extract(&mut call, "", true),);
@@ -161,8 +149,8 @@ impl Tool {
                     handler(args).await.into_tool_result()
                 }
                 .boxed()
-            })),
-        }
+            }),
+        )
     }
 
     /// A tool with a hand-written input schema whose handler takes the raw arguments: for
@@ -178,24 +166,12 @@ impl Tool {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
     {
-        let caller = std::panic::Location::caller();
         let handler = Arc::new(handler);
-        Self {
-            name: name.into(),
-            title: None,
-            description: None,
-            annotations: ToolAnnotations::default(),
-            input_schema: Arc::new(input_schema),
-            output_schema: R::output_schema(&mut generator())
-                .map(schema_object)
-                .map(Arc::new),
-            location: Location {
-                file: caller.file(),
-                line: caller.line(),
-                module: "<hand-registered>",
-            },
-            access: Access::default(),
-            handler: Handler::Dynamic(Arc::new(move |mut call: Call| {
+        Self::hand_registered(
+            name.into(),
+            input_schema,
+            R::output_schema(&mut generator()),
+            Arc::new(move |mut call: Call| {
                 let handler = handler.clone();
                 async move {
                     let arguments = std::mem::take(&mut call.arguments);
@@ -204,7 +180,32 @@ impl Tool {
                     handler(arguments).await.into_tool_result()
                 }
                 .boxed()
-            })),
+            }),
+        )
+    }
+
+    #[track_caller]
+    fn hand_registered(
+        name: Cow<'static, str>,
+        input_schema: Map<String, Value>,
+        output_schema: Option<Schema>,
+        handler: Arc<DynCall>,
+    ) -> Self {
+        let caller = std::panic::Location::caller();
+        Self {
+            name,
+            title: None,
+            description: None,
+            annotations: ToolAnnotations::default(),
+            input_schema: Arc::new(input_schema),
+            output_schema: output_schema.map(schema_object).map(Arc::new),
+            location: Location {
+                file: caller.file(),
+                line: caller.line(),
+                module: "<hand-registered>",
+            },
+            access: Access::default(),
+            handler: Handler::Dynamic(handler),
         }
     }
 

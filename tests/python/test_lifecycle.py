@@ -14,6 +14,13 @@ import pytest
 
 from conftest import _SERVER_ENV, _free_port, _read_tail, _stop, _wait_healthy
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+
 HEADERS = {
     "Content-Type": "application/json",
     "Accept": "application/json, text/event-stream",
@@ -88,16 +95,10 @@ def test_sigterm_lets_in_flight_calls_finish_and_refuses_new_ones(hello_bin: str
 def test_stateful_sessions(hello_bin: str, server_log: Path) -> None:
     process, port = start(hello_bin, server_log, env={"MCP_KIT_STATELESS": "false"})
     url = f"http://127.0.0.1:{port}/mcp"
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-    }
     call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 2, "b": 3}}}
     try:
         with httpx2.Client(timeout=10) as http:
-            response = http.post(url, headers=HEADERS, json=initialize)
+            response = http.post(url, headers=HEADERS, json=INITIALIZE)
             assert response.status_code == 200
             session = response.headers.get("mcp-session-id")
             assert session, "a stateful server names the session"
@@ -120,22 +121,16 @@ def test_stateful_sessions(hello_bin: str, server_log: Path) -> None:
 def test_sessions_are_bounded(hello_bin: str, server_log: Path) -> None:
     process, port = start(hello_bin, server_log, env={"MCP_KIT_STATELESS": "false", "MCP_KIT_MAX_SESSIONS": "2"})
     url = f"http://127.0.0.1:{port}/mcp"
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-    }
     try:
         with httpx2.Client(timeout=10) as http:
-            sessions = [http.post(url, headers=HEADERS, json=initialize) for _ in range(2)]
+            sessions = [http.post(url, headers=HEADERS, json=INITIALIZE) for _ in range(2)]
             assert all(r.status_code == 200 and r.headers.get("mcp-session-id") for r in sessions)
-            refused = http.post(url, headers=HEADERS, json=initialize)
+            refused = http.post(url, headers=HEADERS, json=INITIALIZE)
             assert refused.status_code == 503
             assert "too many open sessions" in refused.json()["error"]["message"]
             # Closing one makes room for another.
             closed = http.delete(url, headers={**HEADERS, "Mcp-Session-Id": sessions[0].headers["mcp-session-id"]})
             assert closed.status_code in (200, 202, 204)
-            assert http.post(url, headers=HEADERS, json=initialize).status_code == 200
+            assert http.post(url, headers=HEADERS, json=INITIALIZE).status_code == 200
     finally:
         _stop(process)
