@@ -74,27 +74,33 @@ impl Call {
     /// Gathers the extracted parameters. Arguments no parameter took are unknown: an error
     /// when the schema says `additionalProperties: false`, reported with any other bad field.
     pub fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
-        let unknown: Vec<FieldError> = if self.reject_unknown {
-            std::mem::take(&mut self.arguments)
-                .into_iter()
-                .map(|(field, _)| FieldError {
-                    field,
-                    message: "unknown argument".into(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        match (params.all(), unknown.is_empty()) {
-            (result, true) => result,
-            (Ok(_), false) => Err(ToolError::invalid(unknown)),
-            (Err(error), false) => {
-                let mut errors = Some(error);
-                merge(&mut errors, ToolError::invalid(unknown));
-                Err(errors.expect("merge keeps an error"))
-            }
+        // The generic part stays this small: every tool instantiates it.
+        let result = params.all();
+        match self.unknown_arguments() {
+            None => result,
+            Some(unknown) => Err(with_unknown(result.err(), unknown)),
         }
     }
+
+    fn unknown_arguments(&mut self) -> Option<ToolError> {
+        if !self.reject_unknown || self.arguments.is_empty() {
+            return None;
+        }
+        let unknown = std::mem::take(&mut self.arguments)
+            .into_iter()
+            .map(|(field, _)| FieldError {
+                field,
+                message: "unknown argument".into(),
+            })
+            .collect();
+        Some(ToolError::invalid(unknown))
+    }
+}
+
+fn with_unknown(error: Option<ToolError>, unknown: ToolError) -> ToolError {
+    let mut errors = error;
+    merge(&mut errors, unknown);
+    errors.expect("merge keeps an error")
 }
 
 /// How a parameter is filled.
@@ -335,6 +341,17 @@ fn merge(errors: &mut Option<ToolError>, next: ToolError) {
     });
 }
 
+/// The value, or `None` with its error merged into `errors`.
+fn keep<T>(result: Result<T, ToolError>, errors: &mut Option<ToolError>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => {
+            merge(errors, error);
+            None
+        }
+    }
+}
+
 macro_rules! all_params {
     ($($name:ident),*) => {
         impl<$($name),*> AllParams for ($(Result<$name, ToolError>,)*) {
@@ -344,7 +361,7 @@ macro_rules! all_params {
             fn all(self) -> Result<Self::Output, ToolError> {
                 let ($($name,)*) = self;
                 let mut errors = None;
-                $(let $name = $name.map_err(|e| merge(&mut errors, e)).ok();)*
+                $(let $name = keep($name, &mut errors);)*
                 match ($($name,)*) {
                     ($(Some($name),)*) => Ok(($($name,)*)),
                     _ => Err(errors.expect("a parameter failed")),
@@ -422,10 +439,21 @@ impl InputSchema {
         description: Option<&str>,
         required: bool,
     ) {
-        let Some(mut schema) = P::schema(generator) else {
-            return;
-        };
-        if P::KIND == ParamKind::Arguments {
+        if let Some(schema) = P::schema(generator) {
+            self.add(P::KIND, schema, name, description, required);
+        }
+    }
+
+    /// The part of [`InputSchema::param`] that does not depend on the type: compiled once.
+    fn add(
+        &mut self,
+        kind: ParamKind,
+        mut schema: Schema,
+        name: &str,
+        description: Option<&str>,
+        required: bool,
+    ) {
+        if kind == ParamKind::Arguments {
             self.whole = Some(schema);
             return;
         }
