@@ -2,8 +2,8 @@
 # script did not start, since on a 2-core machine they make every figure meaningless.
 #
 #   watch_start LOG    samples once a second in the background, appending to LOG one line per
-#                      cargo, rustc, python, pytest, wrk or hyperfine process that is not a descendant of the
-#                      calling script
+#                      cargo, rustc, python, pytest, wrk or hyperfine process that is not a
+#                      descendant of the calling script
 #   watch_stop         stops the sampler
 #   watch_report LOG   prints a warning naming what ran alongside; returns 1 if anything did
 
@@ -50,5 +50,5 @@ watch_report() {
     return 1
   fi
   echo
-  echo "No other cargo/rustc/python process ran during the measurements."
+  echo "No other cargo, rustc, python, pytest, wrk or hyperfine process ran during the measurements."
 }
