@@ -24,7 +24,8 @@ pub enum Transport {
 }
 
 /// Every setting. Keys in `mcp-kit.toml` are these field names; environment variables are
-/// `MCP_KIT_` followed by the name in capitals, e.g. `MCP_KIT_PORT=9000`.
+/// `MCP_KIT_` followed by the name in capitals, e.g. `MCP_KIT_PORT=9000`, with `__` between
+/// the levels of a table, e.g. `MCP_KIT_AUTH__JWT__JWKS_URL`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -69,6 +70,9 @@ pub struct Settings {
     pub resource_server_url: Option<String>,
     /// `[calls, seconds]` allowed per principal for each tool that is not read-only.
     pub write_rate_limit: (u32, u64),
+    /// Count rate limits in this Redis (`redis://host:6379/0`) rather than in memory, so
+    /// replicas share them (feature `redis`).
+    pub rate_limit_redis_url: Option<String>,
     /// The `[auth]` table: static tokens and identity-provider details.
     pub auth: AuthSettings,
 }
@@ -80,6 +84,82 @@ pub struct Settings {
 pub struct AuthSettings {
     /// `[[auth.static_tokens]]`: tokens known by their SHA-256, for the `static_bearer` backend.
     pub static_tokens: Vec<StaticToken>,
+    /// `[auth.jwt]`: the `jwt` backend (feature `oauth`).
+    pub jwt: JwtSettings,
+    /// `[auth.introspection]`: the `introspection` backend (feature `oauth`).
+    pub introspection: IntrospectionSettings,
+}
+
+/// The `[auth.jwt]` table. Tokens must be issued by `oauth_issuer_url` for the audience
+/// `resource_server_url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct JwtSettings {
+    /// Where the issuer publishes its signing keys.
+    pub jwks_url: Option<String>,
+    /// Signature algorithms accepted (public-key ones only).
+    pub algorithms: Vec<String>,
+    /// Seconds of clock skew tolerated on `exp` and `nbf`.
+    pub leeway: u64,
+    /// Seconds fetched keys are trusted before they are fetched again.
+    pub jwks_cache_ttl: u64,
+    /// The fewest seconds between two fetches of the keys (a token naming an unknown key
+    /// triggers one).
+    pub jwks_min_refresh_interval: u64,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        Self {
+            jwks_url: None,
+            algorithms: ["RS256", "PS256", "ES256", "EdDSA"]
+                .map(String::from)
+                .to_vec(),
+            leeway: 30,
+            jwks_cache_ttl: 600,
+            jwks_min_refresh_interval: 30,
+        }
+    }
+}
+
+/// The `[auth.introspection]` table (RFC 7662). Answers must name the audience
+/// `resource_server_url`, and the issuer `oauth_issuer_url` when they name one.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IntrospectionSettings {
+    /// The introspection endpoint.
+    pub url: Option<String>,
+    /// This server's client id at the authorization server.
+    pub client_id: Option<String>,
+    /// Its secret; better set as `MCP_KIT_AUTH__INTROSPECTION__CLIENT_SECRET` than in a file.
+    pub client_secret: Option<String>,
+    /// Seconds an answer is kept (never past the token's expiry).
+    pub cache_ttl: u64,
+}
+
+impl Default for IntrospectionSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            client_id: None,
+            client_secret: None,
+            cache_ttl: 60,
+        }
+    }
+}
+
+/// Leaves the secret out.
+impl std::fmt::Debug for IntrospectionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionSettings")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
+            .field("cache_ttl", &self.cache_ttl)
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -105,6 +185,7 @@ impl Default for Settings {
             oauth_issuer_url: None,
             resource_server_url: None,
             write_rate_limit: (30, 60),
+            rate_limit_redis_url: None,
             auth: AuthSettings::default(),
         }
     }
@@ -132,6 +213,7 @@ const KEYS: &[&str] = &[
     "resource_server_url",
     "auth",
     "write_rate_limit",
+    "rate_limit_redis_url",
 ];
 
 /// A setting that could not be read. The message names the key and where its value came from.
@@ -168,6 +250,12 @@ impl Settings {
         }
         figment
             .merge(Env::prefixed("MCP_KIT_").only(KEYS))
+            // Nested keys with `__`: `MCP_KIT_AUTH__JWT__JWKS_URL` is `auth.jwt.jwks_url`.
+            .merge(
+                Env::prefixed("MCP_KIT_")
+                    .filter(|key| key.as_str().contains("__"))
+                    .split("__"),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|error| ConfigError(describe(error)))
@@ -236,6 +324,22 @@ mod tests {
                 error.to_string().contains("prot") && error.to_string().contains("custom.toml"),
                 "{error}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn nested_keys_come_from_double_underscores() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MCP_KIT_AUTH__INTROSPECTION__CLIENT_SECRET", "hush");
+            jail.set_env("MCP_KIT_AUTH__JWT__LEEWAY", "5");
+            let settings = Settings::load(None, serde_json::json!({})).unwrap();
+            assert_eq!(
+                settings.auth.introspection.client_secret.as_deref(),
+                Some("hush")
+            );
+            assert_eq!(settings.auth.jwt.leeway, 5);
+            assert!(!format!("{settings:?}").contains("hush"));
             Ok(())
         });
     }

@@ -20,6 +20,9 @@ pub enum ErrorKind {
     NotFound,
     /// The caller must wait; see [`ToolError::retry_after`].
     RateLimited,
+    /// Something the server depends on is down (a database, a rate-limit store); the call
+    /// may succeed later.
+    Unavailable,
     /// A fault on the server side. Its message is logged, never sent.
     Internal,
 }
@@ -34,6 +37,7 @@ impl ErrorKind {
             Self::PermissionDenied => 403,
             Self::NotFound => 404,
             Self::RateLimited => 429,
+            Self::Unavailable => 503,
             Self::Internal => 500,
         }
     }
@@ -45,6 +49,7 @@ impl ErrorKind {
             Self::NotAuthenticated | Self::PermissionDenied => -32001,
             Self::NotFound => -32002,
             Self::RateLimited => -32003,
+            Self::Unavailable => -32004,
             Self::Internal => -32603,
         }
     }
@@ -57,6 +62,7 @@ impl ErrorKind {
             Self::PermissionDenied => "permission denied",
             Self::NotFound => "not found",
             Self::RateLimited => "rate limited",
+            Self::Unavailable => "unavailable",
             Self::Internal => "internal error",
         }
     }
@@ -147,6 +153,11 @@ impl ToolError {
                 format!("try again in {secs} seconds"),
             )
         }
+    }
+
+    /// Something the server depends on is down. `message` is sent: say what, not why.
+    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
     }
 
     /// A server-side fault. `detail` is logged; the client sees only "internal error".

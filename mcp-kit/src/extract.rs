@@ -18,7 +18,7 @@ use crate::auth::Principal;
 use crate::context::Context;
 use crate::error::{FieldError, ToolError};
 use crate::locate::locate;
-use crate::ratelimit::{Rate, RateLimiter};
+use crate::ratelimit::{Rate, RateLimiter, Refusal};
 
 /// Everything one call brings to its handler. Built by the dispatcher; read by [`Param`].
 #[doc(hidden)]
@@ -66,7 +66,13 @@ impl Call {
                 .limiter
                 .acquire(&gate.key, gate.rate)
                 .await
-                .map_err(ToolError::rate_limited),
+                .map_err(|refusal| match refusal {
+                    Refusal::Wait(wait) => ToolError::rate_limited(wait),
+                    Refusal::Unavailable(detail) => {
+                        tracing::error!(%detail, "rate limits cannot be counted; refusing the call");
+                        ToolError::unavailable("rate limits cannot be counted right now; try again later")
+                    }
+                }),
             None => Ok(()),
         }
     }

@@ -42,7 +42,10 @@ mod wire;
 
 pub use access::RateLimitSpec;
 pub use auth::Principal;
-pub use config::{AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, Settings, Transport};
+pub use config::{
+    AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, Settings,
+    Transport,
+};
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};
 pub use dispatch::{BeforeCall, CallError, CallInfo, Dispatcher};

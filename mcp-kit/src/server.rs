@@ -92,6 +92,7 @@ pub struct ServerBuilder {
     config_file: Option<std::path::PathBuf>,
     authenticators: Vec<(String, Arc<dyn Authenticator>)>,
     policy: Policy,
+    custom_limiter: bool,
 }
 
 /// A built server: serve it over HTTP or stdio, mount its router, or test it in memory.
@@ -121,6 +122,7 @@ impl Server {
             config_file: None,
             authenticators: Vec::new(),
             policy: Policy::default(),
+            custom_limiter: false,
         }
     }
 
@@ -219,9 +221,11 @@ impl ServerBuilder {
         self
     }
 
-    /// Where rate limits are counted (default: in this process's memory).
+    /// Where rate limits are counted (default: in this process's memory, or in Redis when
+    /// `rate_limit_redis_url` is set).
     pub fn rate_limiter(mut self, limiter: impl RateLimiter) -> Self {
         self.policy.limiter = Arc::new(limiter);
+        self.custom_limiter = true;
         self
     }
 
@@ -270,6 +274,11 @@ impl ServerBuilder {
         let (calls, seconds) = settings.write_rate_limit;
         let mut policy = self.policy;
         policy.write_rate = (calls > 0 && seconds > 0).then(|| Rate::per_seconds(calls, seconds));
+        if let Some(url) = &settings.rate_limit_redis_url
+            && !self.custom_limiter
+        {
+            policy.limiter = redis_limiter(url).map_err(|e| Error::Config(ConfigError(e)))?;
+        }
         Ok(Server {
             dispatcher: Arc::new(Dispatcher::new(registry, self.state, policy)),
             info,
@@ -300,22 +309,96 @@ fn auth_chain(
 ) -> Result<AuthChain, Error> {
     let mut chain: Vec<(String, Arc<dyn Authenticator>)> = Vec::new();
     for name in &settings.auth_backends {
-        if name == STATIC_BEARER {
-            let tokens = StaticTokens::new(&settings.auth.static_tokens)
-                .map_err(|e| Error::Config(ConfigError(e)))?;
-            chain.push((name.clone(), Arc::new(tokens)));
-        } else if let Some(at) = registered.iter().position(|(n, _)| n == name) {
-            chain.push(registered.remove(at));
+        let backend = if let Some(at) = registered.iter().position(|(n, _)| n == name) {
+            registered.remove(at).1
         } else {
-            return Err(Error::Config(ConfigError(format!(
-                "auth_backends names `{name}`, which is neither built in (`{STATIC_BEARER}`) nor \
-                 registered with Server::builder().authenticator(\"{name}\", …)"
-            ))));
-        }
+            built_in(name, settings).map_err(|e| Error::Config(ConfigError(e)))?
+        };
+        chain.push((name.clone(), backend));
     }
     chain.extend(registered);
     Ok(AuthChain::new(chain))
 }
 
-/// The built-in backend for `[[auth.static_tokens]]`.
-const STATIC_BEARER: &str = "static_bearer";
+#[cfg(feature = "redis")]
+fn redis_limiter(url: &str) -> Result<Arc<dyn RateLimiter>, String> {
+    let limiter = crate::ratelimit::Redis::new(url)
+        .map_err(|e| format!("invalid setting `rate_limit_redis_url`: {e}"))?;
+    Ok(Arc::new(limiter))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_limiter(_: &str) -> Result<Arc<dyn RateLimiter>, String> {
+    Err("`rate_limit_redis_url` is set, but mcp-kit was built without its `redis` feature".into())
+}
+
+/// The backends `auth_backends` can name without registering them in code.
+fn built_in(name: &str, settings: &Settings) -> Result<Arc<dyn Authenticator>, String> {
+    match name {
+        "static_bearer" => Ok(Arc::new(StaticTokens::new(&settings.auth.static_tokens)?)),
+        #[cfg(feature = "oauth")]
+        "jwt" => oauth::jwt(settings),
+        #[cfg(feature = "oauth")]
+        "introspection" => oauth::introspection(settings),
+        #[cfg(not(feature = "oauth"))]
+        "jwt" | "introspection" => Err(format!(
+            "auth_backends names `{name}`, which needs mcp-kit's `oauth` feature"
+        )),
+        _ => Err(format!(
+            "auth_backends names `{name}`, which is neither built in (`static_bearer`, `jwt`, \
+             `introspection`) nor registered with Server::builder().authenticator(\"{name}\", …)"
+        )),
+    }
+}
+
+#[cfg(feature = "oauth")]
+mod oauth {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::auth::{
+        Authenticator, Introspection, IntrospectionConfig, JwtAuthenticator, JwtConfig,
+    };
+    use crate::config::Settings;
+
+    /// `value`, or an error saying which setting `backend` lacks.
+    fn required(value: &Option<String>, backend: &str, key: &str) -> Result<String, String> {
+        value
+            .clone()
+            .ok_or_else(|| format!("the `{backend}` backend needs `{key}`"))
+    }
+
+    pub(super) fn jwt(settings: &Settings) -> Result<Arc<dyn Authenticator>, String> {
+        let jwt = &settings.auth.jwt;
+        Ok(Arc::new(JwtAuthenticator::new(JwtConfig {
+            jwks_url: required(&jwt.jwks_url, "jwt", "auth.jwt.jwks_url")?,
+            issuer: required(&settings.oauth_issuer_url, "jwt", "oauth_issuer_url")?,
+            audience: required(&settings.resource_server_url, "jwt", "resource_server_url")?,
+            algorithms: jwt.algorithms.clone(),
+            leeway: Duration::from_secs(jwt.leeway),
+            jwks_cache_ttl: Duration::from_secs(jwt.jwks_cache_ttl),
+            jwks_min_refresh_interval: Duration::from_secs(jwt.jwks_min_refresh_interval),
+        })?))
+    }
+
+    pub(super) fn introspection(settings: &Settings) -> Result<Arc<dyn Authenticator>, String> {
+        let introspection = &settings.auth.introspection;
+        Ok(Arc::new(Introspection::new(IntrospectionConfig {
+            url: required(
+                &introspection.url,
+                "introspection",
+                "auth.introspection.url",
+            )?,
+            client_id: introspection.client_id.clone(),
+            client_secret: introspection.client_secret.clone(),
+            issuer: settings.oauth_issuer_url.clone(),
+            audience: required(
+                &settings.resource_server_url,
+                "introspection",
+                "resource_server_url",
+            )?,
+            cache_ttl: Duration::from_secs(introspection.cache_ttl),
+            leeway: Duration::from_secs(settings.auth.jwt.leeway),
+        })))
+    }
+}

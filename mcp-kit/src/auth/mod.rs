@@ -1,6 +1,16 @@
 //! Who is calling: bearer tokens turned into a [`Principal`] by a chain of [`Authenticator`]s,
 //! tried in the order `auth_backends` gives.
 
+#[cfg(feature = "oauth")]
+mod claims;
+#[cfg(feature = "oauth")]
+mod fetch;
+#[cfg(feature = "oauth")]
+mod introspection;
+#[cfg(feature = "oauth")]
+mod jwks;
+#[cfg(feature = "oauth")]
+mod jwt;
 mod principal;
 mod static_bearer;
 
@@ -8,6 +18,10 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
+#[cfg(feature = "oauth")]
+pub use introspection::{Introspection, IntrospectionConfig};
+#[cfg(feature = "oauth")]
+pub use jwt::{JwtAuthenticator, JwtConfig};
 pub use principal::Principal;
 pub use static_bearer::{StaticToken, StaticTokens, sha256_hex};
 

@@ -1,5 +1,4 @@
-//! Rate limits per principal and tool (the seed's `WRITE_RATE_LIMIT`), with the generic cell
-//! rate algorithm: `calls` per `per`, a burst of up to `calls`, no fixed-window edge bursts.
+//! Counts kept in this process's memory: the default, right for one replica.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,34 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-/// `calls` calls per `per`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    /// Calls allowed in a window.
-    pub calls: u32,
-    /// The window.
-    pub per: Duration,
-}
-
-impl Rate {
-    /// `calls` per `seconds` seconds.
-    pub const fn per_seconds(calls: u32, seconds: u64) -> Self {
-        Self {
-            calls,
-            per: Duration::from_secs(seconds),
-        }
-    }
-
-    fn interval(&self) -> Duration {
-        self.per / self.calls.max(1)
-    }
-}
-
-/// Counts calls. `Err` carries how long to wait.
-pub trait RateLimiter: Send + Sync + 'static {
-    /// Takes one call for `key` at `rate`, or says how long until one is free.
-    fn acquire<'a>(&'a self, key: &'a str, rate: Rate) -> BoxFuture<'a, Result<(), Duration>>;
-}
+use super::{Rate, RateLimiter, Refusal};
 
 /// Counts in this process's memory.
 #[derive(Debug, Default)]
@@ -63,8 +35,10 @@ impl InMemory {
 }
 
 impl RateLimiter for InMemory {
-    fn acquire<'a>(&'a self, key: &'a str, rate: Rate) -> BoxFuture<'a, Result<(), Duration>> {
-        let result = self.acquire_at(key, rate, Instant::now());
+    fn acquire<'a>(&'a self, key: &'a str, rate: Rate) -> BoxFuture<'a, Result<(), Refusal>> {
+        let result = self
+            .acquire_at(key, rate, Instant::now())
+            .map_err(Refusal::Wait);
         Box::pin(async move { result })
     }
 }

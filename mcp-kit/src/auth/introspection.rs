@@ -1,0 +1,162 @@
+//! Opaque access tokens checked by asking the authorization server (RFC 7662), with answers
+//! kept briefly so a busy client does not cost one round trip per request.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::BoxFuture;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::{AuthError, Authenticator, Principal, claims, fetch};
+
+/// The most answers kept; past it, expired ones are dropped, then all.
+const MAX_CACHED: usize = 10_000;
+
+/// What an [`Introspection`] authenticator asks and accepts.
+#[derive(Clone)]
+pub struct IntrospectionConfig {
+    /// The introspection endpoint.
+    pub url: String,
+    /// This server's client id at the authorization server, for HTTP Basic authentication.
+    pub client_id: Option<String>,
+    /// Its secret.
+    pub client_secret: Option<String>,
+    /// The `iss` an answer must carry, when it carries one.
+    pub issuer: Option<String>,
+    /// The `aud` an answer must include: this server's resource URL.
+    pub audience: String,
+    /// How long an answer is kept (never past the token's `exp`).
+    pub cache_ttl: Duration,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    pub leeway: Duration,
+}
+
+impl std::fmt::Debug for IntrospectionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionConfig")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("cache_ttl", &self.cache_ttl)
+            .finish()
+    }
+}
+
+/// By the token's SHA-256: the answer and when it stops being trusted.
+type Answers = HashMap<[u8; 32], (Option<Principal>, Instant)>;
+
+/// Checks tokens at an RFC 7662 introspection endpoint.
+pub struct Introspection {
+    config: IntrospectionConfig,
+    client: reqwest::Client,
+    cache: Mutex<Answers>,
+}
+
+impl Introspection {
+    /// An authenticator asking `config.url`.
+    pub fn new(config: IntrospectionConfig) -> Self {
+        Self {
+            config,
+            client: fetch::client(),
+            cache: Mutex::default(),
+        }
+    }
+
+    async fn check(&self, token: &str) -> Result<Option<Principal>, AuthError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = Instant::now();
+        if let Some((principal, until)) = self.cache().get(&digest)
+            && *until > now
+        {
+            return Ok(principal.clone());
+        }
+        let mut request = self
+            .client
+            .post(&self.config.url)
+            .form(&[("token", token), ("token_type_hint", "access_token")]);
+        if let Some(id) = &self.config.client_id {
+            request = request.basic_auth(id, self.config.client_secret.as_deref());
+        }
+        let what = format!("introspection endpoint {}", self.config.url);
+        let answer = fetch::json_object(request, &what).await?;
+        let (principal, lifetime) = self.judge(answer);
+        let mut cache = self.cache();
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, (_, until)| *until > now);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.insert(
+            digest,
+            (principal.clone(), now + lifetime.min(self.config.cache_ttl)),
+        );
+        Ok(principal)
+    }
+
+    /// The principal an answer describes, and how long the answer holds.
+    fn judge(&self, answer: Map<String, Value>) -> (Option<Principal>, Duration) {
+        let refuse = |reason: &str| {
+            tracing::info!(reason, "introspected token refused");
+            (None, self.config.cache_ttl)
+        };
+        if answer.get("active") != Some(&Value::Bool(true)) {
+            return refuse("not active");
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let leeway = self.config.leeway.as_secs();
+        let exp = answer.get("exp").and_then(Value::as_u64);
+        if exp.is_some_and(|exp| exp + leeway <= now) {
+            return refuse("expired");
+        }
+        if answer
+            .get("nbf")
+            .and_then(Value::as_u64)
+            .is_some_and(|nbf| nbf > now + leeway)
+        {
+            return refuse("not yet valid");
+        }
+        if let (Some(expected), Some(iss)) = (&self.config.issuer, answer.get("iss"))
+            && iss.as_str() != Some(expected.as_str())
+        {
+            return refuse("wrong issuer");
+        }
+        let audience_matches = match answer.get("aud") {
+            Some(Value::String(aud)) => *aud == self.config.audience,
+            Some(Value::Array(auds)) => auds
+                .iter()
+                .any(|a| a.as_str() == Some(&self.config.audience)),
+            _ => false,
+        };
+        if !audience_matches {
+            return refuse("audience does not include this resource");
+        }
+        let Some(principal) = claims::principal(answer) else {
+            return refuse("no `sub` or `client_id`");
+        };
+        let lifetime = exp.map_or(self.config.cache_ttl, |exp| {
+            Duration::from_secs(exp.saturating_sub(now))
+        });
+        (Some(principal), lifetime)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Answers> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Authenticator for Introspection {
+    fn authenticate<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
+        Box::pin(self.check(token))
+    }
+}

@@ -1,0 +1,182 @@
+//! Rate limits shared through a real `redis-server`: two server processes behind the same
+//! Redis admit exactly the allowed number of calls between them, and when Redis goes away the
+//! counted tools say so while the rest keep working.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mcp_kit::auth::sha256_hex;
+use mcp_kit_tests::{Response, call_body, post_mcp_with, send};
+use serde_json::json;
+
+/// A child process, killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `ready` until it holds; panics naming `what` after 30 s.
+async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready().await {
+        assert!(Instant::now() < deadline, "{what} did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn start_redis() -> (Process, u16) {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server is installed (Debian package `redis-server`; .ci/run installs it)");
+    let redis = Process(child);
+    wait_for("redis-server", async || {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+            return false;
+        };
+        let mut reply = [0u8; 7];
+        stream.write_all(b"PING\r\n").await.is_ok()
+            && stream.read_exact(&mut reply).await.is_ok()
+            && &reply == b"+PONG\r\n"
+    })
+    .await;
+    (redis, port)
+}
+
+async fn start_replica(config: &Path) -> (Process, SocketAddr) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_replica"))
+        .arg("--config")
+        .arg(config)
+        .args(["serve", "--port", &port.to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start a replica");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let replica = Process(child);
+    wait_for("a replica", async || {
+        tokio::net::TcpStream::connect(addr).await.is_ok()
+            && send(addr, "GET", "/healthz", &[], b"").await.status == 200
+    })
+    .await;
+    (replica, addr)
+}
+
+async fn call(addr: SocketAddr, token: &str, tool: &str) -> Response {
+    let auth = format!("Bearer {token}");
+    post_mcp_with(
+        addr,
+        &[("authorization", &auth)],
+        call_body(tool, json!({})),
+    )
+    .await
+}
+
+/// The outcome of a tool call: its text, and whether it is an error.
+fn outcome(response: &Response) -> (bool, String) {
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let result = &response.json()["result"];
+    (
+        result["isError"] == true,
+        result["content"][0]["text"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn replicas_share_one_limit_through_redis() {
+    let (redis, redis_port) = start_redis().await;
+    let dir = std::env::temp_dir().join(format!("mcp-kit-redis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("mcp-kit.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+write_rate_limit = [5, 3600]
+rate_limit_redis_url = "redis://127.0.0.1:{redis_port}/"
+
+[[auth.static_tokens]]
+token_sha256 = "{alice}"
+subject = "alice"
+scopes = ["mcp"]
+
+[[auth.static_tokens]]
+token_sha256 = "{bob}"
+subject = "bob"
+scopes = ["mcp"]
+"#,
+            alice = sha256_hex("alice-token"),
+            bob = sha256_hex("bob-token"),
+        ),
+    )
+    .unwrap();
+    let (_one, first) = start_replica(&config).await;
+    let (_two, second) = start_replica(&config).await;
+
+    // Twelve calls, alternating and concurrent: exactly five get through.
+    let calls = (0..12).map(|n| {
+        let addr = if n % 2 == 0 { first } else { second };
+        async move { outcome(&call(addr, "alice-token", "stamp").await) }
+    });
+    let outcomes = futures_util::future::join_all(calls).await;
+    let admitted = outcomes.iter().filter(|(error, _)| !error).count();
+    assert_eq!(admitted, 5, "{outcomes:?}");
+    for (error, text) in &outcomes {
+        if *error {
+            assert!(text.starts_with("rate limited: try again in "), "{text}");
+        } else {
+            assert_eq!(text, "stamped for alice");
+        }
+    }
+    // Bob has his own count, on either replica.
+    assert_eq!(
+        outcome(&call(second, "bob-token", "stamp").await),
+        (false, "stamped for bob".into())
+    );
+
+    // Redis goes away: counted calls are refused, clearly; the rest still work.
+    drop(redis);
+    let (error, text) = outcome(&call(first, "bob-token", "stamp").await);
+    assert!(error, "{text}");
+    assert_eq!(
+        text,
+        "unavailable: rate limits cannot be counted right now; try again later"
+    );
+    assert_eq!(
+        outcome(&call(first, "bob-token", "peek").await),
+        (false, "peeked".into())
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
