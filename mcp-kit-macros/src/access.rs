@@ -107,6 +107,21 @@ impl AccessArgs {
         }
     }
 
+    /// Refuses the rate-limit keys on items whose use is not counted (resources, prompts).
+    pub fn refuse_rate_limits(&self, noun: &str, errors: &mut darling::error::Accumulator) {
+        let span = match (&self.rate_limit, self.no_rate_limit.is_present()) {
+            (Some(rate), _) => rate.calls.span(),
+            (None, true) => self.no_rate_limit.span(),
+            (None, false) => return,
+        };
+        errors.push(
+            darling::Error::custom(format!(
+                "a {noun} has no rate limit; rate limits count tool calls"
+            ))
+            .with_span(&span),
+        );
+    }
+
     /// The `AccessDef` expression.
     pub fn emit(&self) -> TokenStream {
         let permission = match (&self.permission, &self.permissions) {

@@ -1,7 +1,11 @@
 //! Procedural macros for [mcp-kit](https://docs.rs/mcp-kit). Use them through `mcp_kit`.
 
 mod access;
+mod completions;
 mod docs;
+mod handler;
+mod prompt;
+mod resource;
 mod tool;
 
 use proc_macro::TokenStream;
@@ -21,4 +25,39 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     tool::expand(attr.into(), item.into()).into()
+}
+
+/// Turns a function into an MCP resource or resource template, found at link time.
+///
+/// ```text
+/// /// A note's text.
+/// #[resource("notes://{id}", mime = "text/markdown", complete(id = note_ids))]
+/// async fn note(id: u64, db: State<Db>) -> Result<String, ToolError> { … }
+/// ```
+///
+/// The URI comes first: fixed, or an RFC 6570 template whose `{name}` (one path segment) and
+/// `{+name}` (the rest) variables bind to the parameters of the same name, parsed from text
+/// into the parameter's type. Keys: `name` (default: the function's name), `title`,
+/// `description` (default: the doc comment), `mime`, `complete(variable = function)`, and the
+/// access keys `permission`, `permissions(…)`, `enabled`.
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resource::expand(attr.into(), item.into()).into()
+}
+
+/// Turns a function into an MCP prompt, found at link time.
+///
+/// ```text
+/// /// Review a piece of code.
+/// #[prompt(complete(language = languages))]
+/// fn code_review(#[arg(description = "the code")] code: String, language: Option<String>) -> String { … }
+/// ```
+///
+/// Parameters are the prompt's arguments (an `Option` is optional); `Context`, `State<T>` and
+/// `Principal` are supplied by the runtime. Keys: `name`, `title`, `description` (default: the
+/// doc comment), `complete(argument = function)`, and the access keys `permission`,
+/// `permissions(…)`, `enabled`.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    prompt::expand(attr.into(), item.into()).into()
 }

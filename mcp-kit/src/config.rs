@@ -52,6 +52,8 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// Items per page of `tools/list`, `resources/list`, `prompts/list`, …; 0: one page.
+    pub page_size: usize,
     /// In stateful mode, seconds before an idle session is closed.
     pub session_idle_timeout: u64,
     /// In stateful mode, the most sessions open at once; past it, new sessions are refused.
@@ -176,6 +178,7 @@ impl Default for Settings {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             body_limit: 4 * 1024 * 1024,
+            page_size: 100,
             session_idle_timeout: 300,
             max_sessions: 1000,
             graceful_shutdown_timeout: 30,
@@ -203,6 +206,7 @@ const KEYS: &[&str] = &[
     "allowed_hosts",
     "allowed_origins",
     "body_limit",
+    "page_size",
     "session_idle_timeout",
     "max_sessions",
     "graceful_shutdown_timeout",

@@ -8,13 +8,19 @@ use std::sync::Arc;
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
 
+use crate::access::Access;
 use crate::auth::Principal;
+use crate::coerce::coerce;
+use crate::completion::Completion;
+use crate::content::ResourceContents;
 use crate::context::Context;
 use crate::error::{ErrorKind, ToolError};
 use crate::extract::{Call, Gate, StateMap};
 use crate::permission::{Denied, Permission};
+use crate::prompt::{Prompt, PromptOutput};
 use crate::ratelimit::{InMemory, Rate, RateLimiter};
 use crate::registry::Registry;
+use crate::resource::Resource;
 use crate::result::ToolOutput;
 use crate::tool::Tool;
 
@@ -79,6 +85,43 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+/// Why a resource read, a prompt or a completion failed: a JSON-RPC error, not a result.
+#[derive(Debug)]
+pub enum ItemError {
+    /// No resource matches this URI.
+    UnknownResource(String),
+    /// No prompt has this name.
+    UnknownPrompt(String),
+    /// The item refused the request or failed.
+    Failed(ToolError),
+    /// The client cancelled the request.
+    Cancelled,
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownResource(uri) => write!(f, "resource not found: {uri}"),
+            Self::UnknownPrompt(name) => write!(f, "unknown prompt: {name}"),
+            Self::Failed(error) => f.write_str(&error.client_message()),
+            Self::Cancelled => f.write_str("request cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for ItemError {}
+
+/// What a completion is asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum CompletionTarget<'a> {
+    /// An argument of the prompt with this name.
+    Prompt(&'a str),
+    /// A variable of the resource template with this URI template.
+    Resource(&'a str),
+}
+
+/// The client cancelled the request.
+struct Cancelled;
 impl Dispatcher {
     pub(crate) fn new(registry: Registry, state: StateMap, policy: Policy) -> Self {
         Self {
@@ -101,11 +144,155 @@ impl Dispatcher {
     }
 
     fn may_use(&self, tool: &Tool, principal: Option<&Principal>) -> bool {
-        tool.access.is_enabled()
-            && tool
-                .access
-                .check(self.policy.default_permission.as_deref(), principal)
-                .is_ok()
+        self.allows(&tool.access, principal)
+    }
+
+    fn allows(&self, access: &Access, principal: Option<&Principal>) -> bool {
+        access.is_enabled() && self.check(access, principal).is_ok()
+    }
+
+    fn check(&self, access: &Access, principal: Option<&Principal>) -> Result<(), Denied> {
+        access.check(self.policy.default_permission.as_deref(), principal)
+    }
+
+    /// The resources and templates `principal` may see: fixed URIs first.
+    pub fn visible_resources<'a>(
+        &'a self,
+        principal: Option<&'a Principal>,
+    ) -> impl Iterator<Item = &'a Resource> {
+        self.registry
+            .resources()
+            .iter()
+            .filter(move |resource| self.allows(&resource.access, principal))
+    }
+
+    /// The prompts `principal` may see, in list order.
+    pub fn visible_prompts<'a>(
+        &'a self,
+        principal: Option<&'a Principal>,
+    ) -> impl Iterator<Item = &'a Prompt> {
+        self.registry
+            .prompts()
+            .iter()
+            .filter(move |prompt| self.allows(&prompt.access, principal))
+    }
+
+    /// Reads the resource at `uri`: the fixed resource with that URI, else the first template
+    /// that matches it.
+    pub async fn read_resource(
+        &self,
+        uri: &str,
+        context: Context,
+    ) -> Result<Vec<ResourceContents>, ItemError> {
+        let found = self
+            .registry
+            .resources()
+            .iter()
+            .filter(|resource| resource.access.is_enabled())
+            .find_map(|resource| Some((resource, resource.template.matches(uri)?)));
+        let Some((resource, variables)) = found else {
+            return Err(ItemError::UnknownResource(uri.to_owned()));
+        };
+        let call = self.item_call(
+            &resource.access,
+            variables,
+            &resource.input_schema,
+            &context,
+        )?;
+        let output = self.run(resource.read(call), &context).await?;
+        Ok(resource.contents(uri, output))
+    }
+
+    /// Renders the prompt `name` with `arguments`.
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        context: Context,
+    ) -> Result<PromptOutput, ItemError> {
+        let Some(prompt) = self
+            .registry
+            .prompt(name)
+            .filter(|prompt| prompt.access.is_enabled())
+        else {
+            return Err(ItemError::UnknownPrompt(name.to_owned()));
+        };
+        // Prompt arguments are strings on the wire; a client that sends other JSON is
+        // forgiven, its value read as text.
+        let arguments = arguments.into_iter().map(|(name, value)| match value {
+            Value::String(text) => (name, text),
+            other => (name, other.to_string()),
+        });
+        let call = self.item_call(&prompt.access, arguments, &prompt.input_schema, &context)?;
+        self.run(prompt.get(call), &context).await
+    }
+
+    /// Suggestions for `argument` of `target`, given the `value` typed so far.
+    pub async fn complete(
+        &self,
+        target: CompletionTarget<'_>,
+        argument: &str,
+        value: &str,
+        principal: Option<&Principal>,
+    ) -> Result<Completion, ItemError> {
+        let completers = match target {
+            CompletionTarget::Prompt(name) => self
+                .visible_prompts(principal)
+                .find(|prompt| prompt.name == name)
+                .map(|prompt| &prompt.completions)
+                .ok_or_else(|| ItemError::UnknownPrompt(name.to_owned()))?,
+            CompletionTarget::Resource(uri) => self
+                .visible_resources(principal)
+                .find(|resource| resource.uri == uri)
+                .map(|resource| &resource.completions)
+                .ok_or_else(|| ItemError::UnknownResource(uri.to_owned()))?,
+        };
+        let values = match completers.iter().find(|c| c.argument == argument) {
+            Some(completer) => completer.complete(value.to_owned()).await,
+            None => Vec::new(),
+        };
+        Ok(Completion::from_values(values))
+    }
+
+    /// The call a resource or prompt function receives, once its caller is allowed and its
+    /// string values are parsed.
+    fn item_call(
+        &self,
+        access: &Access,
+        values: impl IntoIterator<Item = (String, String)>,
+        schema: &Arc<Map<String, Value>>,
+        context: &Context,
+    ) -> Result<Call, ItemError> {
+        if let Err(Denied(message)) = self.check(access, context.principal()) {
+            return Err(ItemError::Failed(ToolError::permission_denied(message)));
+        }
+        let arguments = coerce(values, schema).map_err(ItemError::Failed)?;
+        Ok(Call::new(
+            arguments,
+            context.clone(),
+            self.state.clone(),
+            schema.clone(),
+            None,
+        ))
+    }
+
+    /// Runs a resource or prompt function: cancellable, panics contained, internal errors
+    /// logged.
+    async fn run<T>(
+        &self,
+        future: futures_util::future::BoxFuture<'static, Result<T, ToolError>>,
+        context: &Context,
+    ) -> Result<T, ItemError> {
+        match contained(future, context).await {
+            Err(Cancelled) => Err(ItemError::Cancelled),
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                if error.kind() == ErrorKind::Internal {
+                    tracing::error!(error = error.message(), "resource or prompt failed");
+                }
+                Err(ItemError::Failed(error))
+            }
+        }
     }
 
     /// Every scope some item's permission asks for.
@@ -175,26 +362,15 @@ impl Dispatcher {
                     principal.map_or("", |p| p.subject.as_str())
                 ),
             });
-        let cancellation = context.cancellation().clone();
         let call = Call::new(
             arguments,
-            context,
+            context.clone(),
             self.state.clone(),
             tool.input_schema.clone(),
             gate,
         );
-        let run = AssertUnwindSafe(tool.run(call)).catch_unwind();
-        let outcome = tokio::select! {
-            biased;
-            () = cancellation.cancelled() => return Err(CallError::Cancelled),
-            outcome = run => outcome,
-        };
-        let result = match outcome {
-            Ok(result) => result,
-            Err(panic) => Err(ToolError::internal(format!(
-                "panicked: {}",
-                panic_message(&*panic)
-            ))),
+        let Ok(result) = contained(tool.run(call), &context).await else {
+            return Err(CallError::Cancelled);
         };
         Ok(match result {
             Ok(output) => output,
@@ -206,6 +382,26 @@ impl Dispatcher {
             }
         })
     }
+}
+
+/// `future`'s outcome, with a panic turned into an internal error; `Err` when the client
+/// cancelled first, dropping the future.
+async fn contained<T>(
+    future: futures_util::future::BoxFuture<'static, Result<T, ToolError>>,
+    context: &Context,
+) -> Result<Result<T, ToolError>, Cancelled> {
+    let run = AssertUnwindSafe(future).catch_unwind();
+    let outcome = tokio::select! {
+        biased;
+        () = context.cancellation().cancelled() => return Err(Cancelled),
+        outcome = run => outcome,
+    };
+    Ok(outcome.unwrap_or_else(|panic| {
+        Err(ToolError::internal(format!(
+            "panicked: {}",
+            panic_message(&*panic)
+        )))
+    }))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

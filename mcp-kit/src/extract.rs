@@ -121,6 +121,13 @@ pub enum ParamKind {
     Injected,
 }
 
+/// Whether a parameter of this kind is supplied by the runtime. For checks in generated
+/// `const` items.
+#[doc(hidden)]
+pub const fn is_injected(kind: ParamKind) -> bool {
+    matches!(kind, ParamKind::Injected)
+}
+
 /// A type that can be a tool handler's parameter.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool parameter",

@@ -23,6 +23,8 @@
 mod access;
 pub mod auth;
 mod cli;
+mod coerce;
+mod completion;
 mod config;
 mod content;
 mod context;
@@ -32,30 +34,37 @@ mod extract;
 mod http;
 mod locate;
 pub mod permission;
+mod prompt;
 pub mod ratelimit;
 mod registry;
+mod resource;
 mod result;
 mod server;
 pub mod testing;
 mod tool;
+mod uri_template;
 mod wire;
 
 pub use access::RateLimitSpec;
 pub use auth::Principal;
+pub use completion::Completion;
 pub use config::{
     AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, Settings,
     Transport,
 };
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};
-pub use dispatch::{BeforeCall, CallError, CallInfo, Dispatcher};
+pub use dispatch::{BeforeCall, CallError, CallInfo, CompletionTarget, Dispatcher, ItemError};
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
 pub use mcp_kit_macros::tool;
+pub use prompt::{IntoPromptResult, Prompt, PromptArgument, PromptMessage, PromptOutput, Role};
 pub use registry::{Registry, RegistryError, is_valid_name};
+pub use resource::{IntoResourceResult, Resource, ResourceOutput};
 pub use result::{IntoToolResult, Json, ToolOutput};
 pub use server::{Error, Server, ServerBuilder, ServerInfo};
 pub use tool::{Location, Tool, ToolAnnotations};
+pub use uri_template::{TemplateError, UriTemplate};
 
 /// Runs the command line (`serve`, `tools list`, `tools schema`, `call`) for the tools linked
 /// into this binary, reporting the calling crate's name and version as `serverInfo`.
@@ -78,29 +87,34 @@ macro_rules! run {
 pub mod prelude {
     pub use crate::permission::{AllowAny, HasPerm, HasScope, IsAuthenticated, Permission};
     pub use crate::{
-        Args, Content, Context, IntoToolResult, Json, Principal, Server, State, Tool, ToolError,
+        Args, Content, Context, IntoToolResult, Json, Principal, PromptMessage, Resource,
+        ResourceContents, Server, State, Tool, ToolError,
     };
-    pub use mcp_kit_macros::tool;
+    pub use mcp_kit_macros::{prompt, resource, tool};
 }
 
 /// What generated code uses. Not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::access::{AccessDef, RateLimitSpec};
+    pub use crate::completion::{CompleteFn, boxed as boxed_completion};
     pub use crate::extract::{
         AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, check_params,
-        extract_or_default,
+        extract_or_default, is_injected,
     };
     pub use crate::permission::{All, Permission};
+    pub use crate::prompt::{IntoPromptResult, PromptDef};
     pub use crate::ratelimit::Rate;
-    pub use crate::registry::TOOLS;
+    pub use crate::registry::{PROMPTS, RESOURCES, TOOLS};
+    pub use crate::resource::{IntoResourceResult, ResourceDef};
     pub use crate::result::IntoToolResult;
-    pub use crate::tool::{Location, ToolAnnotations, ToolDef, run_blocking};
+    pub use crate::tool::{Location, ToolAnnotations, ToolDef, blocking, run_blocking};
     pub use crate::{ToolError, ToolOutput};
     pub use futures_util::future::BoxFuture;
     pub use linkme;
     pub use schemars::{Schema, SchemaGenerator};
     pub use std::boxed::Box;
     pub use std::option::Option::{None, Some};
+    pub use std::string::String;
     pub use std::vec::Vec;
 }

@@ -1,4 +1,5 @@
-//! The link-time registry: every `#[tool]` in the binary, found without a registration list.
+//! The link-time registry: every `#[tool]`, `#[resource]` and `#[prompt]` in the binary, found
+//! without a registration list.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -6,6 +7,8 @@ use std::fmt;
 use linkme::distributed_slice;
 use serde_json::Value;
 
+use crate::prompt::{Prompt, PromptDef};
+use crate::resource::{Resource, ResourceDef};
 use crate::tool::{Tool, ToolDef};
 
 /// Every tool defined with `#[tool]` in any crate linked into the binary.
@@ -13,11 +16,33 @@ use crate::tool::{Tool, ToolDef};
 #[distributed_slice]
 pub static TOOLS: [ToolDef];
 
-/// The tools a server serves, built once at start-up: sorted by name, indexed, schemas cached.
+/// Every resource defined with `#[resource]`.
+#[doc(hidden)]
+#[distributed_slice]
+pub static RESOURCES: [ResourceDef];
+
+/// Every prompt defined with `#[prompt]`.
+#[doc(hidden)]
+#[distributed_slice]
+pub static PROMPTS: [PromptDef];
+
+/// What a server serves, built once at start-up: sorted, indexed, schemas cached.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     tools: Vec<Tool>,
     index: HashMap<String, usize>,
+    /// Fixed resources first (by URI), then templates (by URI), so exact URIs win.
+    resources: Vec<Resource>,
+    prompts: Vec<Prompt>,
+    prompt_index: HashMap<String, usize>,
+}
+
+/// Items registered by hand, beside or instead of the linked ones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Items {
+    pub(crate) tools: Vec<Tool>,
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) prompts: Vec<Prompt>,
 }
 
 /// Why the registry could not be built.
@@ -33,6 +58,15 @@ pub enum RegistryError {
     InvalidName { name: String, location: String },
     /// A tool's output schema does not describe a JSON object.
     OutputNotObject { name: String, location: String },
+    /// Two resources share a URI, or two prompts a name.
+    DuplicateItem {
+        what: &'static str,
+        key: String,
+        first: String,
+        second: String,
+    },
+    /// A resource's URI template does not parse.
+    InvalidTemplate { message: String, location: String },
 }
 
 impl fmt::Display for RegistryError {
@@ -57,6 +91,15 @@ impl fmt::Display for RegistryError {
                 "tool `{name}` at {location} returns Json<T> whose schema is not an object; \
                  structured content must be a JSON object"
             ),
+            Self::DuplicateItem {
+                what,
+                key,
+                first,
+                second,
+            } => write!(f, "two {what} `{key}`: one at {first}, one at {second}"),
+            Self::InvalidTemplate { message, location } => {
+                write!(f, "resource at {location}: {message}")
+            }
         }
     }
 }
@@ -64,14 +107,53 @@ impl fmt::Display for RegistryError {
 impl std::error::Error for RegistryError {}
 
 impl Registry {
-    /// The tools found in the link-time registry plus `extra`, hand-registered ones.
+    /// The items found in the link-time registry plus `extra`, hand-registered tools.
     pub fn build(extra: impl IntoIterator<Item = Tool>) -> Result<Self, RegistryError> {
-        Self::from_tools(TOOLS.iter().map(Tool::from_def).chain(extra))
+        let extra = Items {
+            tools: extra.into_iter().collect(),
+            ..Items::default()
+        };
+        Self::assemble(extra, true)
     }
 
     /// Only the given tools, ignoring the link-time registry.
     pub fn from_tools(tools: impl IntoIterator<Item = Tool>) -> Result<Self, RegistryError> {
-        let mut tools: Vec<Tool> = tools.into_iter().collect();
+        Self::from_items(Items {
+            tools: tools.into_iter().collect(),
+            ..Items::default()
+        })
+    }
+
+    /// The linked items plus `extra`, or only `extra` when `linked` is false.
+    pub(crate) fn assemble(extra: Items, linked: bool) -> Result<Self, RegistryError> {
+        if !linked {
+            return Self::from_items(extra);
+        }
+        let mut items = Items {
+            tools: TOOLS.iter().map(Tool::from_def).collect(),
+            resources: RESOURCES
+                .iter()
+                .map(|def| {
+                    Resource::from_def(def).map_err(|e| RegistryError::InvalidTemplate {
+                        message: e.0,
+                        location: def.location.to_string(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            prompts: PROMPTS.iter().map(Prompt::from_def).collect(),
+        };
+        items.tools.extend(extra.tools);
+        items.resources.extend(extra.resources);
+        items.prompts.extend(extra.prompts);
+        Self::from_items(items)
+    }
+
+    fn from_items(items: Items) -> Result<Self, RegistryError> {
+        let Items {
+            mut tools,
+            mut resources,
+            mut prompts,
+        } = items;
         tools.sort_by(|a, b| a.name.cmp(&b.name));
         for pair in tools.windows(2) {
             if pair[0].name == pair[1].name {
@@ -103,7 +185,37 @@ impl Registry {
             .enumerate()
             .map(|(i, tool)| (tool.name.to_string(), i))
             .collect();
-        Ok(Self { tools, index })
+        resources.sort_by(|a, b| (a.is_template(), &a.uri).cmp(&(b.is_template(), &b.uri)));
+        unique(&resources, "resources at", |r| &r.uri, |r| r.location)?;
+        prompts.sort_by(|a, b| a.name.cmp(&b.name));
+        unique(&prompts, "prompts named", |p| &p.name, |p| p.location)?;
+        let prompt_index = prompts
+            .iter()
+            .enumerate()
+            .map(|(i, prompt)| (prompt.name.to_string(), i))
+            .collect();
+        Ok(Self {
+            tools,
+            index,
+            resources,
+            prompts,
+            prompt_index,
+        })
+    }
+
+    /// All resources and templates: fixed URIs first, then templates, each sorted by URI.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// All prompts, sorted by name.
+    pub fn prompts(&self) -> &[Prompt] {
+        &self.prompts
+    }
+
+    /// The prompt named `name`.
+    pub fn prompt(&self, name: &str) -> Option<&Prompt> {
+        self.prompt_index.get(name).map(|&i| &self.prompts[i])
     }
 
     /// All tools, sorted by name.
@@ -114,6 +226,24 @@ impl Registry {
     /// The tool named `name`.
     pub fn tool(&self, name: &str) -> Option<&Tool> {
         self.index.get(name).map(|&i| &self.tools[i])
+    }
+}
+
+/// An error for the first two neighbours (in sorted `items`) that share a key.
+fn unique<T>(
+    items: &[T],
+    what: &'static str,
+    key: impl Fn(&T) -> &str,
+    location: impl Fn(&T) -> crate::tool::Location,
+) -> Result<(), RegistryError> {
+    match items.windows(2).find(|pair| key(&pair[0]) == key(&pair[1])) {
+        Some(pair) => Err(RegistryError::DuplicateItem {
+            what,
+            key: key(&pair[0]).to_owned(),
+            first: location(&pair[0]).to_string(),
+            second: location(&pair[1]).to_string(),
+        }),
+        None => Ok(()),
     }
 }
 

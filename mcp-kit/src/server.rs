@@ -8,8 +8,10 @@ use crate::dispatch::{CallInfo, Dispatcher, Policy};
 use crate::error::ToolError;
 use crate::extract::StateMap;
 use crate::permission::Permission;
+use crate::prompt::Prompt;
 use crate::ratelimit::{Rate, RateLimiter};
-use crate::registry::{Registry, RegistryError};
+use crate::registry::{Items, Registry, RegistryError};
+use crate::resource::Resource;
 use crate::tool::Tool;
 
 /// Why a server could not start or stopped with an error.
@@ -85,7 +87,7 @@ pub struct ServerInfo {
 #[must_use]
 pub struct ServerBuilder {
     info: ServerInfo,
-    tools: Vec<Tool>,
+    items: Items,
     state: StateMap,
     linked_tools: bool,
     settings: Option<Settings>,
@@ -102,6 +104,7 @@ pub struct Server {
     pub(crate) info: ServerInfo,
     pub(crate) settings: Arc<Settings>,
     pub(crate) auth: AuthChain,
+    pub(crate) sessions: Arc<crate::wire::Sessions>,
 }
 
 impl Server {
@@ -115,7 +118,7 @@ impl Server {
                 name: "mcp-kit".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
-            tools: Vec::new(),
+            items: Items::default(),
             state: StateMap::default(),
             linked_tools: true,
             settings: None,
@@ -158,6 +161,29 @@ impl Server {
         Ok(crate::wire::serve_stdio(self, tokio_util::sync::CancellationToken::new()).await?)
     }
 
+    /// Tells the clients subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated`).
+    pub async fn notify_resource_updated(&self, uri: &str) {
+        self.sessions.resource_updated(uri).await;
+    }
+
+    /// Tells connected clients that the list of resources changed.
+    pub async fn notify_resource_list_changed(&self) {
+        self.sessions
+            .list_changed(crate::wire::List::Resources)
+            .await;
+    }
+
+    /// Tells connected clients that the list of tools changed.
+    pub async fn notify_tool_list_changed(&self) {
+        self.sessions.list_changed(crate::wire::List::Tools).await;
+    }
+
+    /// Tells connected clients that the list of prompts changed.
+    pub async fn notify_prompt_list_changed(&self) {
+        self.sessions.list_changed(crate::wire::List::Prompts).await;
+    }
+
     /// The `serverInfo` reported to clients.
     pub fn info(&self) -> &ServerInfo {
         &self.info
@@ -176,11 +202,23 @@ impl ServerBuilder {
 
     /// Adds a hand-registered tool.
     pub fn tool(mut self, tool: Tool) -> Self {
-        self.tools.push(tool);
+        self.items.tools.push(tool);
         self
     }
 
-    /// Serves only hand-registered tools, ignoring those found at link time. For tests.
+    /// Adds a hand-registered resource or resource template.
+    pub fn resource(mut self, resource: Resource) -> Self {
+        self.items.resources.push(resource);
+        self
+    }
+
+    /// Adds a hand-registered prompt.
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
+        self.items.prompts.push(prompt);
+        self
+    }
+
+    /// Serves only hand-registered items, ignoring those found at link time. For tests.
     pub fn without_linked_tools(mut self) -> Self {
         self.linked_tools = false;
         self
@@ -261,11 +299,7 @@ impl ServerBuilder {
     }
 
     pub(crate) fn build_with(self, settings: Settings) -> Result<Server, Error> {
-        let registry = if self.linked_tools {
-            Registry::build(self.tools)?
-        } else {
-            Registry::from_tools(self.tools)?
-        };
+        let registry = Registry::assemble(self.items, self.linked_tools)?;
         let info = ServerInfo {
             name: settings.server_name.clone().unwrap_or(self.info.name),
             version: settings.server_version.clone().unwrap_or(self.info.version),
@@ -284,6 +318,7 @@ impl ServerBuilder {
             info,
             settings: Arc::new(settings),
             auth,
+            sessions: Arc::default(),
         })
     }
 

@@ -350,11 +350,11 @@ where
     }
 }
 
-fn generator() -> SchemaGenerator {
+pub(crate) fn generator() -> SchemaGenerator {
     schemars::generate::SchemaSettings::draft2020_12().into_generator()
 }
 
-fn schema_object(schema: Schema) -> Map<String, Value> {
+pub(crate) fn schema_object(schema: Schema) -> Map<String, Value> {
     match schema.to_value() {
         Value::Object(mut map) => {
             map.remove("$schema");
@@ -363,5 +363,20 @@ fn schema_object(schema: Schema) -> Map<String, Value> {
         // `true`/`false` schemas: any object / nothing.
         Value::Bool(true) => Map::from_iter([("type".to_owned(), Value::from("object"))]),
         _ => Map::from_iter([("not".to_owned(), Value::Object(Map::new()))]),
+    }
+}
+
+/// Runs a synchronous handler on the blocking pool; a panic carries on unwinding in the
+/// caller, where the dispatcher contains it.
+#[doc(hidden)]
+pub async fn blocking<R, F>(handler: F) -> Result<R, ToolError>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match tokio::task::spawn_blocking(handler).await {
+        Ok(value) => Ok(value),
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(ToolError::internal(error)),
     }
 }

@@ -3,6 +3,8 @@
 // Logging notifications are deprecated by SEP-2577 but clients still read them.
 #![allow(deprecated)]
 
+use std::sync::Arc;
+
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use rmcp::RoleServer;
@@ -13,10 +15,14 @@ use rmcp::model::{
 use rmcp::service::Peer;
 use serde_json::Value;
 
+use super::sessions::Session;
 use crate::context::{ClientChannel, LogLevel};
 use crate::error::ToolError;
 
-pub(super) struct PeerChannel(pub(super) Peer<RoleServer>);
+pub(super) struct PeerChannel {
+    pub(super) peer: Peer<RoleServer>,
+    pub(super) session: Arc<Session>,
+}
 
 impl ClientChannel for PeerChannel {
     fn progress(
@@ -32,7 +38,7 @@ impl ClientChannel for PeerChannel {
             let mut param = ProgressNotificationParam::new(ProgressToken(token), progress);
             param.total = total;
             param.message = message;
-            self.0
+            self.peer
                 .notify_progress(param)
                 .await
                 .map_err(|e| ToolError::internal(format!("progress not sent: {e}")))
@@ -47,6 +53,9 @@ impl ClientChannel for PeerChannel {
         data: Value,
     ) -> BoxFuture<'_, Result<(), ToolError>> {
         async move {
+            if !self.session.wants_log(level) {
+                return Ok(());
+            }
             let level = match level {
                 LogLevel::Debug => LoggingLevel::Debug,
                 LogLevel::Info => LoggingLevel::Info,
@@ -60,7 +69,7 @@ impl ClientChannel for PeerChannel {
             let mut param = LoggingMessageNotificationParam::new(level, data);
             param.logger = logger;
             #[allow(deprecated)] // SEP-2577 deprecates it; clients still read it.
-            let sent = self.0.notify_logging_message(param).await;
+            let sent = self.peer.notify_logging_message(param).await;
             sent.map_err(|e| ToolError::internal(format!("log message not sent: {e}")))
         }
         .boxed()

@@ -1,8 +1,14 @@
 //! Our content and results as rmcp's model types.
 
-use rmcp::model::{self, CallToolResult, ContentBlock};
+// Logging and legacy subscriptions are deprecated by SEP-2577; clients still use them.
+#![allow(deprecated)]
+
+use rmcp::model::{self, CallToolResult, ContentBlock, LoggingLevel};
 
 use crate::content::{Content, ResourceBody, ResourceContents, ResourceLink};
+use crate::context::LogLevel;
+use crate::prompt::{Prompt, PromptMessage, Role};
+use crate::resource::Resource;
 use crate::result::ToolOutput;
 use crate::tool::Tool;
 
@@ -41,7 +47,7 @@ pub(super) fn call_result(output: ToolOutput) -> CallToolResult {
     result
 }
 
-fn content(content: Content) -> ContentBlock {
+pub(super) fn content(content: Content) -> ContentBlock {
     match content {
         Content::Text(text) => ContentBlock::text(text),
         Content::Image { data, mime_type } => ContentBlock::image(data, mime_type),
@@ -51,7 +57,7 @@ fn content(content: Content) -> ContentBlock {
     }
 }
 
-fn resource_contents(contents: ResourceContents) -> model::ResourceContents {
+pub(super) fn resource_contents(contents: ResourceContents) -> model::ResourceContents {
     let out = match contents.body {
         ResourceBody::Text(text) => model::ResourceContents::text(text, contents.uri),
         ResourceBody::Blob(blob) => model::ResourceContents::blob(blob, contents.uri),
@@ -71,4 +77,77 @@ fn resource_link(link: ResourceLink) -> model::Resource {
         out = out.with_mime_type(mime_type);
     }
     out
+}
+
+pub(super) fn resource(resource: &Resource) -> model::Resource {
+    let mut out = model::Resource::new(resource.uri.to_string(), resource.name.to_string());
+    if let Some(title) = &resource.title {
+        out = out.with_title(title.to_string());
+    }
+    if let Some(description) = &resource.description {
+        out = out.with_description(description.to_string());
+    }
+    if let Some(mime_type) = &resource.mime_type {
+        out = out.with_mime_type(mime_type.to_string());
+    }
+    out
+}
+
+pub(super) fn resource_template(resource: &Resource) -> model::ResourceTemplate {
+    let mut out = model::ResourceTemplate::new(resource.uri.to_string(), resource.name.to_string());
+    if let Some(title) = &resource.title {
+        out = out.with_title(title.to_string());
+    }
+    if let Some(description) = &resource.description {
+        out = out.with_description(description.to_string());
+    }
+    if let Some(mime_type) = &resource.mime_type {
+        out = out.with_mime_type(mime_type.to_string());
+    }
+    out
+}
+
+pub(super) fn prompt(prompt: &Prompt) -> model::Prompt {
+    let arguments = prompt
+        .arguments
+        .iter()
+        .map(|argument| {
+            let mut out =
+                model::PromptArgument::new(argument.name.clone()).with_required(argument.required);
+            if let Some(description) = &argument.description {
+                out = out.with_description(description.clone());
+            }
+            out
+        })
+        .collect::<Vec<_>>();
+    let mut out = model::Prompt::new(
+        prompt.name.to_string(),
+        prompt.description.as_deref(),
+        (!arguments.is_empty()).then_some(arguments),
+    );
+    if let Some(title) = &prompt.title {
+        out = out.with_title(title.to_string());
+    }
+    out
+}
+
+pub(super) fn prompt_message(message: PromptMessage) -> model::PromptMessage {
+    let role = match message.role {
+        Role::User => model::Role::User,
+        Role::Assistant => model::Role::Assistant,
+    };
+    model::PromptMessage::new(role, content(message.content))
+}
+
+pub(super) fn log_level(level: LoggingLevel) -> LogLevel {
+    match level {
+        LoggingLevel::Debug => LogLevel::Debug,
+        LoggingLevel::Info => LogLevel::Info,
+        LoggingLevel::Notice => LogLevel::Notice,
+        LoggingLevel::Warning => LogLevel::Warning,
+        LoggingLevel::Error => LogLevel::Error,
+        LoggingLevel::Critical => LogLevel::Critical,
+        LoggingLevel::Alert => LogLevel::Alert,
+        LoggingLevel::Emergency => LogLevel::Emergency,
+    }
 }

@@ -1,54 +1,180 @@
 //! rmcp's `ServerHandler` over our dispatcher.
 
+// Logging and legacy subscriptions are deprecated by SEP-2577; clients still use them.
+#![allow(deprecated)]
+
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode, ErrorData,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
-    Tool,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    CustomRequest, CustomResult, ErrorCode, ErrorData, GetPromptRequestParams, GetPromptResponse,
+    GetPromptResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{RoleServer, ServerHandler};
 
 use super::channel::PeerChannel;
 use super::convert;
+use super::sessions::{Session, Sessions};
 use crate::auth::Principal;
 use crate::context::Context;
-use crate::dispatch::{CallError, Dispatcher};
+use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
+use crate::error::ErrorKind;
 use crate::server::Server;
 
-/// Cheap to clone: rmcp makes one per session, or per request when stateless.
+/// One per session (per request when stateless); what they share is behind an `Arc`.
 #[derive(Clone)]
 pub(crate) struct Adapter {
     shared: Arc<Shared>,
+    session: Arc<Session>,
 }
 
 struct Shared {
     dispatcher: Arc<Dispatcher>,
     info: ServerConfig,
     tools: Vec<Tool>,
+    sessions: Arc<Sessions>,
+    page_size: usize,
 }
 
 impl Adapter {
     pub(crate) fn new(server: &Server) -> Self {
-        let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                server.info.name.clone(),
-                server.info.version.clone(),
-            ));
-        let tools = server
-            .registry()
-            .tools()
-            .iter()
-            .map(convert::tool)
-            .collect();
+        let registry = server.registry();
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_logging()
+            .enable_completions()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_subscribe()
+            .enable_resources_list_changed()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .build();
+        if registry.prompts().is_empty() {
+            capabilities.prompts = None;
+        }
+        if registry.resources().is_empty() {
+            capabilities.resources = None;
+        }
+        let completes = registry.prompts().iter().any(|p| !p.completions.is_empty())
+            || registry
+                .resources()
+                .iter()
+                .any(|r| !r.completions.is_empty());
+        if !completes {
+            capabilities.completions = None;
+        }
+        let info = ServerConfig::new(capabilities).with_server_info(Implementation::new(
+            server.info.name.clone(),
+            server.info.version.clone(),
+        ));
+        let tools = registry.tools().iter().map(convert::tool).collect();
+        let sessions = server.sessions.clone();
         Self {
+            session: sessions.open(),
             shared: Arc::new(Shared {
                 dispatcher: server.dispatcher.clone(),
                 info,
                 tools,
+                sessions,
+                page_size: server.settings().page_size,
             }),
         }
+    }
+
+    /// The adapter for a new session: same server, its own subscriptions and log level.
+    pub(crate) fn for_session(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            session: self.shared.sessions.open(),
+        }
+    }
+
+    fn context(&self, context: &RequestContext<RoleServer>) -> Context {
+        self.session.attach(&context.peer);
+        let progress_token = context
+            .meta
+            .get_progress_token()
+            .and_then(|token| serde_json::to_value(token.0).ok());
+        Context::new(
+            principal(context),
+            progress_token,
+            Some(Arc::new(PeerChannel {
+                peer: context.peer.clone(),
+                session: self.session.clone(),
+            })),
+            context.ct.clone(),
+        )
+    }
+
+    /// One page of `items`, from the offset `cursor` names.
+    fn page<T>(
+        &self,
+        items: impl Iterator<Item = T>,
+        request: Option<&PaginatedRequestParams>,
+    ) -> Result<(Vec<T>, Option<String>), ErrorData> {
+        let start = match request.and_then(|r| r.cursor.as_deref()) {
+            None => 0,
+            Some(cursor) => decode_cursor(cursor).ok_or_else(|| {
+                ErrorData::invalid_params(
+                    "invalid cursor: pass back a `nextCursor` unchanged",
+                    None,
+                )
+            })?,
+        };
+        let size = if self.shared.page_size == 0 {
+            usize::MAX
+        } else {
+            self.shared.page_size
+        };
+        let mut page: Vec<T> = items.skip(start).take(size.saturating_add(1)).collect();
+        let next = (page.len() > size).then(|| {
+            page.truncate(size);
+            encode_cursor(start + size)
+        });
+        Ok((page, next))
+    }
+}
+
+/// Cursors are opaque to clients; inside, an offset.
+fn encode_cursor(offset: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("o:")?
+        .parse()
+        .ok()
+}
+
+/// A failed read, prompt or completion as a JSON-RPC error.
+fn item_error(error: ItemError) -> ErrorData {
+    match error {
+        ItemError::UnknownResource(uri) => ErrorData::new(
+            ErrorCode(-32002),
+            format!("resource not found: {uri}"),
+            Some(serde_json::json!({ "uri": uri })),
+        ),
+        ItemError::UnknownPrompt(_) => ErrorData::invalid_params(error.to_string(), None),
+        ItemError::Failed(error) => {
+            let code = match error.kind() {
+                ErrorKind::NotFound => -32002,
+                kind => kind.jsonrpc_code(),
+            };
+            ErrorData::new(ErrorCode(code), error.client_message().into_owned(), None)
+        }
+        ItemError::Cancelled => ErrorData::new(ErrorCode(-32800), "request cancelled", None),
     }
 }
 
@@ -70,7 +196,7 @@ impl ServerHandler for Adapter {
 
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let principal = principal(&context);
@@ -79,7 +205,174 @@ impl ServerHandler for Adapter {
             .dispatcher
             .visible_tools(principal.as_ref())
             .map(|(i, _)| self.shared.tools[i].clone());
-        Ok(ListToolsResult::with_all_items(tools.collect()))
+        let (tools, next) = self.page(tools, request.as_ref())?;
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let principal = principal(&context);
+        let resources = self
+            .shared
+            .dispatcher
+            .visible_resources(principal.as_ref())
+            .filter(|r| !r.is_template())
+            .map(convert::resource);
+        let (resources, next) = self.page(resources, request.as_ref())?;
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let principal = principal(&context);
+        let templates = self
+            .shared
+            .dispatcher
+            .visible_resources(principal.as_ref())
+            .filter(|r| r.is_template())
+            .map(convert::resource_template);
+        let (templates, next) = self.page(templates, request.as_ref())?;
+        let mut result = ListResourceTemplatesResult::with_all_items(templates);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let call_context = self.context(&context);
+        let contents = self
+            .shared
+            .dispatcher
+            .read_resource(&request.uri, call_context)
+            .await
+            .map_err(item_error)?;
+        let contents = contents
+            .into_iter()
+            .map(convert::resource_contents)
+            .collect();
+        Ok(ReadResourceResult::new(contents).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let principal = principal(&context);
+        let prompts = self
+            .shared
+            .dispatcher
+            .visible_prompts(principal.as_ref())
+            .map(convert::prompt);
+        let (prompts, next) = self.page(prompts, request.as_ref())?;
+        let mut result = ListPromptsResult::with_all_items(prompts);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let call_context = self.context(&context);
+        let output = self
+            .shared
+            .dispatcher
+            .get_prompt(
+                &request.name,
+                request.arguments.unwrap_or_default(),
+                call_context,
+            )
+            .await
+            .map_err(item_error)?;
+        let messages = output
+            .messages
+            .into_iter()
+            .map(convert::prompt_message)
+            .collect();
+        let mut result = GetPromptResult::new(messages);
+        result.description = output.description;
+        Ok(result.into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let principal = principal(&context);
+        let target = match &request.r#ref {
+            Reference::Prompt(prompt) => CompletionTarget::Prompt(&prompt.name),
+            Reference::Resource(resource) => CompletionTarget::Resource(&resource.uri),
+            _ => return Err(ErrorData::invalid_params("unknown reference type", None)),
+        };
+        let completion = self
+            .shared
+            .dispatcher
+            .complete(
+                target,
+                &request.argument.name,
+                &request.argument.value,
+                principal.as_ref(),
+            )
+            .await
+            .map_err(item_error)?;
+        let mut info = CompletionInfo::default();
+        info.values = completion.values;
+        info.total = u32::try_from(completion.total).ok();
+        info.has_more = Some(completion.has_more);
+        Ok(CompleteResult::new(info))
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.attach(&context.peer);
+        self.session.subscribe(request.uri);
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.unsubscribe(&request.uri);
+        Ok(())
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.attach(&context.peer);
+        *self
+            .session
+            .log_level
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(convert::log_level(request.level));
+        Ok(())
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.session.attach(&context.peer);
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -95,16 +388,7 @@ impl ServerHandler for Adapter {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let progress_token = context
-            .meta
-            .get_progress_token()
-            .and_then(|token| serde_json::to_value(token.0).ok());
-        let call_context = Context::new(
-            principal(&context),
-            progress_token,
-            Some(Arc::new(PeerChannel(context.peer.clone()))),
-            context.ct.clone(),
-        );
+        let call_context = self.context(&context);
         match self
             .shared
             .dispatcher
@@ -130,6 +414,15 @@ impl ServerHandler for Adapter {
         const KNOWN: &[&str] = &[
             "tools/call",
             "tools/list",
+            "resources/list",
+            "resources/templates/list",
+            "resources/read",
+            "resources/subscribe",
+            "resources/unsubscribe",
+            "prompts/list",
+            "prompts/get",
+            "completion/complete",
+            "logging/setLevel",
             "initialize",
             "ping",
             "server/discover",

@@ -4,6 +4,7 @@
 mod channel;
 mod convert;
 mod handler;
+mod sessions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::server::Server;
 
 pub(crate) use handler::Adapter;
+pub(crate) use sessions::{List, Sessions};
 
 /// The Streamable HTTP endpoint as a tower service, for axum to route.
 pub(crate) type HttpService = axum::routing::MethodRouter;
@@ -41,7 +43,7 @@ pub(crate) fn http_service(
         .disable_allowed_hosts()
         .disable_allowed_origins();
     let adapter = Adapter::new(server);
-    let factory = move || Ok(adapter.clone());
+    let factory = move || Ok(adapter.for_session());
     if settings.stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);

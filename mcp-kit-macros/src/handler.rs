@@ -1,0 +1,340 @@
+//! What every item macro (`#[tool]`, `#[resource]`, `#[prompt]`) does with its function: check
+//! the signature, read the parameters, and emit the schema and the call closure.
+
+use darling::FromAttributes;
+use darling::util::Flag;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, LitStr, Pat, Type};
+
+/// The most parameters a function takes; past this, one `Args<T>` struct reads better.
+const MAX_PARAMS: usize = 16;
+
+#[derive(Debug, Default, FromAttributes)]
+#[darling(attributes(arg))]
+struct ArgAttrs {
+    description: Option<String>,
+    rename: Option<LitStr>,
+    default: Flag,
+}
+
+pub struct ParamModel {
+    pub ident: syn::Ident,
+    pub wire_name: String,
+    pub ty: Type,
+    pub description: Option<String>,
+    pub required: bool,
+    /// `#[arg(default)]`: a missing argument takes `Default::default()`.
+    pub default: bool,
+    /// `Option<Principal>`, filled through a wrapper type: `ty` is the wrapper, and the
+    /// function receives its `.0`.
+    pub unwrap: bool,
+}
+
+pub fn check_signature(function: &ItemFn, noun: &str, errors: &mut darling::error::Accumulator) {
+    let sig = &function.sig;
+    // Point at the first parameter (or `where`): a span is one token, and `<` says little.
+    let generic = match (sig.generics.params.first(), &sig.generics.where_clause) {
+        (Some(param), _) => Some(param.span()),
+        (None, Some(clause)) => Some(clause.where_token.span),
+        (None, None) => None,
+    };
+    if let Some(generic) = generic {
+        errors.push(
+            darling::Error::custom(format!(
+                "a {noun} cannot be generic: its schema must be known at compile time"
+            ))
+            .with_span(&generic),
+        );
+    }
+    let mut refuse = |spanned: &dyn ToTokensSpan, message: &str| {
+        let message = message.replace("{noun}", noun);
+        errors.push(darling::Error::custom(message).with_span(&spanned.span_of()));
+    };
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
+        refuse(unsafety, "a {noun} cannot be an `unsafe fn`");
+    }
+    if let Some(constness) = &sig.constness {
+        refuse(constness, "a {noun} cannot be a `const fn`");
+    }
+    if let Some(abi) = &sig.abi {
+        refuse(abi, "a {noun} cannot have an `extern` ABI");
+    }
+    if let Some(variadic) = &sig.variadic {
+        refuse(variadic, "a {noun} cannot be variadic");
+    }
+    if sig.inputs.len() > MAX_PARAMS {
+        refuse(
+            &sig.inputs,
+            "a {noun} takes at most 16 parameters; gather them in one `Args<T>` struct",
+        );
+    }
+}
+
+pub fn parse_params(
+    function: &mut ItemFn,
+    noun: &str,
+    errors: &mut darling::error::Accumulator,
+) -> Vec<ParamModel> {
+    let mut params: Vec<ParamModel> = Vec::new();
+    for input in &mut function.sig.inputs {
+        let typed = match input {
+            FnArg::Receiver(receiver) => {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "a {noun} cannot take `self`; make it a free function, and share data through `State<T>`"
+                    ))
+                    .with_span(&receiver.self_token.span),
+                );
+                continue;
+            }
+            FnArg::Typed(typed) => typed,
+        };
+        let attrs = errors
+            .handle(ArgAttrs::from_attributes(&typed.attrs))
+            .unwrap_or_default();
+        typed.attrs.retain(|attr| !attr.path().is_ident("arg"));
+
+        let ident = match &*typed.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+            other => {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "a {noun} parameter must be a plain name, like `count: u32`"
+                    ))
+                    .with_span(&other.span()),
+                );
+                continue;
+            }
+        };
+        if let Type::ImplTrait(_) = &*typed.ty {
+            errors.push(
+                darling::Error::custom(format!(
+                    "a {noun} parameter cannot be `impl Trait`; name a concrete type"
+                ))
+                .with_span(&typed.ty.span()),
+            );
+            continue;
+        }
+        // A borrowed argument cannot be deserialized from an owned JSON value; said here,
+        // rather than as rustc's "implementation of `Deserialize` is not general enough".
+        if let Type::Reference(reference) = &*typed.ty {
+            errors.push(
+                darling::Error::custom(format!(
+                    "a {noun} parameter cannot be a reference; take an owned type, like `String` for `&str`"
+                ))
+                .with_span(&reference.and_token.span),
+            );
+            continue;
+        }
+        let wire_name = match &attrs.rename {
+            Some(rename) => rename.value(),
+            None => ident.to_string().trim_start_matches("r#").to_owned(),
+        };
+        if let Some(previous) = params.iter().find(|p| p.wire_name == wire_name) {
+            let span = attrs.rename.as_ref().map_or(ident.span(), LitStr::span);
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{}` and `{ident}` both take the argument `{wire_name}`",
+                    previous.ident
+                ))
+                .with_span(&span),
+            );
+        }
+        let default = attrs.default.is_present();
+        // A blanket impl makes every `Option<T: Deserialize>` an argument, so the optional
+        // caller goes through a type of its own.
+        let unwrap = is_optional_principal(&typed.ty);
+        let ty: Type = if unwrap {
+            let span = typed.ty.span();
+            syn::parse_quote_spanned!(span=> ::mcp_kit::__private::MaybePrincipal)
+        } else {
+            (*typed.ty).clone()
+        };
+        let required = !default && !is_option(&typed.ty);
+        params.push(ParamModel {
+            ident,
+            wire_name,
+            ty,
+            description: attrs.description,
+            required,
+            default,
+            unwrap,
+        });
+    }
+    params
+}
+
+/// `Option<T>` by its last path segment, as serde does for `#[serde(default)]`-free fields.
+/// `Option<Principal>` (any path to either).
+fn is_optional_principal(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Option"
+        && matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::Path(inner)))
+            if inner.path.segments.last().is_some_and(|s| s.ident == "Principal"))
+}
+
+fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Option")
+        }
+        Type::Group(group) => is_option(&group.elem),
+        Type::Paren(paren) => is_option(&paren.elem),
+        _ => false,
+    }
+}
+
+/// Anything with a span to point an error at.
+trait ToTokensSpan {
+    fn span_of(&self) -> Span;
+}
+
+impl<T: quote::ToTokens> ToTokensSpan for T {
+    fn span_of(&self) -> Span {
+        self.span()
+    }
+}
+
+pub fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::mcp_kit::__private::Some(#value)),
+        None => quote!(::mcp_kit::__private::None),
+    }
+}
+
+pub fn input_schema(params: &[ParamModel]) -> TokenStream {
+    let params = params.iter().map(|param| {
+        let ty = &param.ty;
+        let name = &param.wire_name;
+        let description = option_str(param.description.as_deref());
+        let required = param.required;
+        quote_spanned! {ty.span()=>
+            schema.param::<#ty>(generator, #name, #description, #required);
+        }
+    });
+    quote! {
+        |generator| {
+            let mut schema = ::mcp_kit::__private::InputSchema::new();
+            #(#params)*
+            schema.finish(generator)
+        }
+    }
+}
+
+/// The function's output converted to its item's result.
+pub enum Convert<'a> {
+    /// `IntoToolResult`, with sync tools run by `run_blocking`.
+    Tool(&'a Type),
+    /// `<output as trait_path>::method`, with sync functions run by `blocking`.
+    Item {
+        output: &'a Type,
+        trait_path: TokenStream,
+        method: Ident,
+    },
+}
+
+/// The closure that extracts the parameters from a `Call`, admits the call and runs the
+/// function. `params_span` is where a misplaced `Args<T>` is reported.
+pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> TokenStream {
+    let fn_ident = &function.sig.ident;
+    // Our own names, unseen by the user's: a parameter named like the function must not
+    // shadow it in `#fn_ident(...)`.
+    let idents: Vec<Ident> = (0..params.len())
+        .map(|i| format_ident!("arg{i}", span = Span::mixed_site()))
+        .collect();
+    let extracts = params.iter().map(|param| {
+        let ty = &param.ty;
+        let name = &param.wire_name;
+        let required = param.required;
+        if param.default {
+            quote_spanned! {ty.span()=>
+                ::mcp_kit::__private::extract_or_default::<#ty>(&mut call, #name),
+            }
+        } else {
+            quote_spanned! {ty.span()=>
+                <#ty as ::mcp_kit::__private::Param>::extract(&mut call, #name, #required),
+            }
+        }
+    });
+    let kinds = params.iter().map(|param| {
+        let ty = &param.ty;
+        quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::Param>::KIND)
+    });
+    // Evaluated with the static, so `cargo check` reports it too (an inline `const` in the
+    // closure is only evaluated at codegen). Spanned on the parameter list it is about.
+    let params_span = function.sig.paren_token.span.join();
+    let check = (params.len() > 1).then(|| {
+        quote_spanned! {params_span=>
+            if !::mcp_kit::__private::check_params(&[#(#kinds),*]) {
+                ::core::panic!(
+                    "`Args<T>` must be the tool's only argument parameter (beside Context and State<T>)"
+                );
+            }
+        }
+    });
+    // Converted as `<#output as IntoToolResult>`, the same path as `output_schema`: an
+    // unsupported return type is then one error, at the return type.
+    let into_result = match &convert {
+        Convert::Tool(output) => {
+            quote!(<#output as ::mcp_kit::__private::IntoToolResult>::into_tool_result)
+        }
+        Convert::Item {
+            output,
+            trait_path,
+            method,
+        } => quote!(<#output as #trait_path>::#method),
+    };
+    let passed: Vec<TokenStream> = params
+        .iter()
+        .zip(&idents)
+        .map(|(param, ident)| {
+            if param.unwrap {
+                quote!(#ident.0)
+            } else {
+                quote!(#ident)
+            }
+        })
+        .collect();
+    let run = match (function.sig.asyncness.is_some(), &convert) {
+        (true, _) => quote!(#into_result(#fn_ident(#(#passed),*).await)),
+        (false, Convert::Tool(_)) => quote!(
+            ::mcp_kit::__private::run_blocking(move || #into_result(#fn_ident(#(#passed),*))).await
+        ),
+        (false, Convert::Item { .. }) => quote!(
+            match ::mcp_kit::__private::blocking(move || #fn_ident(#(#passed),*)).await {
+                ::core::result::Result::Ok(output) => #into_result(output),
+                ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+            }
+        ),
+    };
+    let closure = quote! {
+        |mut call| ::mcp_kit::__private::Box::pin(async move {
+            let params = (#(#extracts)*);
+            let (#(#idents,)*) = match call.finish(params) {
+                ::core::result::Result::Ok(params) => params,
+                ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
+            };
+            if let ::core::result::Result::Err(error) = call.admit().await {
+                return ::core::result::Result::Err(error);
+            }
+            #run
+        })
+    };
+    match check {
+        Some(check) => quote!({ #check #closure }),
+        None => closure,
+    }
+}

@@ -1,0 +1,307 @@
+//! Prompts: the static form `#[prompt]` emits, the runtime form the registry serves, and the
+//! messages a prompt function returns.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
+use schemars::{Schema, SchemaGenerator};
+use serde_json::{Map, Value};
+
+use crate::access::{Access, AccessDef};
+use crate::completion::{CompleteFn, Completer};
+use crate::content::Content;
+use crate::error::ToolError;
+use crate::extract::Call;
+use crate::permission::Permission;
+use crate::tool::{Location, generator, schema_object};
+
+/// The signature of a generated get function.
+#[doc(hidden)]
+pub type GetFn = fn(Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>>;
+
+type DynGet = dyn Fn(Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>> + Send + Sync;
+
+/// A prompt as `#[prompt]` defines it: a `static` in the link-time registry.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct PromptDef {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: Option<&'static str>,
+    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub get: GetFn,
+    pub completions: &'static [(&'static str, CompleteFn)],
+    pub access: AccessDef,
+    pub location: Location,
+}
+
+/// One argument a prompt takes. Prompt arguments travel as strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptArgument {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub description: Option<String>,
+    /// Whether it must be given.
+    pub required: bool,
+}
+
+/// A prompt, ready to serve.
+#[derive(Clone)]
+pub struct Prompt {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) title: Option<Cow<'static, str>>,
+    pub(crate) description: Option<Cow<'static, str>>,
+    pub(crate) arguments: Vec<PromptArgument>,
+    pub(crate) input_schema: Arc<Map<String, Value>>,
+    pub(crate) completions: Vec<Completer>,
+    pub(crate) access: Access,
+    pub(crate) location: Location,
+    get: Arc<DynGet>,
+}
+
+impl Prompt {
+    pub(crate) fn from_def(def: &'static PromptDef) -> Self {
+        let input_schema = schema_object((def.input_schema)(&mut generator()));
+        Self {
+            name: Cow::Borrowed(def.name),
+            title: def.title.map(Cow::Borrowed),
+            description: def.description.map(Cow::Borrowed),
+            arguments: arguments(&input_schema),
+            input_schema: Arc::new(input_schema),
+            completions: def
+                .completions
+                .iter()
+                .map(|(argument, complete)| Completer::from_def(argument, *complete))
+                .collect(),
+            access: Access::from_def(&def.access),
+            location: def.location,
+            get: Arc::new(def.get),
+        }
+    }
+
+    /// A prompt named `name` taking `arguments`; `get` receives the values given, by name.
+    #[track_caller]
+    pub fn new<R, Fut, F>(
+        name: impl Into<Cow<'static, str>>,
+        arguments: Vec<PromptArgument>,
+        get: F,
+    ) -> Self
+    where
+        R: IntoPromptResult + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
+    {
+        let caller = std::panic::Location::caller();
+        let properties: Map<String, Value> = arguments
+            .iter()
+            .map(|a| (a.name.clone(), serde_json::json!({"type": "string"})))
+            .collect();
+        let get = Arc::new(get);
+        Self {
+            name: name.into(),
+            title: None,
+            description: None,
+            arguments,
+            input_schema: Arc::new(Map::from_iter([
+                ("type".to_owned(), "object".into()),
+                ("properties".to_owned(), Value::Object(properties)),
+            ])),
+            completions: Vec::new(),
+            access: Access::default(),
+            location: Location {
+                file: caller.file(),
+                line: caller.line(),
+                module: "<hand-registered>",
+            },
+            get: Arc::new(move |mut call: Call| {
+                let get = get.clone();
+                let arguments = std::mem::take(&mut call.arguments);
+                async move { get(arguments).await.into_prompt_result() }.boxed()
+            }),
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the human-readable title.
+    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Who may see and get this prompt.
+    pub fn permission(mut self, permission: impl Permission) -> Self {
+        self.access.permission = Some(Arc::new(permission));
+        self
+    }
+
+    /// Suggests values for the argument `argument`.
+    pub fn complete<F, Fut, I, S>(mut self, argument: &'static str, complete: F) -> Self
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = I> + Send + 'static,
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.completions.push(Completer::new(argument, complete));
+        self
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The arguments.
+    pub fn arguments(&self) -> &[PromptArgument] {
+        &self.arguments
+    }
+
+    /// Where it was defined.
+    pub fn location(&self) -> Location {
+        self.location
+    }
+
+    pub(crate) fn get(&self, call: Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>> {
+        (self.get)(call)
+    }
+}
+
+impl fmt::Debug for Prompt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prompt")
+            .field("name", &self.name)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A prompt's arguments, read off its input schema: every property, required when listed so.
+fn arguments(schema: &Map<String, Value>) -> Vec<PromptArgument> {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| PromptArgument {
+            name: name.clone(),
+            description: property
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            required: required.contains(&name.as_str()),
+        })
+        .collect()
+}
+
+/// Who says a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The user.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+/// One message of a prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptMessage {
+    /// Who says it.
+    pub role: Role,
+    /// What is said: text, an image, audio or an embedded resource.
+    pub content: Content,
+}
+
+impl PromptMessage {
+    /// A message from the user.
+    pub fn user(content: impl Into<Content>) -> Self {
+        Self {
+            role: Role::User,
+            content: content.into(),
+        }
+    }
+
+    /// A message from the assistant.
+    pub fn assistant(content: impl Into<Content>) -> Self {
+        Self {
+            role: Role::Assistant,
+            content: content.into(),
+        }
+    }
+}
+
+/// What `prompts/get` answers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PromptOutput {
+    /// A description of this rendering of the prompt.
+    pub description: Option<String>,
+    /// The messages.
+    pub messages: Vec<PromptMessage>,
+}
+
+/// Converts a prompt function's return value into messages.
+///
+/// Implemented for `String` and `&'static str` (one user message), [`PromptMessage`],
+/// `Vec<PromptMessage>`, [`PromptOutput`] and `Result<T, E>` where `E: Into<ToolError>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a prompt",
+    label = "unsupported return type",
+    note = "return a String, PromptMessage, Vec<PromptMessage>, PromptOutput or Result<_, ToolError>"
+)]
+pub trait IntoPromptResult {
+    /// Performs the conversion.
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError>;
+}
+
+impl IntoPromptResult for PromptOutput {
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError> {
+        Ok(self)
+    }
+}
+
+impl IntoPromptResult for Vec<PromptMessage> {
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError> {
+        Ok(PromptOutput {
+            description: None,
+            messages: self,
+        })
+    }
+}
+
+impl IntoPromptResult for PromptMessage {
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError> {
+        vec![self].into_prompt_result()
+    }
+}
+
+impl IntoPromptResult for String {
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError> {
+        PromptMessage::user(self).into_prompt_result()
+    }
+}
+
+impl IntoPromptResult for &'static str {
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError> {
+        PromptMessage::user(self).into_prompt_result()
+    }
+}
+
+impl<T: IntoPromptResult, E: Into<ToolError>> IntoPromptResult for Result<T, E> {
+    fn into_prompt_result(self) -> Result<PromptOutput, ToolError> {
+        self.map_err(Into::into)?.into_prompt_result()
+    }
+}
