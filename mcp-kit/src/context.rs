@@ -4,11 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use serde_json::Value;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::auth::Principal;
 use crate::error::ToolError;
+use crate::interaction::{Elicitation, Sampled, SamplingRequest, form_schema};
 
 /// Severity of a log message sent to the client (RFC 5424 levels, as MCP uses them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +42,14 @@ pub(crate) trait ClientChannel: Send + Sync {
         logger: Option<String>,
         data: Value,
     ) -> BoxFuture<'_, Result<(), ToolError>>;
+
+    fn elicit(
+        &self,
+        message: String,
+        schema: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<Elicitation<Map<String, Value>>, ToolError>>;
+
+    fn sample(&self, request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>>;
 }
 
 /// Ask for a `Context` parameter to report progress, send log messages, or notice
@@ -112,6 +123,45 @@ impl Context {
             Some(channel) => channel.log(level, None, data.into()).await,
             None => Ok(()),
         }
+    }
+
+    /// Asks the user to fill a form with `T`'s fields (primitive types: strings, numbers,
+    /// booleans, enums), showing `message`.
+    ///
+    /// Fails with a clear error when the client cannot answer: it did not declare the
+    /// `elicitation` capability, or the server is stateless and has no way to hear back.
+    pub async fn elicit<T: DeserializeOwned + JsonSchema>(
+        &self,
+        message: &str,
+    ) -> Result<Elicitation<T>, ToolError> {
+        self.elicit_with_schema(message, form_schema::<T>())
+            .await?
+            .parse()
+    }
+
+    /// Like [`elicit`](Self::elicit), with a hand-written form schema (defaults, titled
+    /// enums, …); the values come back as they were sent.
+    pub async fn elicit_with_schema(
+        &self,
+        message: &str,
+        schema: Map<String, Value>,
+    ) -> Result<Elicitation<Map<String, Value>>, ToolError> {
+        self.channel("elicitation")?
+            .elicit(message.to_owned(), schema)
+            .await
+    }
+
+    /// Asks the client's model to write a message (sampling).
+    pub async fn sample(&self, request: SamplingRequest) -> Result<Sampled, ToolError> {
+        self.channel("sampling")?.sample(request).await
+    }
+
+    fn channel(&self, what: &str) -> Result<&dyn ClientChannel, ToolError> {
+        self.inner.channel.as_deref().ok_or_else(|| {
+            ToolError::bad_request(format!(
+                "{what} needs a connected client, and this call has none"
+            ))
+        })
     }
 
     /// Whether the client has cancelled this call.

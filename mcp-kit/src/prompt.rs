@@ -171,6 +171,30 @@ impl Prompt {
         self.location
     }
 
+    /// The prompt as it appears in `prompts/list`.
+    pub fn to_json(&self) -> Value {
+        let mut value = Map::new();
+        value.insert("name".into(), self.name().into());
+        if let Some(title) = &self.title {
+            value.insert("title".into(), title.as_ref().into());
+        }
+        if let Some(description) = &self.description {
+            value.insert("description".into(), description.as_ref().into());
+        }
+        if !self.arguments.is_empty() {
+            let arguments = self.arguments.iter().map(|argument| {
+                let mut value =
+                    serde_json::json!({"name": argument.name, "required": argument.required});
+                if let Some(description) = &argument.description {
+                    value["description"] = description.as_str().into();
+                }
+                value
+            });
+            value.insert("arguments".into(), arguments.collect());
+        }
+        Value::Object(value)
+    }
+
     pub(crate) fn get(&self, call: Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>> {
         (self.get)(call)
     }

@@ -186,6 +186,30 @@ impl Resource {
         self.location
     }
 
+    /// The resource as it appears in `resources/list` (or, for a template,
+    /// `resources/templates/list`).
+    pub fn to_json(&self) -> Value {
+        let mut value = Map::new();
+        let key = if self.is_template() {
+            "uriTemplate"
+        } else {
+            "uri"
+        };
+        value.insert(key.into(), self.uri().into());
+        value.insert("name".into(), self.name().into());
+        let optional = [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("mimeType", &self.mime_type),
+        ];
+        for (key, field) in optional {
+            if let Some(text) = field {
+                value.insert(key.into(), text.as_ref().into());
+            }
+        }
+        Value::Object(value)
+    }
+
     pub(crate) fn read(&self, call: Call) -> BoxFuture<'static, Result<ResourceOutput, ToolError>> {
         (self.read)(call)
     }

@@ -260,3 +260,49 @@ async fn lists_are_paginated_with_opaque_cursors() {
     assert_eq!(code, -32602);
     assert!(message.contains("invalid cursor"), "{message}");
 }
+
+#[tokio::test]
+async fn the_in_memory_client_sees_what_http_clients_see() {
+    let server = Server::builder().settings(test_settings()).build().unwrap();
+    let client = server.test_client();
+    let http = spawn(server).await;
+    let over_http = |method: &'static str, key: &'static str| {
+        let addr = http.addr;
+        async move { result(&rpc(addr, method, json!({})).await)[key].clone() }
+    };
+    assert_eq!(
+        json!(client.list_resources()),
+        over_http("resources/list", "resources").await
+    );
+    assert_eq!(
+        json!(client.list_resource_templates()),
+        over_http("resources/templates/list", "resourceTemplates").await
+    );
+    assert_eq!(
+        json!(client.list_prompts()),
+        over_http("prompts/list", "prompts").await
+    );
+
+    let contents = client.read("notes://1/body").await.unwrap();
+    assert_eq!(
+        contents[0].to_json(),
+        json!({"uri": "notes://1/body", "mimeType": "text/plain", "text": "first note"})
+    );
+    let greeting = client
+        .get_prompt("greet", json!({"name": "Ada"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        greeting.messages[0].content.as_text(),
+        Some("Say hello to Ada.")
+    );
+    let languages = client
+        .complete(mcp_kit::CompletionTarget::Prompt("greet"), "language", "e")
+        .await
+        .unwrap();
+    assert_eq!(languages.values, ["en"]);
+    assert!(matches!(
+        client.read("notes://x/body").await,
+        Err(mcp_kit::ItemError::Failed(error)) if error.kind() == mcp_kit::ErrorKind::Invalid
+    ));
+}

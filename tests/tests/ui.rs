@@ -1,4 +1,5 @@
-//! Compile-time behaviour of `#[tool]`: what compiles, and the errors for what does not.
+//! Compile-time behaviour of `#[tool]`, `#[resource]` and `#[prompt]`: what compiles, and the
+//! errors for what does not.
 //!
 //! Regenerate the expected errors with `TRYBUILD=overwrite cargo test -p mcp-kit-tests --test ui`,
 //! then read every changed `.stderr`.

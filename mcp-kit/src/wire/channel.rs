@@ -9,15 +9,17 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use rmcp::RoleServer;
 use rmcp::model::{
-    LoggingLevel, LoggingMessageNotificationParam, NumberOrString, ProgressNotificationParam,
-    ProgressToken,
+    CreateMessageRequestParams, ElicitRequestParams, ElicitationAction, LoggingLevel,
+    LoggingMessageNotificationParam, NumberOrString, ProgressNotificationParam, ProgressToken,
 };
 use rmcp::service::Peer;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::sessions::Session;
 use crate::context::{ClientChannel, LogLevel};
 use crate::error::ToolError;
+use crate::interaction::{Elicitation, Sampled, SamplingRequest};
+use crate::prompt::Role;
 
 pub(super) struct PeerChannel {
     pub(super) peer: Peer<RoleServer>,
@@ -73,5 +75,92 @@ impl ClientChannel for PeerChannel {
             sent.map_err(|e| ToolError::internal(format!("log message not sent: {e}")))
         }
         .boxed()
+    }
+
+    fn elicit(
+        &self,
+        message: String,
+        schema: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<Elicitation<Map<String, Value>>, ToolError>> {
+        async move {
+            self.require("elicitation", |c| c.elicitation.is_some())?;
+            let request = json!({"mode": "form", "message": message, "requestedSchema": schema});
+            let params: ElicitRequestParams = serde_json::from_value(request).map_err(|e| {
+                ToolError::internal(format!("the form cannot be sent as an elicitation: {e}"))
+            })?;
+            let answer = self
+                .peer
+                .create_elicitation(params)
+                .await
+                .map_err(|e| ToolError::internal(format!("elicitation failed: {e}")))?;
+            Ok(match answer.action {
+                ElicitationAction::Accept => Elicitation::Accepted(match answer.content {
+                    Some(Value::Object(values)) => values,
+                    _ => Map::new(),
+                }),
+                ElicitationAction::Decline => Elicitation::Declined,
+                _ => Elicitation::Cancelled,
+            })
+        }
+        .boxed()
+    }
+
+    fn sample(&self, request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
+        async move {
+            self.require("sampling", |c| c.sampling.is_some())?;
+            let messages: Vec<Value> = request
+                .messages
+                .iter()
+                .map(|(role, text)| {
+                    let role = match role {
+                        Role::User => "user",
+                        Role::Assistant => "assistant",
+                    };
+                    json!({"role": role, "content": {"type": "text", "text": text}})
+                })
+                .collect();
+            let mut params = json!({"messages": messages, "maxTokens": request.max_tokens});
+            if let Some(prompt) = &request.system_prompt {
+                params["systemPrompt"] = prompt.as_str().into();
+            }
+            if let Some(temperature) = request.temperature {
+                params["temperature"] = temperature.into();
+            }
+            let params: CreateMessageRequestParams =
+                serde_json::from_value(params).map_err(ToolError::internal)?;
+            #[allow(deprecated)] // SEP-2577 deprecates sampling; clients still offer it.
+            let answer = self
+                .peer
+                .create_message(params)
+                .await
+                .map_err(|e| ToolError::internal(format!("sampling failed: {e}")))?;
+            let message = serde_json::to_value(&answer.message).map_err(ToolError::internal)?;
+            Ok(Sampled {
+                text: message["content"]["text"].as_str().map(str::to_owned),
+                model: answer.model,
+                stop_reason: answer.stop_reason,
+            })
+        }
+        .boxed()
+    }
+}
+
+impl PeerChannel {
+    /// An error that says why the client cannot be asked, if it cannot.
+    fn require(
+        &self,
+        what: &str,
+        declared: impl Fn(&rmcp::model::ClientCapabilities) -> bool,
+    ) -> Result<(), ToolError> {
+        match self.peer.peer_info() {
+            None => Err(ToolError::bad_request(format!(
+                "{what} needs a session, so that the client's answer finds this call; this server \
+                 is stateless (set `stateless = false`)"
+            ))),
+            Some(info) if !declared(&info.capabilities) => Err(ToolError::bad_request(format!(
+                "the client did not declare the `{what}` capability, so it cannot be asked"
+            ))),
+            Some(_) => Ok(()),
+        }
     }
 }

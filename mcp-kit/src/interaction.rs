@@ -1,0 +1,105 @@
+//! Asking the client during a call: a form for the user to fill (elicitation) or a message for
+//! its model to write (sampling). Both go out on the call's own stream and need a client that
+//! declared the capability and can answer, so a stateful session.
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::ToolError;
+use crate::prompt::Role;
+
+/// The user's answer to a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Elicitation<T> {
+    /// The user filled the form and sent it.
+    Accepted(T),
+    /// The user said no.
+    Declined,
+    /// The user dismissed the form.
+    Cancelled,
+}
+
+impl<T> Elicitation<T> {
+    /// The values, when accepted.
+    pub fn accepted(self) -> Option<T> {
+        match self {
+            Self::Accepted(values) => Some(values),
+            Self::Declined | Self::Cancelled => None,
+        }
+    }
+}
+
+impl Elicitation<Map<String, Value>> {
+    /// The form's values as `T`: an `Invalid` error names what the client sent wrong.
+    pub(crate) fn parse<T: DeserializeOwned>(self) -> Result<Elicitation<T>, ToolError> {
+        Ok(match self {
+            Self::Accepted(values) => Elicitation::Accepted(
+                serde_json::from_value(Value::Object(values)).map_err(|e| {
+                    ToolError::invalid_field(
+                        "elicitation",
+                        format!("the client's answer does not fit the form: {e}"),
+                    )
+                })?,
+            ),
+            Self::Declined => Elicitation::Declined,
+            Self::Cancelled => Elicitation::Cancelled,
+        })
+    }
+}
+
+/// A form's schema for `T`: an object of primitive properties, as elicitation requires.
+pub(crate) fn form_schema<T: JsonSchema>() -> Map<String, Value> {
+    let mut generator = crate::tool::generator();
+    let mut schema = crate::tool::schema_object(generator.root_schema_for::<T>());
+    schema.remove("title");
+    schema
+}
+
+/// What to ask the client's model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplingRequest {
+    /// The conversation so far.
+    pub messages: Vec<(Role, String)>,
+    /// The most tokens to write.
+    pub max_tokens: u32,
+    /// A system prompt the client may use.
+    pub system_prompt: Option<String>,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+}
+
+impl SamplingRequest {
+    /// One user message, answered in at most `max_tokens` tokens.
+    pub fn new(prompt: impl Into<String>, max_tokens: u32) -> Self {
+        Self {
+            messages: vec![(Role::User, prompt.into())],
+            max_tokens,
+            system_prompt: None,
+            temperature: None,
+        }
+    }
+
+    /// Sets the system prompt.
+    pub fn system_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(prompt.into());
+        self
+    }
+
+    /// Adds a message to the conversation.
+    pub fn message(mut self, role: Role, text: impl Into<String>) -> Self {
+        self.messages.push((role, text.into()));
+        self
+    }
+}
+
+/// What the client's model wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampled {
+    /// The text, when the answer is text.
+    pub text: Option<String>,
+    /// The model that wrote it.
+    pub model: String,
+    /// Why it stopped, e.g. `endTurn`.
+    pub stop_reason: Option<String>,
+}
