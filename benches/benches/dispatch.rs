@@ -1,5 +1,6 @@
 //! Dispatch overhead: `add` through the registry and dispatcher (argument extraction,
-//! validation, result formatting) against calling the function directly.
+//! validation, result formatting) against calling the function directly; and a resource
+//! template read (URI matching, variable parsing) against calling its function.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mcp_kit::prelude::*;
@@ -49,5 +50,39 @@ fn dispatch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dispatch);
+/// One note's body.
+#[resource("notes://{id}/body")]
+async fn note_body(id: u64) -> String {
+    format!("note {id}")
+}
+
+fn read(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let server = Server::builder()
+        .settings(mcp_kit::Settings::default())
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("note_body");
+    group.bench_function("direct", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let id: u64 = black_box("42").parse().unwrap();
+            black_box(note_body(id).await)
+        })
+    });
+    group.bench_function("dispatcher", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let contents = server
+                .dispatcher()
+                .read_resource(black_box("notes://42/body"), Context::detached(None))
+                .await
+                .unwrap();
+            black_box(contents)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, dispatch, read);
 criterion_main!(benches);

@@ -186,8 +186,9 @@ fn emit(
         .filter(|p| !variables.contains(&p.wire_name))
         .map(|param| {
             let ty = &param.ty;
+            // A `panic!` literal is a format string: its braces are doubled.
             let message = format!(
-                "parameter `{0}` has no `{{{0}}}` in the URI template, and only Context, State<T> and Principal are supplied without one",
+                "parameter `{0}` has no `{{{{{0}}}}}` in the URI template, and only Context, State<T> and Principal are supplied without one",
                 param.wire_name
             );
             quote_spanned! {ty.span()=>

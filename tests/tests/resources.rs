@@ -306,3 +306,44 @@ async fn the_in_memory_client_sees_what_http_clients_see() {
         Err(mcp_kit::ItemError::Failed(error)) if error.kind() == mcp_kit::ErrorKind::Invalid
     ));
 }
+
+#[tokio::test]
+async fn permissions_hide_resources_and_prompts() {
+    let server = Server::builder()
+        .without_linked_tools()
+        .resource(
+            Resource::new("secret://plans", "plans", |_| async { "world domination" })
+                .permission(HasScope("plans:read")),
+        )
+        .resource(Resource::new("public://news", "news", |_| async {
+            "all quiet"
+        }))
+        .prompt(
+            mcp_kit::Prompt::new("confess", vec![], |_| async { "tell all" })
+                .permission(HasScope("priest")),
+        )
+        .settings(test_settings())
+        .build()
+        .unwrap();
+    let anonymous = server.test_client();
+    let listed: Vec<Value> = anonymous.list_resources();
+    assert_eq!(listed, [json!({"uri": "public://news", "name": "news"})]);
+    assert!(anonymous.list_prompts().is_empty());
+    let denied = anonymous.read("secret://plans").await.unwrap_err();
+    assert!(
+        matches!(&denied, mcp_kit::ItemError::Failed(e) if e.kind() == mcp_kit::ErrorKind::PermissionDenied),
+        "{denied:?}"
+    );
+    assert!(anonymous.get_prompt("confess", Value::Null).await.is_err());
+
+    let reader = server
+        .test_client()
+        .as_principal(Principal::new("ada").with_scopes(["plans:read", "priest"]));
+    assert_eq!(reader.list_resources().len(), 2);
+    assert_eq!(
+        reader.read("secret://plans").await.unwrap()[0].to_json()["text"],
+        "world domination"
+    );
+    let confession = reader.get_prompt("confess", Value::Null).await.unwrap();
+    assert_eq!(confession.messages[0].content.as_text(), Some("tell all"));
+}

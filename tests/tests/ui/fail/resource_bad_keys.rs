@@ -4,7 +4,7 @@ async fn ids(_prefix: String) -> Vec<String> {
     Vec::new()
 }
 
-#[resource("notes://{id}", complete(name = ids), rate_limit(calls = 5, per = 60), mime_type = "text/plain")]
+#[resource("notes://{id}", complete(name = ids), rate_limit(calls = 5, per = 60))]
 fn note(id: u64) -> String {
     id.to_string()
 }
