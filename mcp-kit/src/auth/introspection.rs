@@ -1,18 +1,13 @@
 //! Opaque access tokens checked by asking the authorization server (RFC 7662), with answers
 //! kept briefly so a busy client does not cost one round trip per request.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+use super::token_cache::{TokenCache, digest};
 use super::{AuthError, Authenticator, Principal, claims, fetch};
-
-/// The most answers kept; past it, expired ones are dropped, then all.
-const MAX_CACHED: usize = 10_000;
 
 /// What an [`Introspection`] authenticator asks and accepts.
 #[derive(Clone)]
@@ -46,14 +41,11 @@ impl std::fmt::Debug for IntrospectionConfig {
     }
 }
 
-/// By the token's SHA-256: the answer and when it stops being trusted.
-type Answers = HashMap<[u8; 32], (Option<Principal>, Instant)>;
-
 /// Checks tokens at an RFC 7662 introspection endpoint.
 pub struct Introspection {
     config: IntrospectionConfig,
     client: reqwest::Client,
-    cache: Mutex<Answers>,
+    cache: TokenCache,
 }
 
 impl Introspection {
@@ -62,17 +54,14 @@ impl Introspection {
         Self {
             config,
             client: fetch::client(),
-            cache: Mutex::default(),
+            cache: TokenCache::default(),
         }
     }
 
     async fn check(&self, token: &str) -> Result<Option<Principal>, AuthError> {
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let now = Instant::now();
-        if let Some((principal, until)) = self.cache().get(&digest)
-            && *until > now
-        {
-            return Ok(principal.clone());
+        let digest = digest(token);
+        if let Some(verdict) = self.cache.get(&digest) {
+            return Ok(verdict);
         }
         let mut request = self
             .client
@@ -84,17 +73,8 @@ impl Introspection {
         let what = format!("introspection endpoint {}", self.config.url);
         let answer = fetch::json_object(request, &what).await?;
         let (principal, lifetime) = self.judge(answer);
-        let mut cache = self.cache();
-        if cache.len() >= MAX_CACHED {
-            cache.retain(|_, (_, until)| *until > now);
-            if cache.len() >= MAX_CACHED {
-                cache.clear();
-            }
-        }
-        cache.insert(
-            digest,
-            (principal.clone(), now + lifetime.min(self.config.cache_ttl)),
-        );
+        let until = Instant::now() + lifetime.min(self.config.cache_ttl);
+        self.cache.insert(digest, principal.clone(), until);
         Ok(principal)
     }
 
@@ -145,10 +125,6 @@ impl Introspection {
             Duration::from_secs(exp.saturating_sub(now))
         });
         (Some(principal), lifetime)
-    }
-
-    fn cache(&self) -> std::sync::MutexGuard<'_, Answers> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

@@ -2,13 +2,14 @@
 //! an allowed algorithm, issuer, audience (this resource, RFC 8707), expiry and not-before.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use serde_json::{Map, Value};
 
 use super::jwks::{Jwks, Key};
+use super::token_cache::{TokenCache, digest};
 use super::{AuthError, Authenticator, Principal, claims};
 
 /// Checks JWT access tokens.
@@ -17,6 +18,10 @@ pub struct JwtAuthenticator {
     /// One per allowed algorithm: jsonwebtoken wants every algorithm of a validation to be of
     /// the key's family.
     validations: Vec<Validation>,
+    /// Tokens already verified: a signature check costs hundreds of microseconds.
+    verified: TokenCache,
+    /// The longest a verified token is trusted without checking again.
+    recheck: Duration,
 }
 
 /// What a [`JwtAuthenticator`] accepts.
@@ -75,10 +80,35 @@ impl JwtAuthenticator {
                 config.jwks_min_refresh_interval,
             ),
             validations,
+            verified: TokenCache::default(),
+            recheck: config.jwks_cache_ttl.min(Duration::from_secs(300)),
         })
     }
 
     async fn check(&self, token: &str) -> Result<Option<Principal>, AuthError> {
+        let digest = digest(token);
+        if let Some(Some(principal)) = self.verified.get(&digest) {
+            return Ok(Some(principal));
+        }
+        let principal = self.verify(token).await?;
+        if let Some(principal) = &principal {
+            // Kept no longer than the token is valid, and never past `recheck`.
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            let exp = principal
+                .claims
+                .get("exp")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let left = Duration::from_secs(exp).saturating_sub(now);
+            let until = Instant::now() + left.min(self.recheck);
+            self.verified.insert(digest, Some(principal.clone()), until);
+        }
+        Ok(principal)
+    }
+
+    async fn verify(&self, token: &str) -> Result<Option<Principal>, AuthError> {
         let Ok(header) = jsonwebtoken::decode_header(token) else {
             tracing::debug!("bearer token is not a JWT");
             return Ok(None);

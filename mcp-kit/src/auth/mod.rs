@@ -13,6 +13,8 @@ mod jwks;
 mod jwt;
 mod principal;
 mod static_bearer;
+#[cfg(feature = "oauth")]
+mod token_cache;
 
 use std::sync::Arc;
 

@@ -1,0 +1,48 @@
+//! Verdicts on tokens, kept briefly by the token's SHA-256 (never the token itself), so a
+//! client sending the same token on every request pays for one check, not one per request.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use super::Principal;
+
+/// The most verdicts kept; past it, expired ones are dropped, then all.
+const MAX_ENTRIES: usize = 10_000;
+
+/// A token's SHA-256: the cache's key.
+pub(crate) type TokenDigest = [u8; 32];
+
+pub(crate) fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Verdicts (`None`: refused) and when each stops holding.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    entries: Mutex<HashMap<TokenDigest, (Option<Principal>, Instant)>>,
+}
+
+impl TokenCache {
+    /// The verdict on `digest`, if one is held and still good.
+    pub(crate) fn get(&self, digest: &TokenDigest) -> Option<Option<Principal>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (verdict, until) = entries.get(digest)?;
+        (*until > Instant::now()).then(|| verdict.clone())
+    }
+
+    /// Holds `verdict` on `digest` until `until`.
+    pub(crate) fn insert(&self, digest: TokenDigest, verdict: Option<Principal>, until: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            let now = Instant::now();
+            entries.retain(|_, (_, until)| *until > now);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(digest, (verdict, until));
+    }
+}
