@@ -11,6 +11,46 @@ use syn::{FnArg, ItemFn, LitStr, Pat, Type};
 /// The most parameters a function takes; past this, one `Args<T>` struct reads better.
 const MAX_PARAMS: usize = 16;
 
+/// The item as a function, or the item unchanged with an error saying where `attribute` goes.
+pub fn parse_function(item: TokenStream, attribute: &str) -> Result<ItemFn, TokenStream> {
+    syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
+        let message = syn::Error::new(error.span(), format!("`{attribute}` goes on a function"))
+            .to_compile_error();
+        quote!(#item #message)
+    })
+}
+
+/// The function's return type (`()` when it names none); `impl Trait` is refused, since the
+/// generated code must name the type to convert it.
+pub fn output_type(
+    function: &ItemFn,
+    noun: &str,
+    errors: &mut darling::error::Accumulator,
+) -> Type {
+    match &function.sig.output {
+        syn::ReturnType::Default => syn::parse_quote!(()),
+        syn::ReturnType::Type(_, ty) => {
+            if let Type::ImplTrait(_) = **ty {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "a {noun} cannot return `impl Trait`; name the type"
+                    ))
+                    .with_span(ty),
+                );
+            }
+            (**ty).clone()
+        }
+    }
+}
+
+/// The function unchanged beside the errors, so the rest of the crate still compiles and the
+/// IDE still helps.
+pub fn failed(function: ItemFn, errors: darling::Error) -> TokenStream {
+    let mut tokens = quote::ToTokens::into_token_stream(function);
+    tokens.extend(errors.write_errors());
+    tokens
+}
+
 #[derive(Debug, Default, FromAttributes)]
 #[darling(attributes(arg))]
 struct ArgAttrs {

@@ -5,14 +5,16 @@ use darling::FromMeta;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::LitStr;
 use syn::ext::IdentExt;
-use syn::{ItemFn, LitStr, ReturnType, Type};
 
 use crate::access::AccessArgs;
 use crate::completions::Completions;
 use crate::docs::doc_text;
-use crate::handler::{Convert, call, check_signature, input_schema, option_str, parse_params};
-use crate::resource::failed;
+use crate::handler::{
+    Convert, call, check_signature, failed, input_schema, option_str, output_type, parse_function,
+    parse_params,
+};
 
 #[derive(Debug, Default, FromMeta)]
 struct PromptArgs {
@@ -25,13 +27,9 @@ struct PromptArgs {
 }
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut function = match syn::parse2::<ItemFn>(item.clone()) {
+    let mut function = match parse_function(item, "#[prompt]") {
         Ok(function) => function,
-        Err(error) => {
-            let message =
-                syn::Error::new(error.span(), "`#[prompt]` goes on a function").to_compile_error();
-            return quote!(#item #message);
-        }
+        Err(tokens) => return tokens,
     };
     let mut errors = darling::Error::accumulator();
     let args = errors
@@ -60,14 +58,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         let arguments: Vec<String> = params.iter().map(|p| p.wire_name.clone()).collect();
         completions.check(&arguments, "an argument of this prompt", &mut errors);
     }
-    if let ReturnType::Type(_, ty) = &function.sig.output
-        && let Type::ImplTrait(_) = **ty
-    {
-        errors.push(
-            darling::Error::custom("a prompt cannot return `impl Trait`; name the type")
-                .with_span(ty),
-        );
-    }
+    let output = output_type(&function, "prompt", &mut errors);
     if let Err(errors) = errors.finish() {
         return failed(function, errors);
     }
@@ -84,10 +75,6 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             .or_else(|| doc_text(&function.attrs))
             .as_deref(),
     );
-    let output: Type = match &function.sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
-        ReturnType::Type(_, ty) => (**ty).clone(),
-    };
     let schema = input_schema(&params);
     let get = call(
         &function,

@@ -4,16 +4,17 @@
 use darling::FromMeta;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{ItemFn, Lit, LitStr, ReturnType, Type};
+use syn::{ItemFn, Lit, LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::completions::Completions;
 use crate::docs::doc_text;
 use crate::handler::{
-    Convert, ParamModel, call, check_signature, input_schema, option_str, parse_params,
+    Convert, ParamModel, call, check_signature, failed, input_schema, option_str, output_type,
+    parse_function, parse_params,
 };
 
 #[derive(Debug, Default, FromMeta)]
@@ -28,13 +29,9 @@ struct ResourceArgs {
 }
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut function = match syn::parse2::<ItemFn>(item.clone()) {
+    let mut function = match parse_function(item, "#[resource]") {
         Ok(function) => function,
-        Err(error) => {
-            let message = syn::Error::new(error.span(), "`#[resource]` goes on a function")
-                .to_compile_error();
-            return quote!(#item #message);
-        }
+        Err(tokens) => return tokens,
     };
     let mut errors = darling::Error::accumulator();
     let metas = errors
@@ -75,27 +72,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(completions) = &args.complete {
         completions.check(&variables, "a variable of the URI template", &mut errors);
     }
-    if let ReturnType::Type(_, ty) = &function.sig.output
-        && let Type::ImplTrait(_) = **ty
-    {
-        errors.push(
-            darling::Error::custom("a resource cannot return `impl Trait`; name the type")
-                .with_span(ty),
-        );
-    }
+    let output = output_type(&function, "resource", &mut errors);
     if let Err(errors) = errors.finish() {
         return failed(function, errors);
     }
     let uri = uri.expect("a missing URI is reported above");
-    emit(&function, &uri, &args, &params, &variables)
-}
-
-/// The function unchanged beside the errors, so the rest of the crate still compiles and the
-/// IDE still helps.
-pub fn failed(function: ItemFn, errors: darling::Error) -> TokenStream {
-    let mut tokens = function.into_token_stream();
-    tokens.extend(errors.write_errors());
-    tokens
+    emit(&function, &uri, &args, &params, &variables, &output)
 }
 
 /// The variables of `uri` (`{id}`, `{+path}`), with errors for what a server cannot match.
@@ -143,6 +125,7 @@ fn emit(
     args: &ResourceArgs,
     params: &[ParamModel],
     variables: &[String],
+    output: &Type,
 ) -> TokenStream {
     let fn_ident = &function.sig.ident;
     let static_ident = format_ident!(
@@ -161,16 +144,12 @@ fn emit(
             .as_deref(),
     );
     let mime = option_str(args.mime.as_deref());
-    let output: Type = match &function.sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
-        ReturnType::Type(_, ty) => (**ty).clone(),
-    };
     let schema = input_schema(params);
     let read = call(
         function,
         params,
         Convert::Item {
-            output: &output,
+            output,
             trait_path: quote!(::mcp_kit::__private::IntoResourceResult),
             method: format_ident!("into_resource_result"),
         },

@@ -3,11 +3,11 @@
 use darling::FromMeta;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
-use syn::{ItemFn, LitStr, ReturnType, Type};
+use syn::{ItemFn, LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::docs::doc_text;
-use crate::handler::{ParamModel, check_signature, parse_params};
+use crate::handler::{ParamModel, check_signature, output_type, parse_params};
 
 #[derive(Debug, Default, FromMeta)]
 struct ToolArgs {
@@ -73,18 +73,7 @@ impl ToolModel {
             );
         }
 
-        let output = match &function.sig.output {
-            ReturnType::Default => syn::parse_quote!(()),
-            ReturnType::Type(_, ty) => {
-                if let Type::ImplTrait(_) = **ty {
-                    errors.push(
-                        darling::Error::custom("a tool cannot return `impl Trait`; name the type")
-                            .with_span(ty),
-                    );
-                }
-                (**ty).clone()
-            }
-        };
+        let output = output_type(&function, "tool", &mut errors);
 
         if let Err(error) = errors.finish() {
             return Err(Box::new((function, error)));

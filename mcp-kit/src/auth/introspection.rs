@@ -1,12 +1,12 @@
 //! Opaque access tokens checked by asking the authorization server (RFC 7662), with answers
 //! kept briefly so a busy client does not cost one round trip per request.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
-use super::token_cache::{TokenCache, digest};
+use super::token_cache::{TokenCache, digest, held_until, unix_now};
 use super::{AuthError, Authenticator, Principal, claims, fetch};
 
 /// What an [`Introspection`] authenticator asks and accepts.
@@ -72,25 +72,22 @@ impl Introspection {
         }
         let what = format!("introspection endpoint {}", self.config.url);
         let answer = fetch::json_object(request, &what).await?;
-        let (principal, lifetime) = self.judge(answer);
-        let until = Instant::now() + lifetime.min(self.config.cache_ttl);
+        let (principal, exp) = self.judge(answer);
+        let until = held_until(exp, self.config.cache_ttl);
         self.cache.insert(digest, principal.clone(), until);
         Ok(principal)
     }
 
-    /// The principal an answer describes, and how long the answer holds.
-    fn judge(&self, answer: Map<String, Value>) -> (Option<Principal>, Duration) {
+    /// The principal an answer describes, and the token's expiry when it has one.
+    fn judge(&self, answer: Map<String, Value>) -> (Option<Principal>, Option<u64>) {
         let refuse = |reason: &str| {
             tracing::info!(reason, "introspected token refused");
-            (None, self.config.cache_ttl)
+            (None, None)
         };
         if answer.get("active") != Some(&Value::Bool(true)) {
             return refuse("not active");
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = unix_now();
         let leeway = self.config.leeway.as_secs();
         let exp = answer.get("exp").and_then(Value::as_u64);
         if exp.is_some_and(|exp| exp + leeway <= now) {
@@ -121,10 +118,7 @@ impl Introspection {
         let Some(principal) = claims::principal(answer) else {
             return refuse("no `sub` or `client_id`");
         };
-        let lifetime = exp.map_or(self.config.cache_ttl, |exp| {
-            Duration::from_secs(exp.saturating_sub(now))
-        });
-        (Some(principal), lifetime)
+        (Some(principal), exp)
     }
 }
 

@@ -2,14 +2,14 @@
 //! an allowed algorithm, issuer, audience (this resource, RFC 8707), expiry and not-before.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use serde_json::{Map, Value};
 
 use super::jwks::{Jwks, Key};
-use super::token_cache::{TokenCache, digest};
+use super::token_cache::{TokenCache, digest, held_until};
 use super::{AuthError, Authenticator, Principal, claims};
 
 /// Checks JWT access tokens.
@@ -92,17 +92,9 @@ impl JwtAuthenticator {
         }
         let principal = self.verify(token).await?;
         if let Some(principal) = &principal {
-            // Kept no longer than the token is valid, and never past `recheck`.
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            let exp = principal
-                .claims
-                .get("exp")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let left = Duration::from_secs(exp).saturating_sub(now);
-            let until = Instant::now() + left.min(self.recheck);
+            // `exp` is there: validation requires it.
+            let exp = principal.claims.get("exp").and_then(Value::as_u64);
+            let until = held_until(Some(exp.unwrap_or(0)), self.recheck);
             self.verified.insert(digest, Some(principal.clone()), until);
         }
         Ok(principal)

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
@@ -17,6 +17,23 @@ pub(crate) type TokenDigest = [u8; 32];
 
 pub(crate) fn digest(token: &str) -> TokenDigest {
     Sha256::digest(token.as_bytes()).into()
+}
+
+/// Seconds since the Unix epoch, the unit of `exp` and `nbf`.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// When a verdict on a token expiring at `exp` stops holding: at `exp` (when known) and at
+/// most `cap` from now.
+pub(crate) fn held_until(exp: Option<u64>, cap: Duration) -> Instant {
+    let left = exp.map_or(cap, |exp| {
+        Duration::from_secs(exp.saturating_sub(unix_now()))
+    });
+    Instant::now() + left.min(cap)
 }
 
 /// Verdicts (`None`: refused) and when each stops holding.
