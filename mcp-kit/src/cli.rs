@@ -1,7 +1,6 @@
 //! The command line every server gets from `mcp_kit::run!()`.
 
 use std::ffi::OsString;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -37,6 +36,35 @@ enum Command {
         /// Arguments, as a JSON object
         #[arg(long, default_value = "{}", value_name = "JSON")]
         args: String,
+    },
+    /// Inspect the resources and resource templates this binary serves
+    #[command(subcommand)]
+    Resources(ListCommand),
+    /// Read one resource in-process and print its contents as JSON
+    Read {
+        /// The resource's URI
+        uri: String,
+    },
+    /// Inspect the prompts this binary serves
+    #[command(subcommand)]
+    Prompts(ListCommand),
+    /// Render one prompt in-process and print its messages as JSON
+    Prompt {
+        /// Prompt name
+        name: String,
+        /// Arguments, as a JSON object of strings
+        #[arg(long, default_value = "{}", value_name = "JSON")]
+        args: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ListCommand {
+    /// List them
+    List {
+        /// Print JSON, as the protocol's list would
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -138,29 +166,60 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                 .iter()
                 .map(crate::Tool::to_json)
                 .collect();
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&tools).expect("JSON values serialize")
-            )?;
+            print_json(&mut out, &Value::Array(tools))?;
         }
         Command::Tools(ToolsCommand::List { json: false }) => {
-            let tools = server.registry().tools();
-            let width = tools
+            let rows = server
+                .registry()
+                .tools()
                 .iter()
-                .map(|t| t.name().len())
-                .max()
-                .unwrap_or(0)
-                .max(4);
-            writeln!(out, "{:width$}  DESCRIPTION", "NAME")?;
-            for tool in tools {
-                let summary = tool
-                    .description_text()
-                    .and_then(|d| d.lines().next())
-                    .unwrap_or("");
-                writeln!(out, "{:width$}  {summary}", tool.name())?;
+                .map(|tool| (tool.name(), tool.description_text()));
+            table(&mut out, "NAME", rows, "tools")?;
+        }
+        Command::Resources(ListCommand::List { json }) => {
+            let resources = server.registry().resources();
+            if json {
+                let listed: Vec<Value> = resources.iter().map(crate::Resource::to_json).collect();
+                print_json(&mut out, &Value::Array(listed))?;
+            } else {
+                let rows = resources
+                    .iter()
+                    .map(|r| (r.uri(), r.description.as_deref()));
+                table(&mut out, "URI", rows, "resources and templates")?;
             }
-            writeln!(out, "\n{} tools", tools.len())?;
+        }
+        Command::Prompts(ListCommand::List { json }) => {
+            let prompts = server.registry().prompts();
+            if json {
+                let listed: Vec<Value> = prompts.iter().map(crate::Prompt::to_json).collect();
+                print_json(&mut out, &Value::Array(listed))?;
+            } else {
+                let rows = prompts.iter().map(|p| (p.name(), p.description.as_deref()));
+                table(&mut out, "NAME", rows, "prompts")?;
+            }
+        }
+        Command::Read { uri } => {
+            let contents = runtime()?
+                .block_on(
+                    server
+                        .dispatcher()
+                        .read_resource(&uri, Context::detached(None)),
+                )
+                .map_err(|e| Error::Command(e.to_string()))?;
+            let contents: Vec<Value> = contents.iter().map(|c| c.to_json()).collect();
+            print_json(&mut out, &serde_json::json!({ "contents": contents }))?;
+        }
+        Command::Prompt { name, args } => {
+            let arguments: Map<String, Value> = serde_json::from_str(&args)
+                .map_err(|e| Error::Command(format!("--args must be a JSON object: {e}")))?;
+            let output = runtime()?
+                .block_on(
+                    server
+                        .dispatcher()
+                        .get_prompt(&name, arguments, Context::detached(None)),
+                )
+                .map_err(|e| Error::Command(e.to_string()))?;
+            print_json(&mut out, &output.to_json())?;
         }
         Command::Tools(ToolsCommand::Schema { name }) => {
             let tool = server
@@ -171,11 +230,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                 "inputSchema": tool.input_schema(),
                 "outputSchema": tool.output_schema(),
             });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&schemas).expect("JSON values serialize")
-            )?;
+            print_json(&mut out, &schemas)?;
         }
         Command::Call { name, args } => {
             let arguments: Map<String, Value> = serde_json::from_str(&args)
@@ -187,11 +242,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                     Context::detached(None),
                 ))
                 .map_err(|_| unknown_tool(&server, &name))?;
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&output.to_json()).expect("JSON values serialize")
-            )?;
+            print_json(&mut out, &output.to_json())?;
             if output.is_error {
                 return Err(Error::Command(format!("tool `{name}` returned an error")));
             }
@@ -199,6 +250,39 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
         Command::Serve(_) => unreachable!("serve is handled by run"),
     }
     Ok(())
+}
+
+fn print_json(out: &mut impl std::io::Write, value: &Value) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    writeln!(out, "{text}")
+}
+
+/// Two columns (a key and the first line of a description), then a count of `what`.
+fn table<'a>(
+    out: &mut impl std::io::Write,
+    key: &str,
+    rows: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+    what: &str,
+) -> std::io::Result<()> {
+    let rows: Vec<(&str, &str)> = rows
+        .map(|(name, description)| {
+            (
+                name,
+                description.and_then(|d| d.lines().next()).unwrap_or(""),
+            )
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0)
+        .max(key.len());
+    writeln!(out, "{key:width$}  DESCRIPTION")?;
+    for (name, summary) in &rows {
+        writeln!(out, "{name:width$}  {summary}")?;
+    }
+    writeln!(out, "\n{} {what}", rows.len())
 }
 
 fn unknown_tool(server: &Server, name: &str) -> Error {

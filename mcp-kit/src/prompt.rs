@@ -277,6 +277,28 @@ pub struct PromptOutput {
     pub messages: Vec<PromptMessage>,
 }
 
+impl PromptOutput {
+    /// The result as MCP JSON: `description` when present, and `messages`.
+    pub fn to_json(&self) -> Value {
+        let messages: Vec<Value> = self
+            .messages
+            .iter()
+            .map(|message| {
+                let role = match message.role {
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                };
+                serde_json::json!({"role": role, "content": message.content.to_json()})
+            })
+            .collect();
+        let mut value = serde_json::json!({ "messages": messages });
+        if let Some(description) = &self.description {
+            value["description"] = description.as_str().into();
+        }
+        value
+    }
+}
+
 /// Converts a prompt function's return value into messages.
 ///
 /// Implemented for `String` and `&'static str` (one user message), [`PromptMessage`],
