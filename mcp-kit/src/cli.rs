@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Settings, Transport};
+use crate::config::{LogFormat, Settings, Transport};
 use crate::context::Context;
 use crate::server::{Error, Server, ServerBuilder};
 
@@ -118,16 +118,16 @@ pub(crate) fn run(
         Some(Command::Serve(serve)) => serve,
         None => ServeArgs::default(),
         Some(command) => {
-            init_tracing("warn");
             let settings = settings(&builder, cli.config.as_deref(), &ServeArgs::default())?;
+            init_tracing("warn", settings.log_format);
             return inspect(builder.build_with(settings)?, command);
         }
     };
     if serve.stdio {
         serve.transport = Some(Transport::Stdio);
     }
-    init_tracing("info");
     let settings = settings(&builder, cli.config.as_deref(), &serve)?;
+    init_tracing("info", settings.log_format);
     let server = builder.build_with(settings)?;
     runtime()?.block_on(async {
         match server.settings().transport {
@@ -307,11 +307,14 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// Logs go to stderr, so stdout stays free for stdio transport and command output.
 /// rmcp logs every stateless request at `info`; that is noise (and costs a third of a
 /// request's CPU), so it is held to `warn` unless `RUST_LOG` says otherwise.
-fn init_tracing(default: &str) {
+fn init_tracing(default: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},rmcp=warn")));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().flatten_event(true).try_init(),
+    };
 }

@@ -23,6 +23,16 @@ pub enum Transport {
     Stdio,
 }
 
+/// How log lines are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event, with the fields of its spans, for log collectors.
+    Json,
+}
+
 /// Every setting. Keys in `mcp-kit.toml` are these field names; environment variables are
 /// `MCP_KIT_` followed by the name in capitals, e.g. `MCP_KIT_PORT=9000`, with `__` between
 /// the levels of a table, e.g. `MCP_KIT_AUTH__JWT__JWKS_URL`.
@@ -60,6 +70,8 @@ pub struct Settings {
     pub max_sessions: usize,
     /// Seconds in-flight calls get to finish after SIGINT/SIGTERM.
     pub graceful_shutdown_timeout: u64,
+    /// `text` or `json` log lines (the level comes from `RUST_LOG`).
+    pub log_format: LogFormat,
     /// Authenticator chain, tried in order.
     pub auth_backends: Vec<String>,
     /// Refuse unauthenticated requests to `/mcp`.
@@ -182,6 +194,7 @@ impl Default for Settings {
             session_idle_timeout: 300,
             max_sessions: 1000,
             graceful_shutdown_timeout: 30,
+            log_format: LogFormat::Text,
             auth_backends: vec!["static_bearer".into()],
             require_auth: true,
             required_scopes: vec!["mcp".into()],
@@ -210,6 +223,7 @@ const KEYS: &[&str] = &[
     "session_idle_timeout",
     "max_sessions",
     "graceful_shutdown_timeout",
+    "log_format",
     "auth_backends",
     "require_auth",
     "required_scopes",

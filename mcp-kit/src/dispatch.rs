@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
+use tracing::Instrument as _;
 
 use crate::access::Access;
 use crate::auth::Principal;
@@ -29,6 +30,8 @@ pub struct Dispatcher {
     registry: Registry,
     state: Arc<StateMap>,
     policy: Policy,
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 /// A hook run before every call (the seed's `pre_run`): refuse by returning an error.
@@ -125,6 +128,8 @@ struct Cancelled;
 impl Dispatcher {
     pub(crate) fn new(registry: Registry, state: StateMap, policy: Policy) -> Self {
         Self {
+            #[cfg(feature = "metrics")]
+            metrics: crate::metrics::Metrics::new(registry.tools().iter().map(Tool::name)),
             registry,
             state: Arc::new(state),
             policy,
@@ -318,6 +323,53 @@ impl Dispatcher {
     /// `is_error` set, so the model can correct itself; only an unknown tool or a
     /// cancelled call is an `Err`.
     pub async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+        context: Context,
+    ) -> Result<ToolOutput, CallError> {
+        // Never the arguments: they may hold secrets. At `debug`, as the request's span is.
+        let span = tracing::debug_span!(
+            "tool_call",
+            tool = name,
+            subject = context.principal().map(|p| p.subject.as_str()),
+        );
+        let started = std::time::Instant::now();
+        let result = self
+            .run_tool(name, arguments, context)
+            .instrument(span.clone())
+            .await;
+        let took = started.elapsed();
+        let outcome = match &result {
+            Ok(output) if output.is_error => "error",
+            Ok(_) => "ok",
+            Err(CallError::UnknownTool(_)) => "unknown",
+            Err(CallError::Cancelled) => "cancelled",
+        };
+        span.in_scope(|| {
+            tracing::debug!(
+                outcome,
+                micros = took.as_micros() as u64,
+                "tool call finished"
+            );
+        });
+        #[cfg(feature = "metrics")]
+        {
+            use crate::metrics::Outcome;
+            let outcome = match outcome {
+                "ok" => Some(Outcome::Ok),
+                "error" => Some(Outcome::Error),
+                "cancelled" => Some(Outcome::Cancelled),
+                _ => None,
+            };
+            if let Some(outcome) = outcome {
+                self.metrics.record(name, outcome, took);
+            }
+        }
+        result
+    }
+
+    async fn run_tool(
         &self,
         name: &str,
         arguments: Option<Map<String, Value>>,

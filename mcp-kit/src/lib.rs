@@ -34,6 +34,8 @@ mod extract;
 mod http;
 mod interaction;
 mod locate;
+#[cfg(feature = "metrics")]
+mod metrics;
 pub mod permission;
 mod prompt;
 pub mod ratelimit;
@@ -50,8 +52,8 @@ pub use access::RateLimitSpec;
 pub use auth::Principal;
 pub use completion::Completion;
 pub use config::{
-    AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, Settings,
-    Transport,
+    AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, LogFormat,
+    Settings, Transport,
 };
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};
