@@ -7,6 +7,7 @@ mod handler;
 mod prompt;
 mod resource;
 mod tool;
+mod toolset;
 
 use proc_macro::TokenStream;
 
@@ -60,4 +61,29 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     prompt::expand(attr.into(), item.into()).into()
+}
+
+/// Turns the public `&self` methods of an `impl` block into tools named `{prefix}_{method}`,
+/// called on the value given to `Server::builder().state(…)`.
+///
+/// ```text
+/// #[toolset(prefix = "notes", permission = IsAuthenticated)]
+/// impl NotesService {
+///     /// Every note.
+///     #[tool(annotations(read_only))]
+///     pub async fn list(&self) -> Json<Vec<Note>> { … }
+///
+///     /// Deletes a note.
+///     #[tool(permission = HasScope("notes:admin"), annotations(destructive))]
+///     pub async fn delete(&self, id: u64) -> Result<(), ToolError> { … }
+/// }
+/// ```
+///
+/// Keys: `prefix` (required), and the `#[tool]` keys every method inherits: `annotations`,
+/// `permission`, `permissions(…)`, `rate_limit(…)`, `no_rate_limit`, `enabled`. A method's own
+/// `#[tool(…)]` adds to them or replaces them; its doc comment is its description. Methods
+/// that are not `pub`, and associated functions without `self`, are left alone.
+#[proc_macro_attribute]
+pub fn toolset(attr: TokenStream, item: TokenStream) -> TokenStream {
+    toolset::expand(attr.into(), item.into()).into()
 }

@@ -61,7 +61,7 @@ pub use dispatch::{BeforeCall, CallError, CallInfo, CompletionTarget, Dispatcher
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
 pub use interaction::{Elicitation, Sampled, SamplingRequest};
-pub use mcp_kit_macros::tool;
+pub use mcp_kit_macros::{prompt, resource, tool, toolset};
 pub use prompt::{IntoPromptResult, Prompt, PromptArgument, PromptMessage, PromptOutput, Role};
 pub use registry::{Registry, RegistryError, is_valid_name};
 pub use resource::{IntoResourceResult, Resource, ResourceOutput};
@@ -94,7 +94,7 @@ pub mod prelude {
         Args, Content, Context, IntoToolResult, Json, Principal, PromptMessage, Resource,
         ResourceContents, Server, State, Tool, ToolError,
     };
-    pub use mcp_kit_macros::{prompt, resource, tool};
+    pub use mcp_kit_macros::{prompt, resource, tool, toolset};
 }
 
 /// What generated code uses. Not a public API.
