@@ -1,43 +1,88 @@
-//! An existing axum application (a small notes REST API) that adds MCP in a few lines: the
-//! tools share the app's state, and the MCP router is merged into the app's router.
+//! An axum application (a small notes REST API over SQLite) that adds MCP in a few lines: the
+//! tools share the app's store, and the MCP router is merged into the app's router. The same
+//! tools also run as a process of their own beside the app (`notes-mcp`), on the same database.
 
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::str::FromStr as _;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::State as AppState;
+use axum::http::StatusCode;
 use axum::routing::get;
 use mcp_kit::prelude::*;
 use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 use tokio_util::sync::CancellationToken;
 
 /// One note.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Note {
-    /// Its id, given by the store.
-    pub id: u64,
+    /// Its id, given by the database.
+    pub id: i64,
     /// Its text.
     pub text: String,
 }
 
-/// The app's store, shared by the REST handlers and the MCP tools.
-#[derive(Debug, Clone, Default)]
-pub struct Notes(Arc<Mutex<Vec<Note>>>);
+/// The app's store, shared by the REST handlers and the MCP tools (and by every process
+/// that opens the same file).
+#[derive(Debug, Clone)]
+pub struct Notes {
+    options: SqliteConnectOptions,
+    /// Made on first use, inside whichever runtime serves: `open` needs none.
+    pool: Arc<OnceLock<SqlitePool>>,
+}
 
 impl Notes {
+    /// The notes in the SQLite file at `path`, created when absent. Connects on first use.
+    pub fn open(path: &Path) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            // Readers in other processes do not block the writer.
+            .journal_mode(SqliteJournalMode::Wal);
+        Ok(Self {
+            options,
+            pool: Arc::default(),
+        })
+    }
+
+    fn pool(&self) -> &SqlitePool {
+        self.pool
+            .get_or_init(|| SqlitePool::connect_lazy_with(self.options.clone()))
+    }
+
+    /// Creates the table when absent.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)")
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Stores a note and returns it with its id.
-    pub fn add(&self, text: String) -> Note {
-        let mut notes = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let note = Note {
-            id: notes.len() as u64 + 1,
-            text,
-        };
-        notes.push(note.clone());
-        note
+    pub async fn add(&self, text: String) -> Result<Note, sqlx::Error> {
+        let id = sqlx::query("INSERT INTO notes (text) VALUES (?)")
+            .bind(&text)
+            .execute(self.pool())
+            .await?
+            .last_insert_rowid();
+        Ok(Note { id, text })
     }
 
     /// Every note, oldest first.
-    pub fn all(&self) -> Vec<Note> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    pub async fn all(&self) -> Result<Vec<Note>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id, text FROM notes ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| Note {
+                id: row.get("id"),
+                text: row.get("text"),
+            })
+            .collect())
     }
 }
 
@@ -48,24 +93,25 @@ pub struct NewNote {
     pub text: String,
 }
 
-async fn list_notes_route(AppState(notes): AppState<Notes>) -> axum::Json<Vec<Note>> {
-    axum::Json(notes.all())
+async fn list_notes_route(
+    AppState(notes): AppState<Notes>,
+) -> Result<axum::Json<Vec<Note>>, StatusCode> {
+    notes
+        .all()
+        .await
+        .map(axum::Json)
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
 }
 
 async fn add_note_route(
     AppState(notes): AppState<Notes>,
     axum::Json(new): axum::Json<NewNote>,
-) -> (axum::http::StatusCode, axum::Json<Note>) {
-    (
-        axum::http::StatusCode::CREATED,
-        axum::Json(notes.add(new.text)),
-    )
-}
-
-/// The notes, newest last.
-#[tool(annotations(read_only))]
-async fn list_notes(notes: mcp_kit::State<Notes>) -> Json<NoteList> {
-    Json(NoteList { notes: notes.all() })
+) -> Result<(StatusCode, axum::Json<Note>), StatusCode> {
+    let note = notes
+        .add(new.text)
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    Ok((StatusCode::CREATED, axum::Json(note)))
 }
 
 /// Every note.
@@ -75,29 +121,34 @@ pub struct NoteList {
     pub notes: Vec<Note>,
 }
 
+/// The notes, oldest first.
+#[tool(annotations(read_only))]
+async fn list_notes(notes: mcp_kit::State<Notes>) -> Result<Json<NoteList>, ToolError> {
+    Ok(Json(NoteList {
+        notes: notes.all().await?,
+    }))
+}
+
 /// Adds a note.
 #[tool]
 async fn add_note(
     notes: mcp_kit::State<Notes>,
     #[arg(description = "the note's text")] text: String,
-) -> Json<Note> {
-    Json(notes.add(text))
+) -> Result<Json<Note>, ToolError> {
+    Ok(Json(notes.add(text).await?))
 }
 
-/// The MCP server over `notes`, with settings from this example's `mcp-kit.toml`.
-pub fn mcp_server(
-    notes: Notes,
-    settings: Option<mcp_kit::Settings>,
-) -> Result<Server, mcp_kit::Error> {
-    let builder = Server::builder()
+/// The database file: `NOTES_DATABASE`, or `notes.db` in the working directory.
+pub fn database_path() -> std::path::PathBuf {
+    std::env::var_os("NOTES_DATABASE").map_or_else(|| "notes.db".into(), Into::into)
+}
+
+/// The MCP server builder over `notes`, with this example's `mcp-kit.toml`.
+pub fn mcp_builder(notes: Notes) -> mcp_kit::ServerBuilder {
+    Server::builder()
         .info(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-        .state(notes);
-    match settings {
-        Some(settings) => builder.settings(settings).build(),
-        None => builder
-            .config_file(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp-kit.toml"))
-            .build(),
-    }
+        .config_file(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp-kit.toml"))
+        .state(notes)
 }
 
 /// The whole application: its REST routes with their own state, and MCP merged in

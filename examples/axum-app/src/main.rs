@@ -1,13 +1,14 @@
-//! `cargo run -p axum-app`: the notes API on http://127.0.0.1:8820/api/notes, and its MCP
-//! tools on http://127.0.0.1:8820/mcp (token `axum-app-token`), in one process.
+//! `cargo run -p axum-app --bin axum-app`: the notes API on http://127.0.0.1:8820/api/notes,
+//! and its MCP tools on http://127.0.0.1:8820/mcp (token `axum-app-token`), in one process.
 
-use axum_app::{Notes, app, mcp_server};
+use axum_app::{Notes, app, database_path, mcp_builder};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let notes = Notes::default();
-    let mcp = mcp_server(notes.clone(), None)?;
+    let notes = Notes::open(&database_path())?;
+    notes.migrate().await?;
+    let mcp = mcp_builder(notes.clone()).build()?;
     let shutdown = CancellationToken::new();
     let app = app(notes, &mcp, shutdown.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8820").await?;
