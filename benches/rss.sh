@@ -24,11 +24,7 @@ source benches/watch.sh
 hello=$tree/target/release/hello
 
 pid=
-cleanup() {
-  watch_stop
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
+trap watch_cleanup EXIT
 watch_start "$results/others.log"
 
 if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then

@@ -35,11 +35,7 @@ hello=$tree/target/release/hello
 echo "many-tools: $("$many" tools list | tail -n 1); hello: $("$hello" tools list | tail -n 1)"
 
 pid=
-cleanup() {
-  watch_stop
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
+trap watch_cleanup EXIT
 watch_start "$results/others.log"
 
 echo

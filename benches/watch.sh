@@ -6,6 +6,7 @@
 #                      descendant of the calling script
 #   watch_stop         stops the sampler
 #   watch_report LOG   prints a warning naming what ran alongside; returns 1 if anything did
+#   watch_cleanup      for `trap … EXIT`: stops the sampler and the server whose pid is in `pid`
 
 watch_start() {
   local log=$1
@@ -51,4 +52,12 @@ watch_report() {
   fi
   echo
   echo "No other cargo, rustc, python, pytest, wrk or hyperfine process ran during the measurements."
+}
+
+watch_cleanup() {
+  watch_stop
+  if [[ -n ${pid:-} ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
 }

@@ -77,6 +77,23 @@ impl Response {
     pub fn error_code(&self) -> Option<i64> {
         self.json()["error"]["code"].as_i64()
     }
+
+    /// Panics unless this is HTTP `status` with the JSON-RPC error `code` whose message
+    /// contains `says`.
+    #[track_caller]
+    pub fn assert_rpc_error(&self, status: u16, code: i64, says: &str) {
+        let body = self.json();
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            (self.status, self.error_code()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(
+            message.contains(says),
+            "the message does not say `{says}`: {body}"
+        );
+    }
 }
 
 /// Sends one request over a new connection and reads the whole response.

@@ -63,14 +63,7 @@ async fn bad_input_never_reaches_a_tool() {
         br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"probe""#,
     )
     .await;
-    assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), Some(-32700));
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("EOF")
-    );
+    response.assert_rpc_error(400, -32700, "EOF");
 
     // Valid JSON that is not JSON-RPC.
     for (body, says) in [
@@ -79,16 +72,9 @@ async fn bad_input_never_reaches_a_tool() {
         (r#""tools/call""#, "not a JSON object"),
         (r#"{"jsonrpc":"2.0","id":1}"#, "method"),
     ] {
-        let response = post_mcp(addr, body).await;
-        assert_eq!(response.status, 400, "{body}");
-        assert_eq!(response.error_code(), Some(-32600), "{body}");
-        assert!(
-            response.json()["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains(says),
-            "{body}"
-        );
+        post_mcp(addr, body)
+            .await
+            .assert_rpc_error(400, -32600, says);
     }
 
     // Non-UTF-8 bytes.
@@ -107,45 +93,21 @@ async fn bad_input_never_reaches_a_tool() {
         "]".repeat(5000)
     );
     let response = post_mcp(addr, deep).await;
-    assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), Some(-32700));
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nested deeper than 128 levels")
-    );
+    response.assert_rpc_error(400, -32700, "nested deeper than 128 levels");
 
     // An oversized body.
     let huge = call_body("probe", json!({"n": 1, "pad": "x".repeat(5 * 1024 * 1024)}));
-    let response = post_mcp(addr, huge).await;
-    assert_eq!(response.status, 413);
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("limit")
-    );
+    post_mcp(addr, huge)
+        .await
+        .assert_rpc_error(413, -32600, "limit");
 
     // Unknown method.
     let response = post_mcp(addr, r#"{"jsonrpc":"2.0","id":1,"method":"tools/explode"}"#).await;
-    assert_eq!(response.error_code(), Some(-32601));
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("tools/explode")
-    );
+    response.assert_rpc_error(200, -32601, "tools/explode");
 
     // Unknown tool: a protocol error, -32602, naming the tool.
     let response = post_mcp(addr, call_body("nope", json!({}))).await;
-    assert_eq!(response.error_code(), Some(-32602));
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nope")
-    );
+    response.assert_rpc_error(200, -32602, "nope");
 
     // A tools/call without a name.
     let response = post_mcp(
@@ -203,22 +165,10 @@ async fn foreign_host_and_origin_are_refused() {
         ("host", "evil.example"),
     ];
     let response = send(addr, "POST", "/mcp", &headers, &body).await;
-    assert_eq!(response.status, 403);
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("evil.example")
-    );
+    response.assert_rpc_error(403, -32600, "evil.example");
 
     let response = post_mcp_with(addr, &[("origin", "https://evil.example")], &body).await;
-    assert_eq!(response.status, 403);
-    assert!(
-        response.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Origin")
-    );
+    response.assert_rpc_error(403, -32600, "Origin");
 
     let port = addr.port().to_string();
     let local_origin = format!("http://localhost:{port}");
