@@ -208,3 +208,42 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// A child process (a server binary under test), killed when dropped.
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Polls `ready` until it holds; panics naming `what` after 30 s.
+pub async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ready().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not come up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the server at `addr` answers `GET /healthz` with 200.
+pub async fn wait_healthy(addr: SocketAddr, what: &str) {
+    wait_for(what, async || {
+        TcpStream::connect(addr).await.is_ok()
+            && send(addr, "GET", "/healthz", &[], b"").await.status == 200
+    })
+    .await;
+}

@@ -2,41 +2,15 @@
 //! Redis admit exactly the allowed number of calls between them, and when Redis goes away the
 //! counted tools say so while the rest keep working.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use mcp_kit::auth::sha256_hex;
-use mcp_kit_tests::{Response, call_body, post_mcp_with, send};
+use mcp_kit_tests::{
+    Process, Response, call_body, free_port, post_mcp_with, wait_for, wait_healthy,
+};
 use serde_json::json;
-
-/// A child process, killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Polls `ready` until it holds; panics naming `what` after 30 s.
-async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready().await {
-        assert!(Instant::now() < deadline, "{what} did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn start_redis() -> (Process, u16) {
     let port = free_port();
@@ -81,11 +55,7 @@ async fn start_replica(config: &Path) -> (Process, SocketAddr) {
         .expect("start a replica");
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let replica = Process(child);
-    wait_for("a replica", async || {
-        tokio::net::TcpStream::connect(addr).await.is_ok()
-            && send(addr, "GET", "/healthz", &[], b"").await.status == 200
-    })
-    .await;
+    wait_healthy(addr, "a replica").await;
     (replica, addr)
 }
 

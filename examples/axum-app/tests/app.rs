@@ -2,11 +2,10 @@
 //! the same tools in a process of their own see the same database.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use axum_app::{Notes, app, mcp_builder};
-use mcp_kit_tests::{call_body, post_mcp_with, send};
+use mcp_kit_tests::{Process, call_body, free_port, post_mcp_with, send, wait_healthy};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -82,25 +81,11 @@ async fn rest_and_mcp_share_the_store() {
     shutdown.cancel();
 }
 
-/// `notes-mcp`, killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn a_separate_mcp_process_reads_the_apps_database() {
     let database = temp_database("separate");
     let (app_addr, shutdown) = start_app(&database).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let _mcp = Process(
         Command::new(env!("CARGO_BIN_EXE_notes-mcp"))
             .args(["serve", "--port", &port.to_string()])
@@ -111,11 +96,7 @@ async fn a_separate_mcp_process_reads_the_apps_database() {
             .expect("start notes-mcp"),
     );
     let mcp_addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(mcp_addr).await.is_err() {
-        assert!(Instant::now() < deadline, "notes-mcp did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_healthy(mcp_addr, "notes-mcp").await;
 
     let created = send(
         app_addr,
