@@ -1,7 +1,5 @@
 //! The conformance suite's tools.
 
-use std::time::Duration;
-
 use mcp_kit::prelude::*;
 use mcp_kit::{Elicitation, LogLevel, ResourceContents, SamplingRequest};
 use serde_json::{Map, Value, json};
@@ -57,17 +55,11 @@ fn test_multiple_content_types() -> Vec<Content> {
 /// Sends log messages while it works.
 #[tool]
 async fn test_tool_with_logging(context: Context) -> Result<&'static str, ToolError> {
-    for (i, message) in [
+    for message in [
         "Tool execution started",
         "Tool processing data",
         "Tool execution completed",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if i > 0 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    ] {
         context.log(LogLevel::Info, message).await?;
     }
     Ok("Tool with logging executed successfully")
@@ -76,10 +68,7 @@ async fn test_tool_with_logging(context: Context) -> Result<&'static str, ToolEr
 /// Reports progress while it works.
 #[tool]
 async fn test_tool_with_progress(context: Context) -> Result<&'static str, ToolError> {
-    for (i, step) in [0.0, 50.0, 100.0].into_iter().enumerate() {
-        if i > 0 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    for step in [0.0, 50.0, 100.0] {
         let message = format!("Completed step {step} of 100");
         context.progress(step, Some(100.0), Some(&message)).await?;
     }
@@ -199,10 +188,9 @@ async fn elicit(context: &Context, message: &str, form: Value) -> Result<String,
     })
 }
 
-/// Answers after a pause, for clients that resume interrupted streams.
+/// Answers on the call's stream, which clients that resume interrupted streams test.
 #[tool]
 async fn test_reconnection() -> &'static str {
-    tokio::time::sleep(Duration::from_millis(100)).await;
     "Reconnection test completed"
 }
 
