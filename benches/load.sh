@@ -12,10 +12,10 @@ wait_port() {
   return 1
 }
 
-run() { # name port connections -> "name conns rps p99_ms cpu_us"
-  local name=$1 port=$2 conns=$3 pid=$4 before after out rps p99 reqs
+run() { # name port connections pid [wrk script] -> "name conns rps p99_ms cpu_us"
+  local name=$1 port=$2 conns=$3 pid=$4 script=${5:-benches/echo.lua} before after out rps p99 reqs
   before=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${seconds}s" --latency -s benches/echo.lua "http://127.0.0.1:$port/mcp")
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port/mcp")
   after=$(cpu_ticks "$pid")
   if grep -q "Non-2xx" <<<"$out"; then echo "$name answered non-2xx responses:" >&2; echo "$out" >&2; exit 1; fi
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")

@@ -45,7 +45,7 @@ impl FromMeta for PermissionExpr {
 
 /// A list of expressions, each written like a call or a path: `permissions(A, B("x"))`.
 #[derive(Debug, Default)]
-struct ExprList(Vec<Expr>);
+pub struct ExprList(pub Vec<Expr>);
 
 impl FromMeta for ExprList {
     fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
@@ -124,11 +124,23 @@ impl AccessArgs {
 
     /// The `AccessDef` expression.
     pub fn emit(&self) -> TokenStream {
-        let permission = match (&self.permission, &self.permissions) {
-            (Some(PermissionExpr(expr)), _) => {
+        self.emit_with(&[])
+    }
+
+    /// The `AccessDef` expression, with `more` permissions that must also allow.
+    pub fn emit_with(&self, more: &[Expr]) -> TokenStream {
+        let own = match (&self.permission, &self.permissions) {
+            (Some(PermissionExpr(expr)), _) => std::slice::from_ref(expr),
+            (None, Some(ExprList(list))) => list.as_slice(),
+            (None, None) => &[],
+        };
+        let all: Vec<&Expr> = own.iter().chain(more).collect();
+        let permission = match all.as_slice() {
+            [] => quote!(::mcp_kit::__private::None),
+            [expr] => {
                 quote_spanned!(expr.span()=> ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(#expr)))
             }
-            (None, Some(ExprList(list))) => {
+            list => {
                 let boxed = list.iter().map(|expr| {
                     quote_spanned!(expr.span()=> ::mcp_kit::__private::Box::new(#expr) as ::mcp_kit::__private::Box<dyn ::mcp_kit::__private::Permission>)
                 });
@@ -138,7 +150,6 @@ impl AccessArgs {
                     ))
                 }
             }
-            (None, None) => quote!(::mcp_kit::__private::None),
         };
         let rate_limit = match (&self.rate_limit, self.no_rate_limit.is_present()) {
             (Some(RateLimitArgs { calls, per }), _) => quote! {

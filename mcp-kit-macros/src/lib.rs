@@ -4,6 +4,7 @@ mod access;
 mod completions;
 mod docs;
 mod handler;
+mod model_toolset;
 mod prompt;
 mod resource;
 mod tool;
@@ -86,4 +87,28 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn toolset(attr: TokenStream, item: TokenStream) -> TokenStream {
     toolset::expand(attr.into(), item.into()).into()
+}
+
+/// Publishes a table as tools: `{prefix}_list` and `{prefix}_retrieve`, and the write tools
+/// `actions(…)` names, over the `mcp_kit::model::Database` in the server's state.
+///
+/// ```text
+/// /// A book in the catalogue.
+/// #[derive(ModelToolset)]
+/// #[toolset(table = "books", prefix = "books", filter(author_id, year), order(year, title),
+///           search(title), actions(list, retrieve, create), as_resource)]
+/// struct Book { id: i64, title: String, author_id: i64, year: i32 }
+/// ```
+///
+/// Keys: `table` (required), `prefix` (default: the table), `pk` (default `id`),
+/// `actions(list, retrieve, create, update, partial_update, destroy)` (default: list and
+/// retrieve), `fields(…)` (exposed; default all), `read_only_fields(…)`, `filter(…)` (exact,
+/// and `__gte`/`__lte` for numbers), `order(…)`, `search(…)`, `page_size` (default 50),
+/// `max_page_size`, `as_resource` (`{prefix}://{pk}`), `scope = path` (a
+/// `fn(Option<&Principal>) -> Scope` narrowing every query), `write_permissions(…)`, and the
+/// access keys of `#[tool]`. A field may carry `#[toolset(skip)]` (not a column),
+/// `#[toolset(read_only)]` and `#[toolset(description = "…")]` (default: its doc comment).
+#[proc_macro_derive(ModelToolset, attributes(toolset))]
+pub fn model_toolset(input: TokenStream) -> TokenStream {
+    model_toolset::expand(input.into()).into()
 }

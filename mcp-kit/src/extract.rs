@@ -301,6 +301,11 @@ impl StateMap {
         self.0.insert(TypeId::of::<T>(), value);
     }
 
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn get_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
     pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.0.get(&TypeId::of::<T>())?.clone().downcast().ok()
     }

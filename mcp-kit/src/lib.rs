@@ -36,6 +36,8 @@ mod interaction;
 mod locate;
 #[cfg(feature = "metrics")]
 mod metrics;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod model;
 pub mod permission;
 mod prompt;
 pub mod ratelimit;
@@ -61,7 +63,7 @@ pub use dispatch::{BeforeCall, CallError, CallInfo, CompletionTarget, Dispatcher
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
 pub use interaction::{Elicitation, Sampled, SamplingRequest};
-pub use mcp_kit_macros::{prompt, resource, tool, toolset};
+pub use mcp_kit_macros::{ModelToolset, prompt, resource, tool, toolset};
 pub use prompt::{IntoPromptResult, Prompt, PromptArgument, PromptMessage, PromptOutput, Role};
 pub use registry::{Registry, RegistryError, is_valid_name};
 pub use resource::{IntoResourceResult, Resource, ResourceOutput};
@@ -94,7 +96,7 @@ pub mod prelude {
         Args, Content, Context, IntoToolResult, Json, Principal, PromptMessage, Resource,
         ResourceContents, Server, State, Tool, ToolError,
     };
-    pub use mcp_kit_macros::{prompt, resource, tool, toolset};
+    pub use mcp_kit_macros::{ModelToolset, prompt, resource, tool, toolset};
 }
 
 /// What generated code uses. Not a public API.
@@ -121,4 +123,14 @@ pub mod __private {
     pub use std::option::Option::{None, Some};
     pub use std::string::String;
     pub use std::vec::Vec;
+
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub mod model {
+        pub use crate::model::{
+            Column, ColumnSpec, ModelSpec, create, create_schema, destroy, destroy_schema, list,
+            list_output_schema, list_schema, partial_update, partial_update_schema, read_resource,
+            resource_schema, retrieve, retrieve_schema, row_schema, update, update_schema,
+        };
+        pub use crate::resource::ResourceDef;
+    }
 }

@@ -1,6 +1,8 @@
 //! Helpers for mcp-kit's integration tests: a server on a loopback port and a raw HTTP/1.1
 //! client that can send exactly the bytes a test wants (bad Host headers, invalid UTF-8, …).
 
+mod postgres;
+
 use std::net::SocketAddr;
 
 use mcp_kit::{Server, Settings};
@@ -8,6 +10,8 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+
+pub use postgres::Postgres;
 
 /// A server running on 127.0.0.1 until dropped.
 pub struct TestServer {

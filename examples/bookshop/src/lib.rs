@@ -1,0 +1,105 @@
+//! A bookshop's catalogue as MCP tools: each struct below is a table, and
+//! `#[derive(ModelToolset)]` publishes it. Authors and books are open to every caller to read;
+//! books are written only with the `books:write` scope; each reader's shelf is their own.
+
+use mcp_kit::model::{Database, Scope};
+use mcp_kit::prelude::*;
+use sqlx::migrate::Migrator;
+
+/// A writer in the catalogue.
+#[derive(ModelToolset)]
+#[toolset(
+    table = "authors",
+    order(name),
+    search(name),
+    filter(country),
+    as_resource
+)]
+pub struct Author {
+    pub id: i64,
+    pub name: String,
+    /// ISO 3166 country code, when known.
+    pub country: Option<String>,
+}
+
+/// A book in the catalogue.
+#[derive(ModelToolset)]
+#[toolset(
+    table = "books",
+    actions(list, retrieve, create, update, partial_update, destroy),
+    filter(author_id, year, price, in_stock),
+    order(title, year, price),
+    search(title, isbn),
+    read_only_fields(added_at),
+    write_permissions(HasScope("books:write")),
+    page_size = 20,
+    max_page_size = 100,
+    as_resource
+)]
+pub struct Book {
+    pub id: i64,
+    pub title: String,
+    /// ISBN-13, unique in the catalogue.
+    pub isbn: String,
+    /// The `id` of the book's author.
+    pub author_id: i64,
+    /// Year of first publication.
+    pub year: i32,
+    /// Price in euros.
+    pub price: f64,
+    pub in_stock: bool,
+    /// When the book joined the catalogue (UTC, ISO 8601).
+    pub added_at: String,
+}
+
+/// A book on the caller's reading shelf.
+#[derive(ModelToolset)]
+#[toolset(
+    table = "shelf",
+    actions(list, retrieve, create, partial_update, destroy),
+    fields(id, book_id, status, note),
+    filter(status, book_id),
+    scope = own_shelf,
+    permission = IsAuthenticated
+)]
+pub struct ShelfItem {
+    pub id: i64,
+    /// Whose shelf: set from the caller, never from arguments.
+    pub owner: String,
+    pub book_id: i64,
+    /// `to-read`, `reading` or `done`.
+    pub status: String,
+    pub note: Option<String>,
+}
+
+/// A caller sees and writes only the rows of its own shelf.
+fn own_shelf(principal: Option<&Principal>) -> Scope {
+    match principal {
+        Some(principal) => Scope::all().eq("owner", principal.subject.clone()),
+        None => Scope::none(),
+    }
+}
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// `DATABASE_URL`, or the SQLite file `bookshop.db` beside the process.
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite:bookshop.db".to_owned())
+}
+
+/// Connects and applies the migrations (tables and seed data) not yet applied.
+pub async fn open(url: &str) -> Result<Database, sqlx::Error> {
+    let db = Database::connect(url).await?;
+    let migrator = if db.is_postgres() { &POSTGRES } else { &SQLITE };
+    db.migrate(migrator).await?;
+    Ok(db)
+}
+
+/// The MCP server over `db`.
+pub fn server(db: Database) -> mcp_kit::ServerBuilder {
+    Server::builder()
+        .info(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+        .config_file(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp-kit.toml"))
+        .state(db)
+}

@@ -1,0 +1,196 @@
+//! The expansion of a valid `#[derive(ModelToolset)]`: the model's spec, and one `ToolDef` per
+//! action (and a `ResourceDef` with `as_resource`) calling the runtime in `mcp_kit::model`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::model::{Model, is_write};
+use crate::handler::option_str;
+
+pub fn emit(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let spec = spec(model);
+    let tools = model.actions.iter().map(|action| tool(model, action));
+    let resource = model.as_resource.then(|| resource(model));
+    quote! {
+        const _: () = {
+            static SPEC: ::mcp_kit::__private::model::ModelSpec = #spec;
+
+            impl #ident {
+                /// How `#[derive(ModelToolset)]` sees this model.
+                #[doc(hidden)]
+                pub const MODEL_SPEC: &'static ::mcp_kit::__private::model::ModelSpec = &SPEC;
+            }
+
+            #(#tools)*
+            #resource
+        };
+    }
+}
+
+fn spec(model: &Model) -> TokenStream {
+    let model_name = model.ident.to_string();
+    let table = &model.table;
+    let pk = &model.pk;
+    let columns = model.columns.iter().map(|column| {
+        let name = &column.name;
+        let ty = &column.ty;
+        let exposed = column.exposed;
+        let read_only = column.read_only;
+        let description = option_str(column.description.as_deref());
+        // At the field's type: a type that is not a column is reported there.
+        let kind = quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::model::Column>::KIND);
+        let nullable =
+            quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::model::Column>::NULLABLE);
+        quote! {
+            ::mcp_kit::__private::model::ColumnSpec {
+                name: #name,
+                kind: #kind,
+                nullable: #nullable,
+                exposed: #exposed,
+                read_only: #read_only,
+                description: #description,
+            }
+        }
+    });
+    let filter = &model.filter;
+    let order = &model.order;
+    let search = &model.search;
+    let page_size = model.page_size;
+    let max_page_size = model.max_page_size;
+    let scope = match &model.scope {
+        Some(path) => quote_spanned!(path.span()=> ::mcp_kit::__private::Some(#path)),
+        None => quote!(::mcp_kit::__private::None),
+    };
+    quote! {
+        ::mcp_kit::__private::model::ModelSpec {
+            model: #model_name,
+            table: #table,
+            pk: #pk,
+            columns: &[#(#columns),*],
+            filter: &[#(#filter),*],
+            order: &[#(#order),*],
+            search: &[#(#search),*],
+            page_size: #page_size,
+            max_page_size: #max_page_size,
+            scope: #scope,
+        }
+    }
+}
+
+fn tool(model: &Model, action: &str) -> TokenStream {
+    let name = format!("{}_{action}", model.prefix);
+    let description = description(model, action);
+    let static_ident = format_ident!("{}", action.to_uppercase());
+    let run = format_ident!("{action}");
+    let schema = format_ident!("{action}_schema");
+    let output = match action {
+        "list" => quote!(::mcp_kit::__private::model::list_output_schema(
+            &SPEC, generator
+        )),
+        _ => quote!(::mcp_kit::__private::model::row_schema(&SPEC, generator)),
+    };
+    let (read_only, destructive, idempotent) = match action {
+        "list" | "retrieve" => (true, false, true),
+        "create" => (false, false, false),
+        "update" | "partial_update" => (false, false, true),
+        _ => (false, true, true),
+    };
+    let access = if is_write(action) {
+        model.access.emit_with(&model.write_permissions)
+    } else {
+        model.access.emit()
+    };
+    quote! {
+        #[::mcp_kit::__private::linkme::distributed_slice(::mcp_kit::__private::TOOLS)]
+        #[linkme(crate = ::mcp_kit::__private::linkme)]
+        static #static_ident: ::mcp_kit::__private::ToolDef = ::mcp_kit::__private::ToolDef {
+            name: #name,
+            title: ::mcp_kit::__private::None,
+            description: ::mcp_kit::__private::Some(#description),
+            annotations: ::mcp_kit::__private::ToolAnnotations {
+                read_only: ::mcp_kit::__private::Some(#read_only),
+                destructive: ::mcp_kit::__private::Some(#destructive),
+                idempotent: ::mcp_kit::__private::Some(#idempotent),
+                open_world: ::mcp_kit::__private::Some(false),
+            },
+            input_schema: |generator| ::mcp_kit::__private::model::#schema(&SPEC, generator),
+            output_schema: |generator| ::mcp_kit::__private::Some(#output),
+            call: |call| ::mcp_kit::__private::model::#run(call, &SPEC),
+            access: #access,
+            location: ::mcp_kit::__private::Location {
+                file: ::core::file!(),
+                line: ::core::line!(),
+                module: ::core::module_path!(),
+            },
+        };
+    }
+}
+
+fn resource(model: &Model) -> TokenStream {
+    let uri = format!("{}://{{{}}}", model.prefix, model.pk);
+    let name = &model.prefix;
+    let description = format!("One {} row as JSON, by `{}`.", model.ident, model.pk);
+    let access = model.access.emit();
+    quote! {
+        #[::mcp_kit::__private::linkme::distributed_slice(::mcp_kit::__private::RESOURCES)]
+        #[linkme(crate = ::mcp_kit::__private::linkme)]
+        static RESOURCE: ::mcp_kit::__private::model::ResourceDef = ::mcp_kit::__private::model::ResourceDef {
+            uri: #uri,
+            name: #name,
+            title: ::mcp_kit::__private::None,
+            description: ::mcp_kit::__private::Some(#description),
+            mime_type: ::mcp_kit::__private::Some("application/json"),
+            input_schema: |generator| ::mcp_kit::__private::model::resource_schema(&SPEC, generator),
+            read: |call| ::mcp_kit::__private::model::read_resource(call, &SPEC),
+            completions: &[],
+            access: #access,
+            location: ::mcp_kit::__private::Location {
+                file: ::core::file!(),
+                line: ::core::line!(),
+                module: ::core::module_path!(),
+            },
+        };
+    }
+}
+
+/// What each action does, after the struct's own doc comment.
+fn description(model: &Model, action: &str) -> String {
+    let what = &model.ident;
+    let pk = &model.pk;
+    let text = match action {
+        "list" => {
+            let mut text = format!("List {what} rows, {} at a time", model.page_size);
+            if !model.filter.is_empty() {
+                text.push_str(&format!(", filtered by {}", ticks(&model.filter)));
+            }
+            if !model.search.is_empty() {
+                text.push_str(&format!(", searched in {}", ticks(&model.search)));
+            }
+            if !model.order.is_empty() {
+                text.push_str(&format!(", ordered by {}", ticks(&model.order)));
+            }
+            text + ". Pass `next_cursor` back as `cursor` for the next page."
+        }
+        "retrieve" => format!("Get one {what} by `{pk}`."),
+        "create" => format!("Create a {what}; returns the new row."),
+        "update" => format!("Replace the fields of the {what} with this `{pk}`; returns the row."),
+        "partial_update" => {
+            format!("Change some fields of the {what} with this `{pk}`; returns the row.")
+        }
+        _ => format!("Delete the {what} with this `{pk}`; returns the deleted row."),
+    };
+    match &model.description {
+        Some(doc) => format!("{text}\n\n{doc}"),
+        None => text,
+    }
+}
+
+fn ticks(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

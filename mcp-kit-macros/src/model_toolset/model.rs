@@ -1,0 +1,330 @@
+//! The typed model of one `#[derive(ModelToolset)]`, checked before anything is emitted.
+
+use darling::util::{Flag, PathList, SpannedValue};
+use darling::{FromDeriveInput, FromField};
+use proc_macro2::Span;
+use syn::ext::IdentExt as _;
+use syn::spanned::Spanned;
+use syn::{Attribute, DeriveInput, Expr, Ident, LitStr, Path, Type};
+
+use crate::access::{AccessArgs, ExprList};
+use crate::docs::doc_text;
+
+const ACTIONS: [&str; 6] = [
+    "list",
+    "retrieve",
+    "create",
+    "update",
+    "partial_update",
+    "destroy",
+];
+
+#[derive(Debug, FromDeriveInput)]
+#[darling(attributes(toolset), supports(struct_named), forward_attrs(doc))]
+struct ModelArgs {
+    ident: Ident,
+    attrs: Vec<Attribute>,
+    data: darling::ast::Data<(), FieldArgs>,
+    table: LitStr,
+    prefix: Option<LitStr>,
+    pk: Option<LitStr>,
+    actions: Option<PathList>,
+    fields: Option<PathList>,
+    read_only_fields: Option<PathList>,
+    filter: Option<PathList>,
+    order: Option<PathList>,
+    search: Option<PathList>,
+    page_size: Option<SpannedValue<u32>>,
+    max_page_size: Option<SpannedValue<u32>>,
+    as_resource: Flag,
+    /// `fn(Option<&Principal>) -> Scope`.
+    scope: Option<Path>,
+    write_permissions: Option<ExprList>,
+    #[darling(flatten)]
+    access: AccessArgs,
+}
+
+#[derive(Debug, FromField)]
+#[darling(attributes(toolset), forward_attrs(doc))]
+struct FieldArgs {
+    ident: Option<Ident>,
+    ty: Type,
+    attrs: Vec<Attribute>,
+    /// Not a column: never read, written or shown.
+    skip: Flag,
+    read_only: Flag,
+    description: Option<String>,
+}
+
+pub struct Column {
+    pub name: String,
+    pub ty: Type,
+    pub exposed: bool,
+    pub read_only: bool,
+    pub description: Option<String>,
+}
+
+pub struct Model {
+    pub ident: Ident,
+    pub description: Option<String>,
+    pub table: String,
+    pub prefix: String,
+    pub pk: String,
+    pub actions: Vec<&'static str>,
+    pub columns: Vec<Column>,
+    pub filter: Vec<String>,
+    pub order: Vec<String>,
+    pub search: Vec<String>,
+    pub page_size: u32,
+    pub max_page_size: u32,
+    pub as_resource: bool,
+    pub scope: Option<Path>,
+    pub write_permissions: Vec<Expr>,
+    pub access: AccessArgs,
+}
+
+impl Model {
+    pub fn parse(input: &DeriveInput) -> darling::Result<Self> {
+        let args = ModelArgs::from_derive_input(input)?;
+        let mut errors = darling::Error::accumulator();
+        args.access.validate(&mut errors);
+        let ident = args.ident.clone();
+        let fields = args
+            .data
+            .take_struct()
+            .expect("`supports` allows named structs only");
+
+        let mut columns: Vec<Column> = fields
+            .iter()
+            .filter(|f| !f.skip.is_present())
+            .map(|f| Column {
+                name: f.ident.as_ref().expect("named fields").unraw().to_string(),
+                ty: f.ty.clone(),
+                exposed: true,
+                read_only: f.read_only.is_present(),
+                description: f.description.clone().or_else(|| doc_text(&f.attrs)),
+            })
+            .collect();
+        let is_column = |name: &str| columns.iter().any(|c| c.name == name);
+        let lookup =
+            |list: &Option<PathList>, key: &str, errors: &mut darling::error::Accumulator| {
+                let mut names = Vec::new();
+                for path in list.iter().flat_map(|l| l.iter()) {
+                    let name = path_name(path);
+                    if is_column(&name) {
+                        names.push(name);
+                    } else {
+                        errors.push(no_field(&ident, &name, key, path.span(), &fields.fields));
+                    }
+                }
+                names
+            };
+        let exposed = args
+            .fields
+            .as_ref()
+            .map(|_| lookup(&args.fields, "fields", &mut errors));
+        let read_only = lookup(&args.read_only_fields, "read_only_fields", &mut errors);
+        let filter = lookup(&args.filter, "filter", &mut errors);
+        let order = lookup(&args.order, "order", &mut errors);
+        let search = lookup(&args.search, "search", &mut errors);
+        for column in &mut columns {
+            if let Some(exposed) = &exposed {
+                column.exposed = exposed.contains(&column.name);
+            }
+            column.read_only |= read_only.contains(&column.name);
+        }
+
+        let (pk, pk_span) = match &args.pk {
+            Some(lit) => (lit.value(), lit.span()),
+            None => ("id".to_owned(), args.ident.span()),
+        };
+        match columns.iter().find(|c| c.name == pk) {
+            None => errors.push(
+                darling::Error::custom(format!(
+                    "`{ident}` has no primary key: there is no field `{pk}`; name it with `pk = \"…\"`"
+                ))
+                .with_span(&pk_span),
+            ),
+            Some(column) if !column.exposed => errors.push(
+                darling::Error::custom(format!("the primary key `{pk}` must be one of `fields`"))
+                    .with_span(&pk_span),
+            ),
+            Some(column) if is_option(&column.ty) => errors.push(
+                darling::Error::custom(format!("the primary key `{pk}` cannot be an `Option`"))
+                    .with_span(&column.ty),
+            ),
+            Some(_) => {}
+        }
+
+        // Lists name exposed columns only: a client cannot filter on what it cannot see.
+        for (key, list, names) in [
+            ("filter", &args.filter, &filter),
+            ("order", &args.order, &order),
+            ("search", &args.search, &search),
+        ] {
+            for path in list.iter().flat_map(|l| l.iter()) {
+                let name = path_name(path);
+                if !names.contains(&name) {
+                    continue;
+                }
+                let column = columns.iter().find(|c| c.name == name).expect("looked up");
+                if !column.exposed {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "`{name}` is not one of `fields`, so it cannot be in `{key}`"
+                        ))
+                        .with_span(path),
+                    );
+                } else if key == "order" && is_option(&column.ty) {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "cannot order by `{name}`: it may be null, and pages are cut by its value"
+                        ))
+                        .with_span(path),
+                    );
+                } else if key == "search" && !is_text(&column.ty) {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "cannot search `{name}`: search looks inside text, and it is not a `String`"
+                        ))
+                        .with_span(path),
+                    );
+                }
+            }
+        }
+
+        let mut actions = Vec::new();
+        match &args.actions {
+            None => actions.extend(["list", "retrieve"]),
+            Some(list) => {
+                for path in list.iter() {
+                    let name = path_name(path);
+                    match ACTIONS.iter().find(|a| **a == name) {
+                        Some(action) if !actions.contains(action) => actions.push(*action),
+                        Some(_) => errors.push(
+                            darling::Error::custom(format!("`{name}` is listed twice"))
+                                .with_span(path),
+                        ),
+                        None => errors.push(
+                            darling::Error::custom(format!(
+                                "unknown action `{name}`; the actions are {}",
+                                ACTIONS.join(", ")
+                            ))
+                            .with_span(path),
+                        ),
+                    }
+                }
+            }
+        }
+
+        let page_size = args.page_size.map_or(50, |v| *v);
+        let max_page_size = args.max_page_size.map_or(page_size.max(200), |v| *v);
+        if let Some(size) = &args.page_size
+            && **size == 0
+        {
+            errors.push(
+                darling::Error::custom("`page_size` must be above zero").with_span(&size.span()),
+            );
+        }
+        if page_size > max_page_size {
+            let span = args
+                .max_page_size
+                .map_or_else(|| args.ident.span(), |v| v.span());
+            errors.push(
+                darling::Error::custom(format!(
+                    "`max_page_size` ({max_page_size}) is below `page_size` ({page_size})"
+                ))
+                .with_span(&span),
+            );
+        }
+        if args.write_permissions.is_some() && !actions.iter().any(|a| is_write(a)) {
+            errors.push(
+                darling::Error::custom(
+                    "`write_permissions` with no write action: add one to `actions(…)`",
+                )
+                .with_span(&ident),
+            );
+        }
+
+        errors.finish()?;
+        let prefix = args
+            .prefix
+            .as_ref()
+            .map_or_else(|| args.table.value(), LitStr::value);
+        Ok(Self {
+            description: doc_text(&args.attrs),
+            table: args.table.value(),
+            prefix,
+            pk,
+            actions,
+            columns,
+            filter,
+            order,
+            search,
+            page_size,
+            max_page_size,
+            as_resource: args.as_resource.is_present(),
+            scope: args.scope,
+            write_permissions: args.write_permissions.map(|l| l.0).unwrap_or_default(),
+            access: args.access,
+            ident,
+        })
+    }
+}
+
+pub fn is_write(action: &str) -> bool {
+    !matches!(action, "list" | "retrieve")
+}
+
+fn path_name(path: &Path) -> String {
+    path.get_ident().map_or_else(
+        || quote::ToTokens::to_token_stream(path).to_string(),
+        Ident::to_string,
+    )
+}
+
+fn no_field(
+    ident: &Ident,
+    name: &str,
+    key: &str,
+    span: Span,
+    fields: &[FieldArgs],
+) -> darling::Error {
+    let skipped = fields
+        .iter()
+        .any(|f| f.skip.is_present() && f.ident.as_ref().is_some_and(|i| i == name));
+    let message = if skipped {
+        format!("`{name}` is skipped, so it cannot be in `{key}`")
+    } else {
+        format!("`{ident}` has no field `{name}` (in `{key}`)")
+    };
+    darling::Error::custom(message).with_span(&span)
+}
+
+/// The last path segment of a type, e.g. `Option` for `std::option::Option<T>`.
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) => path.path.segments.last(),
+        _ => None,
+    }
+}
+
+fn is_option(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Option")
+}
+
+/// `String` or `Option<String>`.
+fn is_text(ty: &Type) -> bool {
+    let Some(segment) = last_segment(ty) else {
+        return false;
+    };
+    if segment.ident == "String" {
+        return true;
+    }
+    match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) if segment.ident == "Option" => {
+            matches!(args.args.first(), Some(syn::GenericArgument::Type(inner)) if is_text(inner))
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,137 @@
+//! The runtime of `#[derive(ModelToolset)]`: a table's rows as tools, over sqlx.
+//!
+//! The derive emits a [`ModelSpec`] (the table, its columns, and what the toolset allows) and
+//! one tool per action, whose call comes here. A column's SQL type follows its Rust field type
+//! through [`Column`]. SQL is built from the spec alone: every identifier comes from the
+//! compile-time field list and every value is a bound parameter.
+
+mod actions;
+mod cursor;
+mod database;
+mod error;
+mod schema;
+mod scope;
+mod sql;
+mod value;
+
+#[doc(hidden)]
+pub use actions::{create, destroy, list, partial_update, read_resource, retrieve, update};
+pub use database::Database;
+#[doc(hidden)]
+pub use schema::{
+    create_schema, destroy_schema, list_output_schema, list_schema, partial_update_schema,
+    resource_schema, retrieve_schema, row_schema, update_schema,
+};
+pub use scope::Scope;
+pub use value::SqlValue;
+
+use crate::auth::Principal;
+
+/// The SQL type of a column, from its Rust type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    Bool,
+    Text,
+}
+
+impl Kind {
+    /// Whether ranges (`__gte`, `__lte`) make sense for it.
+    pub(crate) fn is_number(self) -> bool {
+        !matches!(self, Self::Bool | Self::Text)
+    }
+
+    pub(crate) fn is_integer(self) -> bool {
+        matches!(self, Self::I16 | Self::I32 | Self::I64)
+    }
+}
+
+/// A Rust type a model field may have.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a model column",
+    label = "not a column type",
+    note = "a column is `i16`, `i32`, `i64`, `f32`, `f64`, `bool` or `String`, or an `Option` of one"
+)]
+pub trait Column {
+    const KIND: Kind;
+    const NULLABLE: bool = false;
+}
+
+macro_rules! columns {
+    ($($ty:ty => $kind:ident),*) => {$(
+        impl Column for $ty {
+            const KIND: Kind = Kind::$kind;
+        }
+    )*};
+}
+
+columns!(i16 => I16, i32 => I32, i64 => I64, f32 => F32, f64 => F64, bool => Bool, String => Text);
+
+impl<T: Column> Column for Option<T> {
+    const KIND: Kind = T::KIND;
+    const NULLABLE: bool = true;
+}
+
+/// One column of a model's table.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub nullable: bool,
+    /// Shown to clients; `skip`ped columns are not, but scopes may still name them.
+    pub exposed: bool,
+    /// Never written by a tool.
+    pub read_only: bool,
+    pub description: Option<&'static str>,
+}
+
+/// A model as the derive describes it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ModelSpec {
+    /// The struct's name, for messages.
+    pub model: &'static str,
+    pub table: &'static str,
+    pub pk: &'static str,
+    pub columns: &'static [ColumnSpec],
+    pub filter: &'static [&'static str],
+    pub order: &'static [&'static str],
+    pub search: &'static [&'static str],
+    pub page_size: u32,
+    pub max_page_size: u32,
+    /// Narrows every query to the rows a caller may see (the seed's queryset scoping).
+    pub scope: Option<fn(Option<&Principal>) -> Scope>,
+}
+
+impl ModelSpec {
+    pub(crate) fn column(&self, name: &str) -> Option<&'static ColumnSpec> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub(crate) fn pk_column(&self) -> &'static ColumnSpec {
+        self.column(self.pk)
+            .expect("the derive checks that the primary key is a field")
+    }
+
+    pub(crate) fn exposed(&self) -> impl Iterator<Item = &'static ColumnSpec> {
+        self.columns.iter().filter(|c| c.exposed)
+    }
+
+    /// Columns `create` takes: an integer primary key is the database's to assign.
+    pub(crate) fn create_columns(&self) -> impl Iterator<Item = &'static ColumnSpec> {
+        let database_assigned = |c: &ColumnSpec| c.name == self.pk && c.kind.is_integer();
+        self.exposed()
+            .filter(move |c| !c.read_only && !database_assigned(c))
+    }
+
+    /// Columns `update` and `partial_update` change: never the primary key.
+    pub(crate) fn update_columns(&self) -> impl Iterator<Item = &'static ColumnSpec> {
+        let pk = self.pk;
+        self.exposed().filter(move |c| !c.read_only && c.name != pk)
+    }
+}

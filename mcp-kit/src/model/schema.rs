@@ -1,0 +1,195 @@
+//! The JSON Schemas of a model's tools, built from its spec.
+
+use schemars::{Schema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+
+use super::{ColumnSpec, Kind, ModelSpec};
+
+/// What a row looks like: every exposed column, `null` where the column allows it.
+pub fn row_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    let columns: Vec<_> = spec.exposed().collect();
+    let properties = columns
+        .iter()
+        .map(|c| (c.name, column_schema(c, c.nullable, c.description)));
+    object(properties, columns.iter().map(|c| c.name)).into()
+}
+
+/// `{items: [row…], next_cursor}`.
+pub fn list_output_schema(spec: &ModelSpec, generator: &mut SchemaGenerator) -> Schema {
+    let row = row_schema(spec, generator);
+    json!({
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": row},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next page; null on the last page."
+            }
+        },
+        "required": ["items", "next_cursor"]
+    })
+    .try_into()
+    .expect("an object is a schema")
+}
+
+pub fn list_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    let mut properties = Vec::new();
+    for name in spec.filter {
+        let column = spec.column(name).expect("the derive checks filter fields");
+        let exact = format!("Only rows whose `{name}` equals this.");
+        properties.push((
+            name.to_string(),
+            column_schema(column, column.nullable, Some(&exact)),
+        ));
+        if column.kind.is_number() {
+            for (suffix, word) in [("gte", "at least"), ("lte", "at most")] {
+                let text = format!("Only rows whose `{name}` is {word} this.");
+                properties.push((
+                    format!("{name}__{suffix}"),
+                    column_schema(column, false, Some(&text)),
+                ));
+            }
+        }
+    }
+    if !spec.search.is_empty() {
+        properties.push((
+            "search".into(),
+            json!({
+                "type": "string",
+                "description": format!(
+                    "Only rows where {} contains this text, ignoring case.",
+                    spec.search.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")
+                ),
+            }),
+        ));
+    }
+    let orderings: Vec<String> = spec
+        .order
+        .iter()
+        .flat_map(|name| [name.to_string(), format!("-{name}")])
+        .collect();
+    if !orderings.is_empty() {
+        properties.push((
+            "order_by".into(),
+            json!({
+                "type": "string",
+                "enum": orderings,
+                "description": format!("The ordering; a leading `-` reverses it. Default: `{}`.", spec.pk),
+            }),
+        ));
+    }
+    properties.push((
+        "limit".into(),
+        json!({
+            "type": "integer",
+            "minimum": 1,
+            "maximum": spec.max_page_size,
+            "description": format!("Rows per page. Default: {}.", spec.page_size),
+        }),
+    ));
+    properties.push((
+        "cursor".into(),
+        json!({"type": "string", "description": "`next_cursor` of the previous page."}),
+    ));
+    object(properties, std::iter::empty::<&str>()).into()
+}
+
+pub fn retrieve_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    pk_only(spec)
+}
+
+pub fn destroy_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    pk_only(spec)
+}
+
+/// The resource template's one variable, the primary key.
+pub fn resource_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    pk_only(spec)
+}
+
+pub fn create_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    let columns: Vec<_> = spec.create_columns().collect();
+    let required = columns.iter().filter(|c| !c.nullable).map(|c| c.name);
+    object(
+        columns
+            .iter()
+            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
+        required,
+    )
+    .into()
+}
+
+/// Every writable column; those that may be null may be left out, and become null.
+pub fn update_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    let pk = spec.pk_column();
+    let columns: Vec<_> = std::iter::once(pk).chain(spec.update_columns()).collect();
+    let required = columns.iter().filter(|c| !c.nullable).map(|c| c.name);
+    object(
+        columns
+            .iter()
+            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
+        required,
+    )
+    .into()
+}
+
+/// The primary key, and any writable columns to change.
+pub fn partial_update_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    let pk = spec.pk_column();
+    let columns: Vec<_> = std::iter::once(pk).chain(spec.update_columns()).collect();
+    object(
+        columns
+            .iter()
+            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
+        [pk.name],
+    )
+    .into()
+}
+
+fn pk_only(spec: &ModelSpec) -> Schema {
+    let pk = spec.pk_column();
+    let description = format!("The `{}` of the row.", pk.name);
+    object(
+        [(pk.name, column_schema(pk, false, Some(&description)))],
+        [pk.name],
+    )
+    .into()
+}
+
+fn column_schema(column: &ColumnSpec, nullable: bool, description: Option<&str>) -> Value {
+    let mut schema = match column.kind {
+        Kind::I16 => json!({"type": "integer", "minimum": i16::MIN, "maximum": i16::MAX}),
+        Kind::I32 => {
+            json!({"type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX})
+        }
+        Kind::I64 => json!({"type": "integer", "format": "int64"}),
+        Kind::F32 | Kind::F64 => json!({"type": "number"}),
+        Kind::Bool => json!({"type": "boolean"}),
+        Kind::Text => json!({"type": "string"}),
+    };
+    if nullable {
+        let ty = schema["type"].take();
+        schema["type"] = json!([ty, "null"]);
+    }
+    if let Some(description) = description {
+        schema["description"] = description.into();
+    }
+    schema
+}
+
+fn object<K: Into<String>, R: AsRef<str>>(
+    properties: impl IntoIterator<Item = (K, Value)>,
+    required: impl IntoIterator<Item = R>,
+) -> Map<String, Value> {
+    let properties: Map<String, Value> =
+        properties.into_iter().map(|(k, v)| (k.into(), v)).collect();
+    let required: Vec<Value> = required.into_iter().map(|r| r.as_ref().into()).collect();
+    let mut schema = Map::new();
+    schema.insert("type".into(), "object".into());
+    schema.insert("properties".into(), properties.into());
+    if !required.is_empty() {
+        schema.insert("required".into(), required.into());
+    }
+    schema.insert("additionalProperties".into(), false.into());
+    schema
+}

@@ -1,0 +1,116 @@
+"""`examples/bookshop` through the official MCP Python SDK: the model tools of
+`#[derive(ModelToolset)]` over a fresh SQLite file, listed, paged and written with the
+example's own demo tokens, in both protocol eras."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from conftest import SDK_MODES, check_negotiated, _free_port, _read_tail, _stop, _wait_healthy
+
+pytestmark = pytest.mark.anyio
+
+DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "bookshop")
+READER = "bookshop-reader-token"
+CLERK = "bookshop-clerk-token"
+
+
+@pytest.fixture(scope="module")
+def bookshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    binary = os.environ.get("MCP_KIT_BOOKSHOP_BIN", DEFAULT_BIN)
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"bookshop binary not found: {binary!r} (cargo build -p bookshop)", pytrace=False)
+    workdir = tmp_path_factory.mktemp("bookshop")
+    log = workdir / "bookshop.log"
+    port = _free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            # A database that does not exist yet: the example creates and seeds it.
+            env={**os.environ, "DATABASE_URL": f"sqlite:{workdir / 'shop.db'}"},
+        )
+    why = _wait_healthy(process, f"http://127.0.0.1:{port}", log)
+    if why is not None:
+        _stop(process)
+        pytest.fail(f"bookshop did not start: {why}\n{_read_tail(log)}", pytrace=False)
+    try:
+        yield port
+    finally:
+        _stop(process)
+
+
+@asynccontextmanager
+async def connect(port: int, token: str, mode: str) -> AsyncIterator[Client]:
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+    async with http:
+        transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+        async with Client(transport, mode=SDK_MODES[mode], cache=None) as client:
+            check_negotiated(client, mode)
+            yield client
+
+
+@pytest.mark.parametrize("mode", ["legacy", "discover"])
+async def test_lists_and_pages_through_a_table(bookshop: int, mode: str) -> None:
+    async with connect(bookshop, READER, mode) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert {"books_list", "books_retrieve", "authors_list", "shelf_list"} <= set(tools)
+        # Read-only by default, and writes need a scope the reader lacks.
+        assert "books_create" not in tools and "authors_create" not in tools
+        assert tools["books_list"].annotations.read_only_hint is True
+        assert tools["books_list"].output_schema["required"] == ["items", "next_cursor"]
+
+        titles: list[str] = []
+        arguments: dict = {"order_by": "-year", "limit": 3}
+        pages = 0
+        while True:
+            result = await client.call_tool("books_list", arguments)
+            assert not result.is_error, result.content
+            pages += 1
+            titles += [book["title"] for book in result.structured_content["items"]]
+            cursor = result.structured_content["next_cursor"]
+            if cursor is None:
+                break
+            arguments = {**arguments, "cursor": cursor}
+        assert pages >= 4
+        assert titles[:2] == ["View with a Grain of Sand", "If on a winter's night a traveler"]
+        assert len(titles) == len(set(titles)) >= 10
+
+        result = await client.call_tool("books_list", {"year__lte": 1950})
+        assert [b["title"] for b in result.structured_content["items"]] == ["Ficciones"]
+        result = await client.call_tool("books_list", {"year": "nineteen"})
+        assert result.is_error and "year: expected an integer" in result.content[0].text
+
+
+async def test_writes_with_the_write_scope(bookshop: int) -> None:
+    async with connect(bookshop, CLERK, "legacy") as client:
+        created = await client.call_tool(
+            "books_create",
+            {"title": "Mr Palomar", "isbn": "978-0156626279", "author_id": 2, "year": 1983, "price": 11.5, "in_stock": True},
+        )
+        assert not created.is_error, created.content
+        book_id = created.structured_content["id"]
+        again = await client.call_tool(
+            "books_create",
+            {"title": "Copy", "isbn": "978-0156626279", "author_id": 2, "year": 1983, "price": 1, "in_stock": True},
+        )
+        assert again.is_error and "isbn" in again.content[0].text
+        gone = await client.call_tool("books_destroy", {"id": book_id})
+        assert gone.structured_content["title"] == "Mr Palomar"
+
+    async with connect(bookshop, READER, "legacy") as reader:
+        shelf = await reader.call_tool("shelf_create", {"book_id": 1, "status": "reading"})
+        assert not shelf.is_error, shelf.content
+        mine = await reader.call_tool("shelf_list", {})
+        assert [item["book_id"] for item in mine.structured_content["items"]] == [1]
