@@ -2,6 +2,7 @@
 //! `#[derive(ModelToolset)]` publishes it. Authors and books are open to every caller to read;
 //! books are written only with the `books:write` scope; each reader's shelf is their own.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use mcp_kit::model::{Database, Scope};
 use mcp_kit::prelude::*;
 use sqlx::migrate::Migrator;
@@ -27,7 +28,7 @@ pub struct Author {
 #[toolset(
     table = "books",
     actions(list, retrieve, create, update, partial_update, destroy),
-    filter(author_id, year, price, in_stock),
+    filter(author_id, year, price, in_stock, added_at),
     order(title, year, price),
     search(title, isbn),
     read_only_fields(added_at),
@@ -48,8 +49,8 @@ pub struct Book {
     /// Price in euros.
     pub price: f64,
     pub in_stock: bool,
-    /// When the book joined the catalogue (UTC, ISO 8601).
-    pub added_at: String,
+    /// When the book joined the catalogue.
+    pub added_at: DateTime<Utc>,
 }
 
 /// A book on the caller's reading shelf.
@@ -57,8 +58,8 @@ pub struct Book {
 #[toolset(
     table = "shelf",
     actions(list, retrieve, create, partial_update, destroy),
-    fields(id, book_id, status, note),
-    filter(status, book_id),
+    fields(id, book_id, status, note, finished_on),
+    filter(status, book_id, finished_on),
     scope = own_shelf,
     permission = IsAuthenticated
 )]
@@ -70,6 +71,8 @@ pub struct ShelfItem {
     /// `to-read`, `reading` or `done`.
     pub status: String,
     pub note: Option<String>,
+    /// The day the reader finished the book.
+    pub finished_on: Option<NaiveDate>,
 }
 
 /// A caller sees and writes only the rows of its own shelf.

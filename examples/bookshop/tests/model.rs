@@ -553,6 +553,42 @@ async fn scoping(server: &Server) {
     }
     let still = ok(server, alice.clone(), "shelf_retrieve", json!({"id": id})).await;
     assert_eq!(still["status"], "reading");
+    // Dates: written, read back, and filtered by range.
+    let done = ok(
+        server,
+        alice.clone(),
+        "shelf_partial_update",
+        json!({"id": id, "status": "done", "finished_on": "2026-03-01"}),
+    )
+    .await;
+    assert_eq!(done["finished_on"], "2026-03-01");
+    let march = ok(
+        server,
+        alice.clone(),
+        "shelf_list",
+        json!({"finished_on__gte": "2026-03-01", "finished_on__lte": "2026-03-31"}),
+    )
+    .await;
+    assert_eq!(march["items"].as_array().unwrap().len(), 1);
+    let april = ok(
+        server,
+        alice.clone(),
+        "shelf_list",
+        json!({"finished_on__gte": "2026-04-01"}),
+    )
+    .await;
+    assert_eq!(april["items"], json!([]));
+    let bad = err(
+        server,
+        alice.clone(),
+        "shelf_partial_update",
+        json!({"id": id, "finished_on": "March 1st"}),
+    )
+    .await;
+    assert!(
+        bad.contains("finished_on: expected a date like 2026-01-31"),
+        "{bad}"
+    );
     // The owner is not an argument at all.
     let refused = err(
         server,

@@ -79,7 +79,7 @@ async fn run_list(mut call: Call, spec: &'static ModelSpec) -> Result<Value, Too
     for &name in spec.filter {
         let column = spec.column(name).expect("the derive checks filter fields");
         for (suffix, op) in [("", "="), ("__gte", ">="), ("__lte", "<=")] {
-            if !suffix.is_empty() && !column.kind.is_number() {
+            if !suffix.is_empty() && !column.kind.has_ranges() {
                 continue;
             }
             let argument = format!("{name}{suffix}");

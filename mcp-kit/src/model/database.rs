@@ -228,6 +228,10 @@ macro_rules! backend {
                         SqlValue::F64(v) => query.bind(v),
                         SqlValue::Bool(v) => query.bind(v),
                         SqlValue::Text(v) => query.bind(v),
+                        #[cfg(feature = "chrono")]
+                        SqlValue::Date(v) => query.bind(v),
+                        #[cfg(feature = "chrono")]
+                        SqlValue::DateTime(v) => query.bind(v),
                     };
                 }
                 let rows = query.fetch_all(pool).await?;
@@ -245,6 +249,14 @@ macro_rules! backend {
                                     Kind::F64 => SqlValue::F64(row.try_get(i)?),
                                     Kind::Bool => SqlValue::Bool(row.try_get(i)?),
                                     Kind::Text => SqlValue::Text(row.try_get(i)?),
+                                    #[cfg(feature = "chrono")]
+                                    Kind::Date => SqlValue::Date(row.try_get(i)?),
+                                    #[cfg(feature = "chrono")]
+                                    Kind::DateTime => SqlValue::DateTime(row.try_get(i)?),
+                                    #[cfg(not(feature = "chrono"))]
+                                    Kind::Date | Kind::DateTime => {
+                                        unreachable!("date columns need the `chrono` feature")
+                                    }
                                 };
                                 Ok((column.name.to_owned(), value.to_json()))
                             })

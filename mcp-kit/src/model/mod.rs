@@ -37,11 +37,15 @@ pub enum Kind {
     F64,
     Bool,
     Text,
+    /// `chrono::NaiveDate`, as `YYYY-MM-DD`.
+    Date,
+    /// `chrono::DateTime<Utc>`, as RFC 3339.
+    DateTime,
 }
 
 impl Kind {
     /// Whether ranges (`__gte`, `__lte`) make sense for it.
-    pub(crate) fn is_number(self) -> bool {
+    pub(crate) fn has_ranges(self) -> bool {
         !matches!(self, Self::Bool | Self::Text)
     }
 
@@ -54,7 +58,7 @@ impl Kind {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a model column",
     label = "not a column type",
-    note = "a column is `i16`, `i32`, `i64`, `f32`, `f64`, `bool` or `String`, or an `Option` of one"
+    note = "a column is `i16`, `i32`, `i64`, `f32`, `f64`, `bool` or `String` (or, with the `chrono` feature, `NaiveDate` or `DateTime<Utc>`), or an `Option` of one"
 )]
 pub trait Column {
     const KIND: Kind;
@@ -70,6 +74,9 @@ macro_rules! columns {
 }
 
 columns!(i16 => I16, i32 => I32, i64 => I64, f32 => F32, f64 => F64, bool => Bool, String => Text);
+
+#[cfg(feature = "chrono")]
+columns!(chrono::NaiveDate => Date, chrono::DateTime<chrono::Utc> => DateTime);
 
 impl<T: Column> Column for Option<T> {
     const KIND: Kind = T::KIND;

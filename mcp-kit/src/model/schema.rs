@@ -41,7 +41,7 @@ pub fn list_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
             name.to_string(),
             column_schema(column, column.nullable, Some(&exact)),
         ));
-        if column.kind.is_number() {
+        if column.kind.has_ranges() {
             for (suffix, word) in [("gte", "at least"), ("lte", "at most")] {
                 let text = format!("Only rows whose `{name}` is {word} this.");
                 properties.push((
@@ -166,6 +166,8 @@ fn column_schema(column: &ColumnSpec, nullable: bool, description: Option<&str>)
         Kind::F32 | Kind::F64 => json!({"type": "number"}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Text => json!({"type": "string"}),
+        Kind::Date => json!({"type": "string", "format": "date"}),
+        Kind::DateTime => json!({"type": "string", "format": "date-time"}),
     };
     if nullable {
         let ty = schema["type"].take();

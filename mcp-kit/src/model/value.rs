@@ -15,6 +15,10 @@ pub enum SqlValue {
     F64(Option<f64>),
     Bool(Option<bool>),
     Text(Option<String>),
+    #[cfg(feature = "chrono")]
+    Date(Option<chrono::NaiveDate>),
+    #[cfg(feature = "chrono")]
+    DateTime(Option<chrono::DateTime<chrono::Utc>>),
 }
 
 macro_rules! from_rust {
@@ -33,6 +37,8 @@ macro_rules! from_rust {
 }
 
 from_rust!(i16 => I16, i32 => I32, i64 => I64, f32 => F32, f64 => F64, bool => Bool, String => Text);
+#[cfg(feature = "chrono")]
+from_rust!(chrono::NaiveDate => Date, chrono::DateTime<chrono::Utc> => DateTime);
 
 impl From<&str> for SqlValue {
     fn from(value: &str) -> Self {
@@ -71,6 +77,23 @@ impl SqlValue {
                 }
                 Self::Text(Some(text.to_owned()))
             }
+            #[cfg(feature = "chrono")]
+            Kind::Date => Self::Date(Some(
+                value
+                    .as_str()
+                    .and_then(|text| text.parse().ok())
+                    .ok_or("expected a date like 2026-01-31")?,
+            )),
+            #[cfg(feature = "chrono")]
+            Kind::DateTime => Self::DateTime(Some(
+                value
+                    .as_str()
+                    .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+                    .ok_or("expected a date and time like 2026-01-31T12:00:00Z")?
+                    .to_utc(),
+            )),
+            #[cfg(not(feature = "chrono"))]
+            Kind::Date | Kind::DateTime => unreachable!("date columns need the `chrono` feature"),
         })
     }
 
@@ -83,6 +106,12 @@ impl SqlValue {
             Kind::F64 => Self::F64(None),
             Kind::Bool => Self::Bool(None),
             Kind::Text => Self::Text(None),
+            #[cfg(feature = "chrono")]
+            Kind::Date => Self::Date(None),
+            #[cfg(feature = "chrono")]
+            Kind::DateTime => Self::DateTime(None),
+            #[cfg(not(feature = "chrono"))]
+            Kind::Date | Kind::DateTime => unreachable!("date columns need the `chrono` feature"),
         }
     }
 
@@ -95,6 +124,10 @@ impl SqlValue {
             Self::F64(_) => Kind::F64,
             Self::Bool(_) => Kind::Bool,
             Self::Text(_) => Kind::Text,
+            #[cfg(feature = "chrono")]
+            Self::Date(_) => Kind::Date,
+            #[cfg(feature = "chrono")]
+            Self::DateTime(_) => Kind::DateTime,
         }
     }
 
@@ -108,6 +141,13 @@ impl SqlValue {
             Self::F64(v) => v.map_or(Value::Null, float),
             Self::Bool(v) => v.map_or(Value::Null, Value::from),
             Self::Text(v) => v.clone().map_or(Value::Null, Value::from),
+            #[cfg(feature = "chrono")]
+            Self::Date(v) => v.map_or(Value::Null, |d| d.to_string().into()),
+            #[cfg(feature = "chrono")]
+            Self::DateTime(v) => v.map_or(Value::Null, |t| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                    .into()
+            }),
         }
     }
 
@@ -167,6 +207,19 @@ mod tests {
             let sql = SqlValue::from_json(kind, false, &value).unwrap();
             assert_eq!(sql.to_json(), value);
         }
+    }
+
+    #[cfg(feature = "chrono")]
+    #[test]
+    fn dates_parse_and_print() {
+        let date = SqlValue::from_json(Kind::Date, false, &json!("2026-01-31")).unwrap();
+        assert_eq!(date.to_json(), json!("2026-01-31"));
+        let time = SqlValue::from_json(Kind::DateTime, false, &json!("2026-01-31T13:00:00+01:00"));
+        assert_eq!(time.unwrap().to_json(), json!("2026-01-31T12:00:00Z"));
+        assert_eq!(
+            SqlValue::from_json(Kind::Date, false, &json!("31/01/2026")).unwrap_err(),
+            "expected a date like 2026-01-31"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ CREATE TABLE books (
     year      INTEGER NOT NULL CHECK (year BETWEEN 1400 AND 2100),
     price     DOUBLE PRECISION NOT NULL CHECK (price >= 0),
     in_stock  BOOLEAN NOT NULL DEFAULT TRUE,
-    added_at  TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    added_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX books_year ON books (year, id);
 CREATE INDEX books_title ON books (title, id);
@@ -25,6 +25,7 @@ CREATE TABLE shelf (
     book_id BIGINT NOT NULL REFERENCES books (id) ON DELETE CASCADE,
     status  TEXT NOT NULL DEFAULT 'to-read' CHECK (status IN ('to-read', 'reading', 'done')),
     note    TEXT,
+    finished_on DATE,
     UNIQUE (owner, book_id)
 );
 CREATE INDEX shelf_owner ON shelf (owner, id);

@@ -12,7 +12,8 @@ CREATE TABLE books (
     year      INTEGER NOT NULL CHECK (year BETWEEN 1400 AND 2100),
     price     REAL NOT NULL CHECK (price >= 0),
     in_stock  BOOLEAN NOT NULL DEFAULT TRUE,
-    added_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    -- RFC 3339, as sqlx writes a DateTime<Utc>, so that comparisons order as time does.
+    added_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))
 );
 CREATE INDEX books_year ON books (year, id);
 CREATE INDEX books_title ON books (title, id);
@@ -25,6 +26,7 @@ CREATE TABLE shelf (
     book_id INTEGER NOT NULL REFERENCES books (id) ON DELETE CASCADE,
     status  TEXT NOT NULL DEFAULT 'to-read' CHECK (status IN ('to-read', 'reading', 'done')),
     note    TEXT,
+    finished_on TEXT,
     UNIQUE (owner, book_id)
 );
 CREATE INDEX shelf_owner ON shelf (owner, id);
