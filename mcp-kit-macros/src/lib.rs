@@ -107,7 +107,8 @@ pub fn toolset(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `max_page_size`, `as_resource` (`{prefix}://{pk}`), `scope = path` (a
 /// `fn(Option<&Principal>) -> Scope` narrowing every query), `write_permissions(…)`, and the
 /// access keys of `#[tool]`. A field may carry `#[toolset(skip)]` (not a column),
-/// `#[toolset(read_only)]` and `#[toolset(description = "…")]` (default: its doc comment).
+/// `#[toolset(read_only)]`, `#[toolset(default)]` (`create` may leave it out: the database
+/// has a default) and `#[toolset(description = "…")]` (default: its doc comment).
 #[proc_macro_derive(ModelToolset, attributes(toolset))]
 pub fn model_toolset(input: TokenStream) -> TokenStream {
     model_toolset::expand(input.into()).into()

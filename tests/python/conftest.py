@@ -60,6 +60,8 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "hello")
 STARTUP_TIMEOUT_S = float(os.environ.get("MCP_KIT_STARTUP_TIMEOUT", "30"))
@@ -247,6 +249,17 @@ def check_negotiated(client: Client, mode: str) -> None:
         assert MODERN_VERSION in session.discover_result.supported_versions
     else:  # pragma: no cover - programming error in the tests
         raise ValueError(mode)
+
+
+@asynccontextmanager
+async def connect_with_token(port: int, token: str, mode: str) -> AsyncIterator[Client]:
+    """Connect over HTTP to 127.0.0.1:`port` with `Authorization: Bearer token`."""
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+    async with http:
+        transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+        async with Client(transport, mode=SDK_MODES[mode], cache=None) as client:
+            check_negotiated(client, mode)
+            yield client
 
 
 @asynccontextmanager

@@ -3,17 +3,14 @@ from its settings file, lists filtered per token, and the 401 challenge with its
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import SDK_MODES, _stop, check_negotiated
+from conftest import _stop, connect_with_token as connect
 from test_lifecycle import start
 
 # The demo tokens of examples/hello/mcp-kit.toml.
@@ -30,16 +27,6 @@ def secured(hello_bin: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield port
     finally:
         _stop(process)
-
-
-@asynccontextmanager
-async def connect(port: int, token: str, mode: str) -> AsyncIterator[Client]:
-    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
-    async with http:
-        transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
-        async with Client(transport, mode=SDK_MODES[mode], cache=None) as client:
-            check_negotiated(client, mode)
-            yield client
 
 
 @pytest.mark.anyio

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import SDK_MODES, check_negotiated, _free_port, _read_tail, _stop, _wait_healthy
+from conftest import _free_port, _read_tail, _stop, _wait_healthy, connect_with_token as connect
 
 pytestmark = pytest.mark.anyio
 
@@ -49,16 +45,6 @@ def bookshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield port
     finally:
         _stop(process)
-
-
-@asynccontextmanager
-async def connect(port: int, token: str, mode: str) -> AsyncIterator[Client]:
-    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
-    async with http:
-        transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
-        async with Client(transport, mode=SDK_MODES[mode], cache=None) as client:
-            check_negotiated(client, mode)
-            yield client
 
 
 @pytest.mark.parametrize("mode", ["legacy", "discover"])

@@ -48,6 +48,7 @@ pub struct Book {
     pub year: i32,
     /// Price in euros.
     pub price: f64,
+    #[toolset(default)]
     pub in_stock: bool,
     /// When the book joined the catalogue.
     pub added_at: DateTime<Utc>,
@@ -68,7 +69,8 @@ pub struct ShelfItem {
     /// Whose shelf: set from the caller, never from arguments.
     pub owner: String,
     pub book_id: i64,
-    /// `to-read`, `reading` or `done`.
+    /// `to-read` (the default), `reading` or `done`.
+    #[toolset(default)]
     pub status: String,
     pub note: Option<String>,
     /// The day the reader finished the book.

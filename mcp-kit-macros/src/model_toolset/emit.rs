@@ -38,6 +38,7 @@ fn spec(model: &Model) -> TokenStream {
         let ty = &column.ty;
         let exposed = column.exposed;
         let read_only = column.read_only;
+        let has_default = column.has_default;
         let description = option_str(column.description.as_deref());
         // At the field's type: a type that is not a column is reported there.
         let kind = quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::model::Column>::KIND);
@@ -50,6 +51,7 @@ fn spec(model: &Model) -> TokenStream {
                 nullable: #nullable,
                 exposed: #exposed,
                 read_only: #read_only,
+                has_default: #has_default,
                 description: #description,
             }
         }

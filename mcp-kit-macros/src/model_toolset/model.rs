@@ -53,6 +53,8 @@ struct FieldArgs {
     /// Not a column: never read, written or shown.
     skip: Flag,
     read_only: Flag,
+    /// The database fills it when `create` leaves it out.
+    default: Flag,
     description: Option<String>,
 }
 
@@ -61,6 +63,7 @@ pub struct Column {
     pub ty: Type,
     pub exposed: bool,
     pub read_only: bool,
+    pub has_default: bool,
     pub description: Option<String>,
 }
 
@@ -88,6 +91,14 @@ impl Model {
         let args = ModelArgs::from_derive_input(input)?;
         let mut errors = darling::Error::accumulator();
         args.access.validate(&mut errors);
+        if let Some(param) = input.generics.params.first() {
+            errors.push(
+                darling::Error::custom(
+                    "a model cannot be generic: its table and columns are fixed",
+                )
+                .with_span(param),
+            );
+        }
         let ident = args.ident.clone();
         let fields = args
             .data
@@ -102,6 +113,7 @@ impl Model {
                 ty: f.ty.clone(),
                 exposed: true,
                 read_only: f.read_only.is_present(),
+                has_default: f.default.is_present(),
                 description: f.description.clone().or_else(|| doc_text(&f.attrs)),
             })
             .collect();
@@ -236,6 +248,24 @@ impl Model {
                 ))
                 .with_span(&span),
             );
+        }
+        let changes_something = columns
+            .iter()
+            .any(|c| c.exposed && !c.read_only && c.name != pk);
+        if let Some(list) = &args.actions
+            && !changes_something
+        {
+            for path in list
+                .iter()
+                .filter(|p| matches!(path_name(p).as_str(), "update" | "partial_update"))
+            {
+                errors.push(
+                    darling::Error::custom(
+                        "nothing to update: every exposed field is read-only or the primary key",
+                    )
+                    .with_span(path),
+                );
+            }
         }
         if args.write_permissions.is_some() && !actions.iter().any(|a| is_write(a)) {
             errors.push(

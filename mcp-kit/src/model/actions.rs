@@ -247,30 +247,16 @@ fn cursor_position(
     }
 }
 
-async fn run_retrieve(mut call: Call, spec: &'static ModelSpec) -> Result<Value, ToolError> {
-    let mut args = Arguments::take(&mut call);
-    let key = args.pk(spec);
-    args.finish()?;
-    call.admit().await?;
-    let key = key.expect("checked by finish");
-    let db = database(&call)?;
-    let Some(scope) = scope(spec, &call)? else {
-        return Err(not_found(spec, &key));
-    };
-    let columns: Vec<_> = spec.exposed().collect();
-    let mut sql = Sql::new(db.dialect());
-    select(&mut sql, spec, &columns);
-    let mut conditions = vec![Condition::Compare(spec.pk_column(), "=", key.clone())];
-    conditions.extend(scope);
-    where_clause(&mut sql, &conditions);
-    one(db, sql, spec, &columns, &key).await
+/// `retrieve`, and the resource read: the row with this key, if the caller may see it.
+async fn run_retrieve(call: Call, spec: &'static ModelSpec) -> Result<Value, ToolError> {
+    by_key(call, spec, false).await
 }
 
 async fn run_create(mut call: Call, spec: &'static ModelSpec) -> Result<Value, ToolError> {
     let mut args = Arguments::take(&mut call);
     let mut values = Vec::new();
     for column in spec.create_columns() {
-        if let Some(value) = args.column(column, !column.nullable) {
+        if let Some(value) = args.column(column, column.required_on_create()) {
             values.push((column, value));
         }
     }
@@ -372,7 +358,17 @@ async fn run_update(
     one(db, sql, spec, &columns, &key).await
 }
 
-async fn run_destroy(mut call: Call, spec: &'static ModelSpec) -> Result<Value, ToolError> {
+async fn run_destroy(call: Call, spec: &'static ModelSpec) -> Result<Value, ToolError> {
+    by_key(call, spec, true).await
+}
+
+/// Reads, or deletes, the one row with the key the caller names, within its scope. Either way
+/// the answer is the row.
+async fn by_key(
+    mut call: Call,
+    spec: &'static ModelSpec,
+    delete: bool,
+) -> Result<Value, ToolError> {
     let mut args = Arguments::take(&mut call);
     let key = args.pk(spec);
     args.finish()?;
@@ -384,12 +380,18 @@ async fn run_destroy(mut call: Call, spec: &'static ModelSpec) -> Result<Value, 
     };
     let columns: Vec<_> = spec.exposed().collect();
     let mut sql = Sql::new(db.dialect());
-    sql.push("DELETE FROM ").ident(spec.table);
+    if delete {
+        sql.push("DELETE FROM ").ident(spec.table);
+    } else {
+        select(&mut sql, spec, &columns);
+    }
     let mut conditions = vec![Condition::Compare(spec.pk_column(), "=", key.clone())];
     conditions.extend(scope);
     where_clause(&mut sql, &conditions);
-    sql.push(" RETURNING ")
-        .idents(columns.iter().map(|c| c.name));
+    if delete {
+        sql.push(" RETURNING ")
+            .idents(columns.iter().map(|c| c.name));
+    }
     one(db, sql, spec, &columns, &key).await
 }
 

@@ -94,6 +94,8 @@ pub struct ColumnSpec {
     pub exposed: bool,
     /// Never written by a tool.
     pub read_only: bool,
+    /// `create` may leave it out: the database has a default.
+    pub has_default: bool,
     pub description: Option<&'static str>,
 }
 
@@ -113,6 +115,13 @@ pub struct ModelSpec {
     pub max_page_size: u32,
     /// Narrows every query to the rows a caller may see (the seed's queryset scoping).
     pub scope: Option<fn(Option<&Principal>) -> Scope>,
+}
+
+impl ColumnSpec {
+    /// Whether `create` needs a value for it.
+    pub(crate) fn required_on_create(&self) -> bool {
+        !self.nullable && !self.has_default
+    }
 }
 
 impl ModelSpec {

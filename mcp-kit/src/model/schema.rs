@@ -109,41 +109,37 @@ pub fn resource_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
 
 pub fn create_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
     let columns: Vec<_> = spec.create_columns().collect();
-    let required = columns.iter().filter(|c| !c.nullable).map(|c| c.name);
-    object(
-        columns
-            .iter()
-            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
-        required,
-    )
-    .into()
+    let required = columns
+        .iter()
+        .filter(|c| c.required_on_create())
+        .map(|c| c.name);
+    columns_object(&columns, required).into()
 }
 
 /// Every writable column; those that may be null may be left out, and become null.
 pub fn update_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
-    let pk = spec.pk_column();
-    let columns: Vec<_> = std::iter::once(pk).chain(spec.update_columns()).collect();
+    let columns: Vec<_> = std::iter::once(spec.pk_column())
+        .chain(spec.update_columns())
+        .collect();
     let required = columns.iter().filter(|c| !c.nullable).map(|c| c.name);
-    object(
-        columns
-            .iter()
-            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
-        required,
-    )
-    .into()
+    columns_object(&columns, required).into()
 }
 
 /// The primary key, and any writable columns to change.
 pub fn partial_update_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
     let pk = spec.pk_column();
     let columns: Vec<_> = std::iter::once(pk).chain(spec.update_columns()).collect();
-    object(
-        columns
-            .iter()
-            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
-        [pk.name],
-    )
-    .into()
+    columns_object(&columns, [pk.name]).into()
+}
+
+fn columns_object<'a>(
+    columns: &[&ColumnSpec],
+    required: impl IntoIterator<Item = &'a str>,
+) -> Map<String, Value> {
+    let properties = columns
+        .iter()
+        .map(|c| (c.name, column_schema(c, c.nullable, c.description)));
+    object(properties, required)
 }
 
 fn pk_only(spec: &ModelSpec) -> Schema {

@@ -13,6 +13,14 @@ struct Page {
 }
 
 #[derive(ModelToolset)]
+#[toolset(table = "rows")]
+struct Row<T> {
+    id: i64,
+    #[toolset(skip)]
+    value: T,
+}
+
+#[derive(ModelToolset)]
 #[toolset(table = "kinds")]
 enum Kind {
     A,

@@ -7,3 +7,10 @@ struct Book {
 }
 
 fn main() {}
+
+#[derive(ModelToolset)]
+#[toolset(table = "logs", actions(list, update), read_only_fields(line))]
+struct Log {
+    id: i64,
+    line: String,
+}

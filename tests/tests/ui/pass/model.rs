@@ -28,6 +28,7 @@ struct Book {
     #[toolset(description = "Year of publication.")]
     year: i16,
     rating: f32,
+    #[toolset(default)]
     note: Option<String>,
     available: bool,
     owner: i64,
