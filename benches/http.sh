@@ -36,7 +36,7 @@ done
 # The median round by req/s, per server and connection count.
 results=$(mktemp)
 sort -k1,1 -k2,2n -k3,3n "$all" | awk -v r="$rounds" '{ key=$1" "$2; n[key]++; if (n[key] == int((r+1)/2)) print }' >"$results"
-printf "%-8s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
+printf "%-12s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
 sort -k2,2n -k1,1 "$results"
 echo
 awk '{ rps[$1" "$2]=$3; p99[$1" "$2]=$4; cpu[$1" "$2]=$5 }

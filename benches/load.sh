@@ -23,5 +23,5 @@ run() { # name port connections pid [wrk script] -> "name conns rps p99_ms cpu_u
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   local hz; hz=$(getconf CLK_TCK)
   awk -v n="$name" -v c="$conns" -v r="$rps" -v p="$p99" -v t=$((after - before)) -v q="$reqs" -v hz="$hz" \
-    'BEGIN { printf "%-8s %4d %12.0f %10.3f %12.1f\n", n, c, r, p, t / hz * 1e6 / q }'
+    'BEGIN { printf "%-12s %4d %12.0f %10.3f %12.1f\n", n, c, r, p, t / hz * 1e6 / q }'
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Model tools over HTTP: `books_list` (pages of 50 of a 100,000-row SQLite table, ordered by
-# title) at page 1 and page 1,000, against `echo` of examples/hello as the baseline, in one run.
-# Servers on core 0, wrk on core 1; the median of ROUNDS rounds. Then the in-process p50 of page
-# 1 and page 1,000 on SQLite and PostgreSQL (`model_pages`).
+# Model tools over HTTP: `books_list` (pages of 50 of a 100,000-row table, ordered by title) at
+# page 1 and page 1,000, on SQLite and on PostgreSQL, against `echo` of examples/hello as the
+# baseline, in one run. Servers (and PostgreSQL) on core 0, wrk on core 1; the median of ROUNDS
+# rounds. Then the in-process p50 of page 1 and page 1,000 (`model_pages`).
 #
-#   bash benches/model.sh [SECONDS] [ROUNDS]     (needs wrk; PostgreSQL for the last part)
+#   bash benches/model.sh [SECONDS] [ROUNDS]     (needs wrk and postgresql)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -17,30 +17,47 @@ source benches/load.sh
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-MODEL_PAGES_OUT="$work" "$bin/model_pages" sqlite >"$work/sqlite.txt"
-cursor=$(cat "$work/cursor-1000.txt")
+# A PostgreSQL cluster of the run's own; as root, as the `postgres` user.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_pg=(); if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(runuser -u postgres --); fi
+"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -A trust -U postgres --no-sync >/dev/null
+"${as_pg[@]}" taskset -c 0 "$pg_bin/postgres" -D "$work/pg" -p 18813 -k "$work" \
+  -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off >/dev/null 2>&1 & pids+=($!)
+wait_port 18813; sleep 1
+pg_url=postgres://postgres@127.0.0.1:18813/postgres
+
 list='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"books_list","arguments":{"order_by":"title","limit":50'
 printf '%s}}}' "$list" >"$work/page-1.json"
-printf '%s,"cursor":"%s"}}}' "$list" "$cursor" >"$work/page-1000.json"
+for backend in sqlite postgres; do
+  mkdir -p "$work/$backend"; [ "$(id -u)" = 0 ] && chmod 777 "$work/$backend"
+  target=$([ "$backend" = sqlite ] && echo sqlite || echo "$pg_url")
+  MODEL_PAGES_OUT="$work/$backend" "$bin/model_pages" "$target" >"$work/$backend.txt"
+  printf '%s,"cursor":"%s"}}}' "$list" "$(cat "$work/$backend/cursor-1000.txt")" >"$work/$backend/page-1000.json"
+done
 
 MCP_KIT_REQUIRE_AUTH=false taskset -c 0 "$bin/hello" serve --port 18811 2>/dev/null & pids+=($!); hello=$!
-DATABASE_URL="sqlite:$work/bookshop.db" MCP_KIT_REQUIRE_AUTH=false \
-  taskset -c 0 "$bin/bookshop" serve --port 18812 2>/dev/null & pids+=($!); shop=$!
-wait_port 18811; wait_port 18812
+DATABASE_URL="sqlite:$work/sqlite/bookshop.db" MCP_KIT_REQUIRE_AUTH=false \
+  taskset -c 0 "$bin/bookshop" serve --port 18812 2>/dev/null & pids+=($!); lite=$!
+DATABASE_URL="$pg_url" MCP_KIT_REQUIRE_AUTH=false \
+  taskset -c 0 "$bin/bookshop" serve --port 18814 2>/dev/null & pids+=($!); pg=$!
+wait_port 18811; wait_port 18812; wait_port 18814
 
 all=$(mktemp)
 for round in $(seq "$rounds"); do
   run echo 18811 50 "$hello" >>"$all"
-  MCP_BODY="$work/page-1.json" run page1 18812 50 "$shop" benches/body.lua >>"$all"
-  MCP_BODY="$work/page-1000.json" run page1000 18812 50 "$shop" benches/body.lua >>"$all"
+  MCP_BODY="$work/page-1.json" run sqlite:1 18812 50 "$lite" benches/body.lua >>"$all"
+  MCP_BODY="$work/sqlite/page-1000.json" run sqlite:1000 18812 50 "$lite" benches/body.lua >>"$all"
+  MCP_BODY="$work/page-1.json" run pg:1 18814 50 "$pg" benches/body.lua >>"$all"
+  MCP_BODY="$work/postgres/page-1000.json" run pg:1000 18814 50 "$pg" benches/body.lua >>"$all"
 done
 results=$(mktemp)
 sort -k1,1 -k3,3n "$all" | awk -v r="$rounds" '{ n[$1]++; if (n[$1] == int((r+1)/2)) print }' >"$results"
-printf "%-8s %4s %12s %10s %12s\n" tool conns "req/s" "p99 ms" "cpu us/req"
+echo "server CPU excludes PostgreSQL's own processes"
+printf "%-12s %4s %12s %10s %12s\n" tool:page conns "req/s" "p99 ms" "cpu us/req"
 cat "$results"
 awk '{ rps[$1]=$3; cpu[$1]=$5 }
-  END { printf "page1000/page1 req/s %.2fx; page1/echo req/s %.2fx, cpu/req %.2fx\n",
-    rps["page1000"]/rps["page1"], rps["page1"]/rps["echo"], cpu["page1"]/cpu["echo"] }' "$results"
+  END { for (i = 1; i <= 2; i++) { b = i == 1 ? "sqlite" : "pg";
+    printf "%s: page1000/page1 req/s %.2fx; page1/echo req/s %.2fx\n", b,
+      rps[b":1000"]/rps[b":1"], rps[b":1"]/rps["echo"] } }' "$results"
 echo
-cat "$work/sqlite.txt"
-"$bin/model_pages" postgres
+cat "$work/sqlite.txt" "$work/postgres.txt"

@@ -39,7 +39,7 @@ for round in $(seq "$rounds"); do
   run metrics 18812 50 "$metrics" >>"$all"
   run logged 18813 50 "$logged" >>"$all"
 done
-printf "%-8s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
+printf "%-12s %4s %12s %10s %12s\n" server conns "req/s" "p99 ms" "cpu us/req"
 cat "$all"
 echo
 # Rows come in rounds of four: quiet, plain, metrics, logged.

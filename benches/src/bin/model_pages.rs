@@ -1,12 +1,13 @@
 //! Keyset pagination cost: `books_list` page 1 against page 1,000 of a 100,000-row table, pages
 //! of 50 ordered by title, through the dispatcher with the database underneath.
 //!
-//!   model_pages sqlite     a fresh SQLite file in a temporary directory
-//!   model_pages postgres   a PostgreSQL cluster of its own (needs `postgresql` installed)
+//!   model_pages sqlite           a fresh SQLite file in a temporary directory
+//!   model_pages postgres         a PostgreSQL cluster of its own (needs `postgresql` installed)
+//!   model_pages postgres://…     an empty PostgreSQL database that outlives the run
 //!
 //! Prints p50 and p99 of each page over interleaved samples, and their ratio. With
-//! `MODEL_PAGES_OUT=dir`, the SQLite file stays there with `cursor-1000.txt` beside it, for the
-//! HTTP benchmark (`benches/model.sh`).
+//! `MODEL_PAGES_OUT=dir`, the page-1,000 cursor is written to `dir/cursor-1000.txt` (and the
+//! SQLite file stays in `dir`), for the HTTP benchmark (`benches/model.sh`).
 
 use std::time::{Duration, Instant};
 
@@ -20,14 +21,19 @@ const SAMPLES: usize = 400;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let backend = std::env::args().nth(1).unwrap_or_else(|| "sqlite".into());
+    let argument = std::env::args().nth(1).unwrap_or_else(|| "sqlite".into());
+    let backend = if argument == "sqlite" {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     let keep = std::env::var_os("MODEL_PAGES_OUT").map(std::path::PathBuf::from);
     let dir = keep.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("model-pages-{}", std::process::id()))
     });
     std::fs::create_dir_all(&dir)?;
     let _postgres;
-    let url = match backend.as_str() {
+    let url = match argument.as_str() {
         "sqlite" => {
             let file = dir.join("bookshop.db");
             for suffix in ["", "-wal", "-shm"] {
@@ -41,7 +47,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             _postgres = pg;
             url
         }
-        other => return Err(format!("unknown backend `{other}`: sqlite or postgres").into()),
+        url if url.starts_with("postgres://") => url.to_owned(),
+        other => {
+            return Err(format!(
+                "unknown backend `{other}`: sqlite, postgres or a postgres:// URL"
+            )
+            .into());
+        }
     };
     let db = bookshop::open(&url).await?;
     let started = Instant::now();
