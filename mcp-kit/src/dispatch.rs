@@ -145,11 +145,7 @@ impl Dispatcher {
             .tools()
             .iter()
             .enumerate()
-            .filter(move |(_, tool)| self.may_use(tool, principal))
-    }
-
-    fn may_use(&self, tool: &Tool, principal: Option<&Principal>) -> bool {
-        self.allows(&tool.access, principal)
+            .filter(move |(_, tool)| self.allows(&tool.access, principal))
     }
 
     fn allows(&self, access: &Access, principal: Option<&Principal>) -> bool {
@@ -383,10 +379,7 @@ impl Dispatcher {
             return Err(CallError::UnknownTool(name.to_owned()));
         };
         let principal = context.principal();
-        if let Err(Denied(message)) = tool
-            .access
-            .check(self.policy.default_permission.as_deref(), principal)
-        {
+        if let Err(Denied(message)) = self.check(&tool.access, principal) {
             return Ok(ToolOutput::from_error(&ToolError::permission_denied(
                 message,
             )));
