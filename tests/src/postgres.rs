@@ -1,7 +1,6 @@
 //! A PostgreSQL server of a test's own: a fresh cluster in a temporary directory, on a free
 //! loopback port, stopped and removed when dropped.
 
-use std::net::TcpStream;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -81,13 +80,12 @@ impl Postgres {
             server: Some(Process(server)),
             dir,
         };
+        // Ready when pg_isready says it accepts connections, not merely when the port listens.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !accepts(&bin, port) {
             assert!(Instant::now() < deadline, "postgres did not come up");
             std::thread::sleep(Duration::from_millis(50));
         }
-        // Accepting connections comes a moment after listening.
-        std::thread::sleep(Duration::from_millis(300));
         postgres
     }
 
@@ -108,6 +106,13 @@ impl Drop for Postgres {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+fn accepts(bin: &Path, port: u16) -> bool {
+    Command::new(bin.join("pg_isready"))
+        .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// The newest `/usr/lib/postgresql/*/bin`, or what `pg_config --bindir` says.
