@@ -16,14 +16,18 @@ source benches/load.sh
 
 work=$(mktemp -d)
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 # A PostgreSQL cluster of the run's own; as root, as the `postgres` user.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 as_pg=(); if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(runuser -u postgres --); fi
+# Killing runuser would leave postgres behind: pg_ctl stops the cluster itself.
+trap 'kill "${pids[@]}" 2>/dev/null || true
+  [ -d "$work/pg" ] && "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast -w stop >/dev/null 2>&1
+  rm -rf "$work"' EXIT
 "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -A trust -U postgres --no-sync >/dev/null
 "${as_pg[@]}" taskset -c 0 "$pg_bin/postgres" -D "$work/pg" -p 18813 -k "$work" \
   -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off >/dev/null 2>&1 & pids+=($!)
-wait_port 18813; sleep 1
+for _ in $(seq 600); do "$pg_bin/pg_isready" -q -h 127.0.0.1 -p 18813 && break; sleep 0.05; done
+"$pg_bin/pg_isready" -q -h 127.0.0.1 -p 18813 || { echo "postgres did not start" >&2; exit 1; }
 pg_url=postgres://postgres@127.0.0.1:18813/postgres
 
 list='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"books_list","arguments":{"order_by":"title","limit":50'
