@@ -5,13 +5,13 @@ example's own demo tokens, in both protocol eras."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import _free_port, _read_tail, _stop, _wait_healthy, connect_with_token as connect
+from conftest import _stop, connect_with_token as connect
+from test_lifecycle import start
 
 pytestmark = pytest.mark.anyio
 
@@ -26,21 +26,9 @@ def bookshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if not os.access(binary, os.X_OK):
         pytest.fail(f"bookshop binary not found: {binary!r} (cargo build -p bookshop)", pytrace=False)
     workdir = tmp_path_factory.mktemp("bookshop")
-    log = workdir / "bookshop.log"
-    port = _free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            # A database that does not exist yet: the example creates and seeds it.
-            env={**os.environ, "DATABASE_URL": f"sqlite:{workdir / 'shop.db'}"},
-        )
-    why = _wait_healthy(process, f"http://127.0.0.1:{port}", log)
-    if why is not None:
-        _stop(process)
-        pytest.fail(f"bookshop did not start: {why}\n{_read_tail(log)}", pytrace=False)
+    # Authentication on, as shipped; a database that does not exist yet: the example creates it.
+    env = {"MCP_KIT_REQUIRE_AUTH": "true", "DATABASE_URL": f"sqlite:{workdir / 'shop.db'}"}
+    process, port = start(binary, workdir / "bookshop.log", env=env)
     try:
         yield port
     finally:

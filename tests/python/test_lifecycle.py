@@ -41,7 +41,7 @@ def start(hello_bin: str, log: Path, *args: str, env: dict[str, str] | None = No
     why = _wait_healthy(process, f"http://127.0.0.1:{port}", log)
     if why is not None:
         _stop(process)
-        pytest.fail(f"hello serve did not start: {why}\n{_read_tail(log)}", pytrace=False)
+        pytest.fail(f"{Path(hello_bin).name} serve did not start: {why}\n{_read_tail(log)}", pytrace=False)
     return process, port
 
 

@@ -2,7 +2,7 @@
 //! of the test's own. Both run the same checks.
 
 use mcp_kit::model::Database;
-use mcp_kit::{ErrorKind, Principal, Server, Tool, ToolOutput};
+use mcp_kit::{Principal, Server, Tool, ToolOutput};
 use mcp_kit_tests::{Postgres, test_settings};
 use serde_json::{Value, json};
 
@@ -454,7 +454,7 @@ async fn bad_input(server: &Server) {
     ] {
         assert!(wrong.contains(expected), "{expected} in {wrong}");
     }
-    let wrong = err(server, r.clone(), "books_retrieve", json!({"id": "4"})).await;
+    let wrong = err(server, r, "books_retrieve", json!({"id": "4"})).await;
     assert!(wrong.contains("id: expected an integer"), "{wrong}");
     let wrong = err(
         server,
@@ -471,7 +471,6 @@ async fn bad_input(server: &Server) {
     ] {
         assert!(wrong.contains(expected), "{expected} in {wrong}");
     }
-    let _ = r;
 }
 
 async fn metacharacters(server: &Server) {
@@ -611,5 +610,4 @@ async fn scoping(server: &Server) {
         .await
         .unwrap();
     assert!(anonymous.is_error);
-    let _ = ErrorKind::NotFound;
 }
