@@ -30,6 +30,16 @@ impl ToolOutput {
         }
     }
 
+    /// A successful result carrying `value` as structured content, and as its JSON text for
+    /// clients that read only content.
+    pub(crate) fn structured(value: Value) -> Self {
+        Self {
+            content: vec![Content::Text(value.to_string())],
+            structured: Some(value),
+            is_error: false,
+        }
+    }
+
     /// A failed result, as a client sees it. Internal details are not included.
     pub fn from_error(error: &ToolError) -> Self {
         Self {
@@ -158,11 +168,7 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
         let value = serde_json::to_value(&self.0).map_err(|e| {
             ToolError::internal(format!("structured output did not serialize: {e}"))
         })?;
-        Ok(ToolOutput {
-            content: vec![Content::Text(value.to_string())],
-            structured: Some(value),
-            is_error: false,
-        })
+        Ok(ToolOutput::structured(value))
     }
 
     fn output_schema(generator: &mut SchemaGenerator) -> Option<Schema> {

@@ -12,7 +12,6 @@ use super::error::db_error;
 use super::sql::Sql;
 use super::value::SqlValue;
 use super::{ColumnSpec, ModelSpec};
-use crate::content::Content;
 use crate::error::{FieldError, ToolError};
 use crate::extract::Call;
 use crate::resource::ResourceOutput;
@@ -21,31 +20,39 @@ use crate::result::ToolOutput;
 type ToolFuture = BoxFuture<'static, Result<ToolOutput, ToolError>>;
 
 pub fn list(call: Call, spec: &'static ModelSpec) -> ToolFuture {
-    run_list(call, spec).map(|r| r.map(structured)).boxed()
+    run_list(call, spec)
+        .map(|r| r.map(ToolOutput::structured))
+        .boxed()
 }
 
 pub fn retrieve(call: Call, spec: &'static ModelSpec) -> ToolFuture {
-    run_retrieve(call, spec).map(|r| r.map(structured)).boxed()
+    run_retrieve(call, spec)
+        .map(|r| r.map(ToolOutput::structured))
+        .boxed()
 }
 
 pub fn create(call: Call, spec: &'static ModelSpec) -> ToolFuture {
-    run_create(call, spec).map(|r| r.map(structured)).boxed()
+    run_create(call, spec)
+        .map(|r| r.map(ToolOutput::structured))
+        .boxed()
 }
 
 pub fn update(call: Call, spec: &'static ModelSpec) -> ToolFuture {
     run_update(call, spec, false)
-        .map(|r| r.map(structured))
+        .map(|r| r.map(ToolOutput::structured))
         .boxed()
 }
 
 pub fn partial_update(call: Call, spec: &'static ModelSpec) -> ToolFuture {
     run_update(call, spec, true)
-        .map(|r| r.map(structured))
+        .map(|r| r.map(ToolOutput::structured))
         .boxed()
 }
 
 pub fn destroy(call: Call, spec: &'static ModelSpec) -> ToolFuture {
-    run_destroy(call, spec).map(|r| r.map(structured)).boxed()
+    run_destroy(call, spec)
+        .map(|r| r.map(ToolOutput::structured))
+        .boxed()
 }
 
 /// `{prefix}://{pk}`: the row as JSON.
@@ -56,14 +63,6 @@ pub fn read_resource(
     run_retrieve(call, spec)
         .map(|r| r.map(ResourceOutput::Json))
         .boxed()
-}
-
-fn structured(value: Value) -> ToolOutput {
-    ToolOutput {
-        content: vec![Content::Text(value.to_string())],
-        structured: Some(value),
-        is_error: false,
-    }
 }
 
 /// A comparison in a `WHERE` clause.
@@ -88,9 +87,7 @@ async fn run_list(mut call: Call, spec: &'static ModelSpec) -> Result<Value, Too
             };
             shape.insert(argument.clone(), raw.clone());
             match SqlValue::from_json(column.kind, column.nullable && op == "=", &raw) {
-                Ok(value) if value.to_json().is_null() => {
-                    conditions.push(Condition::IsNull(column))
-                }
+                Ok(value) if value.is_null() => conditions.push(Condition::IsNull(column)),
                 Ok(value) => conditions.push(Condition::Compare(column, op, value)),
                 Err(message) => args.error(&argument, message),
             }
@@ -501,7 +498,7 @@ fn scope(spec: &ModelSpec, call: &Call) -> Result<Option<Vec<Condition>>, ToolEr
                     spec.model
                 ))
             })?;
-            Ok(if value.to_json().is_null() {
+            Ok(if value.is_null() {
                 Condition::IsNull(column)
             } else {
                 Condition::Compare(column, "=", value)

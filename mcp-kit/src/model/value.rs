@@ -115,6 +115,22 @@ impl SqlValue {
         }
     }
 
+    pub(crate) fn is_null(&self) -> bool {
+        match self {
+            Self::I16(v) => v.is_none(),
+            Self::I32(v) => v.is_none(),
+            Self::I64(v) => v.is_none(),
+            Self::F32(v) => v.is_none(),
+            Self::F64(v) => v.is_none(),
+            Self::Bool(v) => v.is_none(),
+            Self::Text(v) => v.is_none(),
+            #[cfg(feature = "chrono")]
+            Self::Date(v) => v.is_none(),
+            #[cfg(feature = "chrono")]
+            Self::DateTime(v) => v.is_none(),
+        }
+    }
+
     pub(crate) fn kind(&self) -> Kind {
         match self {
             Self::I16(_) => Kind::I16,
