@@ -54,6 +54,10 @@ pub struct Settings {
     pub stateless: bool,
     /// In stateless mode, answer with one JSON body rather than an SSE stream when possible.
     pub json_response: bool,
+    /// With `stateless` and `json_response`, answer plain requests straight from the HTTP
+    /// handler rather than through rmcp's per-request service. Answers are the same either
+    /// way; turn it off to rule it out. Needs the `fast-path` feature (on by default).
+    pub fast_path: bool,
     /// Check `Host` and `Origin` against the allowed lists.
     pub dns_rebinding_protection: bool,
     /// Host names accepted besides the loopback names.
@@ -186,6 +190,7 @@ impl Default for Settings {
             port: 8810,
             stateless: true,
             json_response: true,
+            fast_path: true,
             dns_rebinding_protection: true,
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
@@ -215,6 +220,7 @@ const KEYS: &[&str] = &[
     "port",
     "stateless",
     "json_response",
+    "fast_path",
     "dns_rebinding_protection",
     "allowed_hosts",
     "allowed_origins",

@@ -101,17 +101,24 @@ struct Guard {
     gatekeeper: Gatekeeper,
     body_limit: usize,
     sessions: Option<(SessionCount, usize)>,
+    #[cfg(feature = "fast-path")]
+    fast: Option<crate::wire::FastPath>,
 }
 
 /// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
 pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
     let hosts = HostPolicy::new(server);
-    let (mcp, sessions) = crate::wire::http_service(server, shutdown);
+    let endpoint = crate::wire::http_service(server, shutdown);
+    let mcp = endpoint.service;
     let guard = Arc::new(Guard {
         hosts,
         gatekeeper: Gatekeeper::new(server),
         body_limit: server.settings().body_limit,
-        sessions: sessions.map(|count| (count, server.settings().max_sessions)),
+        sessions: endpoint
+            .sessions
+            .map(|count| (count, server.settings().max_sessions)),
+        #[cfg(feature = "fast-path")]
+        fast: endpoint.fast,
     });
     if !server.settings().require_auth {
         tracing::warn!("require_auth is off: anyone who can reach this server can call its tools");
@@ -175,7 +182,8 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next
     response
 }
 
-/// Checks Host/Origin and the body limit, then lets rmcp parse the body. When rmcp refuses
+/// Checks Host/Origin and the body limit, then answers from the fast path or lets rmcp parse
+/// the body. When rmcp refuses
 /// the body (it answers 415 to anything it cannot parse), the body is examined again to answer
 /// with the JSON-RPC error that says what is wrong; valid requests pay no second parse.
 async fn admit(guard: Arc<Guard>, mut request: Request, next: Next) -> Response {
@@ -226,6 +234,12 @@ async fn admit(guard: Arc<Guard>, mut request: Request, next: Next) -> Response 
         tracing::warn!(max, "refused a new session: the server is at max_sessions");
         let message = "too many open sessions; try again later";
         return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
+    }
+    #[cfg(feature = "fast-path")]
+    if let Some(fast) = &guard.fast
+        && let Some(response) = fast.serve(&parts, &bytes).await
+    {
+        return response;
     }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
@@ -291,12 +305,12 @@ fn method_of(bytes: &[u8]) -> Option<String> {
         .map(|m| m.method)
 }
 
-/// As deep as serde_json goes when rmcp parses the message.
-const MAX_DEPTH: usize = 128;
+/// As deep as serde_json goes when rmcp parses the message: it refuses the 128th level.
+pub(crate) const MAX_DEPTH: usize = 127;
 
 /// Whether arrays and objects nest deeper than `limit`, skipping strings. One pass, no
 /// allocation: skipped values are not depth-checked by the envelope parse above.
-fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
+pub(crate) fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &byte in bytes {
         if in_string {

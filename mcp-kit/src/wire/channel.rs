@@ -58,18 +58,7 @@ impl ClientChannel for PeerChannel {
             if !self.session.wants_log(level) {
                 return Ok(());
             }
-            let level = match level {
-                LogLevel::Debug => LoggingLevel::Debug,
-                LogLevel::Info => LoggingLevel::Info,
-                LogLevel::Notice => LoggingLevel::Notice,
-                LogLevel::Warning => LoggingLevel::Warning,
-                LogLevel::Error => LoggingLevel::Error,
-                LogLevel::Critical => LoggingLevel::Critical,
-                LogLevel::Alert => LoggingLevel::Alert,
-                LogLevel::Emergency => LoggingLevel::Emergency,
-            };
-            let mut param = LoggingMessageNotificationParam::new(level, data);
-            param.logger = logger;
+            let param = log_message(level, logger, data);
             #[allow(deprecated)] // SEP-2577 deprecates it; clients still read it.
             let sent = self.peer.notify_logging_message(param).await;
             sent.map_err(|e| ToolError::internal(format!("log message not sent: {e}")))
@@ -157,10 +146,37 @@ impl PeerChannel {
                 "{what} needs a session, so that the client's answer finds this call; this server \
                  is stateless (set `stateless = false`)"
             ))),
-            Some(info) if !declared(&info.capabilities) => Err(ToolError::bad_request(format!(
-                "the client did not declare the `{what}` capability, so it cannot be asked"
-            ))),
+            Some(info) if !declared(&info.capabilities) => Err(undeclared(what)),
             Some(_) => Ok(()),
         }
     }
+}
+
+/// The error for asking a client for something it did not say it can do. A stateless
+/// request declares nothing, so it always gets this.
+pub(super) fn undeclared(what: &str) -> ToolError {
+    ToolError::bad_request(format!(
+        "the client did not declare the `{what}` capability, so it cannot be asked"
+    ))
+}
+
+/// A log line as the `notifications/message` it is sent as.
+pub(super) fn log_message(
+    level: LogLevel,
+    logger: Option<String>,
+    data: Value,
+) -> LoggingMessageNotificationParam {
+    let level = match level {
+        LogLevel::Debug => LoggingLevel::Debug,
+        LogLevel::Info => LoggingLevel::Info,
+        LogLevel::Notice => LoggingLevel::Notice,
+        LogLevel::Warning => LoggingLevel::Warning,
+        LogLevel::Error => LoggingLevel::Error,
+        LogLevel::Critical => LoggingLevel::Critical,
+        LogLevel::Alert => LoggingLevel::Alert,
+        LogLevel::Emergency => LoggingLevel::Emergency,
+    };
+    let mut param = LoggingMessageNotificationParam::new(level, data);
+    param.logger = logger;
+    param
 }

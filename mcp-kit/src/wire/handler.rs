@@ -6,12 +6,13 @@
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
-    CustomRequest, CustomResult, ErrorCode, ErrorData, GetPromptRequestParams, GetPromptResponse,
-    GetPromptResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, CustomRequest, CustomResult, ErrorCode, ErrorData, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams, Tool,
+    UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{RoleServer, ServerHandler};
@@ -32,10 +33,12 @@ pub(crate) struct Adapter {
     session: Arc<Session>,
 }
 
-struct Shared {
-    dispatcher: Arc<Dispatcher>,
-    info: ServerConfig,
-    tools: Vec<Tool>,
+/// What every session and the fast path share: the dispatcher and the items in wire form.
+/// Each request kind is one method here, so both paths answer it the same way.
+pub(super) struct Shared {
+    pub(super) dispatcher: Arc<Dispatcher>,
+    pub(super) info: ServerConfig,
+    pub(super) tools: Vec<Tool>,
     sessions: Arc<Sessions>,
     page_size: usize,
 }
@@ -94,6 +97,10 @@ impl Adapter {
         }
     }
 
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn context(&self, context: &RequestContext<RoleServer>) -> Context {
         self.session.attach(&context.peer);
         let progress_token = context
@@ -110,7 +117,9 @@ impl Adapter {
             context.ct.clone(),
         )
     }
+}
 
+impl Shared {
     /// One page of `items`, from the offset `cursor` names.
     fn page<T>(
         &self,
@@ -126,10 +135,10 @@ impl Adapter {
                 )
             })?,
         };
-        let size = if self.shared.page_size == 0 {
+        let size = if self.page_size == 0 {
             usize::MAX
         } else {
-            self.shared.page_size
+            self.page_size
         };
         let mut page: Vec<T> = items.skip(start).take(size.saturating_add(1)).collect();
         let next = (page.len() > size).then(|| {
@@ -137,6 +146,156 @@ impl Adapter {
             encode_cursor(start + size)
         });
         Ok((page, next))
+    }
+
+    pub(super) fn list_tools(
+        &self,
+        principal: Option<&Principal>,
+        request: Option<&PaginatedRequestParams>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let tools = self
+            .dispatcher
+            .visible_tools(principal)
+            .map(|(i, _)| self.tools[i].clone());
+        let (tools, next) = self.page(tools, request)?;
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    pub(super) fn list_resources(
+        &self,
+        principal: Option<&Principal>,
+        request: Option<&PaginatedRequestParams>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let resources = self
+            .dispatcher
+            .visible_resources(principal)
+            .filter(|r| !r.is_template())
+            .map(convert::resource);
+        let (resources, next) = self.page(resources, request)?;
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    pub(super) fn list_resource_templates(
+        &self,
+        principal: Option<&Principal>,
+        request: Option<&PaginatedRequestParams>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let templates = self
+            .dispatcher
+            .visible_resources(principal)
+            .filter(|r| r.is_template())
+            .map(convert::resource_template);
+        let (templates, next) = self.page(templates, request)?;
+        let mut result = ListResourceTemplatesResult::with_all_items(templates);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    pub(super) fn list_prompts(
+        &self,
+        principal: Option<&Principal>,
+        request: Option<&PaginatedRequestParams>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let prompts = self
+            .dispatcher
+            .visible_prompts(principal)
+            .map(convert::prompt);
+        let (prompts, next) = self.page(prompts, request)?;
+        let mut result = ListPromptsResult::with_all_items(prompts);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    pub(super) async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: Context,
+    ) -> Result<ReadResourceResult, ErrorData> {
+        let contents = self
+            .dispatcher
+            .read_resource(&request.uri, context)
+            .await
+            .map_err(item_error)?;
+        let contents = contents
+            .into_iter()
+            .map(convert::resource_contents)
+            .collect();
+        Ok(ReadResourceResult::new(contents))
+    }
+
+    pub(super) async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: Context,
+    ) -> Result<GetPromptResult, ErrorData> {
+        let output = self
+            .dispatcher
+            .get_prompt(
+                &request.name,
+                request.arguments.unwrap_or_default(),
+                context,
+            )
+            .await
+            .map_err(item_error)?;
+        let messages = output
+            .messages
+            .into_iter()
+            .map(convert::prompt_message)
+            .collect();
+        let mut result = GetPromptResult::new(messages);
+        result.description = output.description;
+        Ok(result)
+    }
+
+    pub(super) async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        principal: Option<&Principal>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let target = match &request.r#ref {
+            Reference::Prompt(prompt) => CompletionTarget::Prompt(&prompt.name),
+            Reference::Resource(resource) => CompletionTarget::Resource(&resource.uri),
+            _ => return Err(ErrorData::invalid_params("unknown reference type", None)),
+        };
+        let completion = self
+            .dispatcher
+            .complete(
+                target,
+                &request.argument.name,
+                &request.argument.value,
+                principal,
+            )
+            .await
+            .map_err(item_error)?;
+        let mut info = CompletionInfo::default();
+        info.values = completion.values;
+        info.total = u32::try_from(completion.total).ok();
+        info.has_more = Some(completion.has_more);
+        Ok(CompleteResult::new(info))
+    }
+
+    pub(super) async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: Context,
+    ) -> Result<CallToolResult, ErrorData> {
+        match self
+            .dispatcher
+            .call_tool(&request.name, request.arguments, context)
+            .await
+        {
+            Ok(output) => Ok(convert::call_result(output)),
+            Err(error @ CallError::UnknownTool(_)) => {
+                Err(ErrorData::invalid_params(error.to_string(), None))
+            }
+            Err(CallError::Cancelled) => {
+                Err(ErrorData::new(ErrorCode(-32800), "request cancelled", None))
+            }
+        }
     }
 }
 
@@ -199,16 +358,8 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let principal = principal(&context);
-        let tools = self
-            .shared
-            .dispatcher
-            .visible_tools(principal.as_ref())
-            .map(|(i, _)| self.shared.tools[i].clone());
-        let (tools, next) = self.page(tools, request.as_ref())?;
-        let mut result = ListToolsResult::with_all_items(tools);
-        result.next_cursor = next;
-        Ok(result)
+        self.shared
+            .list_tools(principal(&context).as_ref(), request.as_ref())
     }
 
     async fn list_resources(
@@ -216,17 +367,8 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let principal = principal(&context);
-        let resources = self
-            .shared
-            .dispatcher
-            .visible_resources(principal.as_ref())
-            .filter(|r| !r.is_template())
-            .map(convert::resource);
-        let (resources, next) = self.page(resources, request.as_ref())?;
-        let mut result = ListResourcesResult::with_all_items(resources);
-        result.next_cursor = next;
-        Ok(result)
+        self.shared
+            .list_resources(principal(&context).as_ref(), request.as_ref())
     }
 
     async fn list_resource_templates(
@@ -234,17 +376,8 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        let principal = principal(&context);
-        let templates = self
-            .shared
-            .dispatcher
-            .visible_resources(principal.as_ref())
-            .filter(|r| r.is_template())
-            .map(convert::resource_template);
-        let (templates, next) = self.page(templates, request.as_ref())?;
-        let mut result = ListResourceTemplatesResult::with_all_items(templates);
-        result.next_cursor = next;
-        Ok(result)
+        self.shared
+            .list_resource_templates(principal(&context).as_ref(), request.as_ref())
     }
 
     async fn read_resource(
@@ -253,17 +386,8 @@ impl ServerHandler for Adapter {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let call_context = self.context(&context);
-        let contents = self
-            .shared
-            .dispatcher
-            .read_resource(&request.uri, call_context)
-            .await
-            .map_err(item_error)?;
-        let contents = contents
-            .into_iter()
-            .map(convert::resource_contents)
-            .collect();
-        Ok(ReadResourceResult::new(contents).into())
+        let result = self.shared.read_resource(request, call_context).await?;
+        Ok(result.into())
     }
 
     async fn list_prompts(
@@ -271,16 +395,8 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        let principal = principal(&context);
-        let prompts = self
-            .shared
-            .dispatcher
-            .visible_prompts(principal.as_ref())
-            .map(convert::prompt);
-        let (prompts, next) = self.page(prompts, request.as_ref())?;
-        let mut result = ListPromptsResult::with_all_items(prompts);
-        result.next_cursor = next;
-        Ok(result)
+        self.shared
+            .list_prompts(principal(&context).as_ref(), request.as_ref())
     }
 
     async fn get_prompt(
@@ -289,23 +405,7 @@ impl ServerHandler for Adapter {
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
         let call_context = self.context(&context);
-        let output = self
-            .shared
-            .dispatcher
-            .get_prompt(
-                &request.name,
-                request.arguments.unwrap_or_default(),
-                call_context,
-            )
-            .await
-            .map_err(item_error)?;
-        let messages = output
-            .messages
-            .into_iter()
-            .map(convert::prompt_message)
-            .collect();
-        let mut result = GetPromptResult::new(messages);
-        result.description = output.description;
+        let result = self.shared.get_prompt(request, call_context).await?;
         Ok(result.into())
     }
 
@@ -314,28 +414,9 @@ impl ServerHandler for Adapter {
         request: CompleteRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
-        let principal = principal(&context);
-        let target = match &request.r#ref {
-            Reference::Prompt(prompt) => CompletionTarget::Prompt(&prompt.name),
-            Reference::Resource(resource) => CompletionTarget::Resource(&resource.uri),
-            _ => return Err(ErrorData::invalid_params("unknown reference type", None)),
-        };
-        let completion = self
-            .shared
-            .dispatcher
-            .complete(
-                target,
-                &request.argument.name,
-                &request.argument.value,
-                principal.as_ref(),
-            )
+        self.shared
+            .complete(request, principal(&context).as_ref())
             .await
-            .map_err(item_error)?;
-        let mut info = CompletionInfo::default();
-        info.values = completion.values;
-        info.total = u32::try_from(completion.total).ok();
-        info.has_more = Some(completion.has_more);
-        Ok(CompleteResult::new(info))
     }
 
     async fn subscribe(
@@ -389,20 +470,8 @@ impl ServerHandler for Adapter {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let call_context = self.context(&context);
-        match self
-            .shared
-            .dispatcher
-            .call_tool(&request.name, request.arguments, call_context)
-            .await
-        {
-            Ok(output) => Ok(convert::call_result(output).into()),
-            Err(error @ CallError::UnknownTool(_)) => {
-                Err(ErrorData::invalid_params(error.to_string(), None))
-            }
-            Err(CallError::Cancelled) => {
-                Err(ErrorData::new(ErrorCode(-32800), "request cancelled", None))
-            }
-        }
+        let result = self.shared.call_tool(request, call_context).await?;
+        Ok(result.into())
     }
 
     /// A known method whose params did not parse lands here: say so, rather than "unknown method".

@@ -3,6 +3,8 @@
 
 mod channel;
 mod convert;
+#[cfg(feature = "fast-path")]
+mod fast;
 mod handler;
 mod sessions;
 
@@ -18,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::server::Server;
 
+#[cfg(feature = "fast-path")]
+pub(crate) use fast::FastPath;
 pub(crate) use handler::Adapter;
 pub(crate) use sessions::{List, Sessions};
 
@@ -27,11 +31,17 @@ pub(crate) type HttpService = axum::routing::MethodRouter;
 /// Counts the open sessions of a stateful endpoint.
 pub(crate) type SessionCount = Arc<dyn Fn() -> BoxFuture<'static, usize> + Send + Sync>;
 
-/// The endpoint, and in stateful mode a way to count its sessions.
-pub(crate) fn http_service(
-    server: &Server,
-    shutdown: CancellationToken,
-) -> (HttpService, Option<SessionCount>) {
+/// The Streamable HTTP endpoint and what the HTTP layer needs beside it.
+pub(crate) struct Endpoint {
+    pub(crate) service: HttpService,
+    /// In stateful mode, a way to count the open sessions.
+    pub(crate) sessions: Option<SessionCount>,
+    /// In stateless mode with JSON answers, unless turned off: plain requests served directly.
+    #[cfg(feature = "fast-path")]
+    pub(crate) fast: Option<FastPath>,
+}
+
+pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endpoint {
     let settings = server.settings();
     // Host and Origin are checked by `http::HostPolicy` before rmcp sees the request. rmcp
     // clones its config for every request, so its own lists stay empty.
@@ -43,11 +53,19 @@ pub(crate) fn http_service(
         .disable_allowed_hosts()
         .disable_allowed_origins();
     let adapter = Adapter::new(server);
+    #[cfg(feature = "fast-path")]
+    let fast = (settings.stateless && settings.json_response && settings.fast_path)
+        .then(|| FastPath::new(adapter.shared().clone()));
     let factory = move || Ok(adapter.for_session());
     if settings.stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
-        (axum::routing::any_service(service), None)
+        Endpoint {
+            service: axum::routing::any_service(service),
+            sessions: None,
+            #[cfg(feature = "fast-path")]
+            fast,
+        }
     } else {
         let mut sessions = LocalSessionManager::default();
         sessions.session_config.keep_alive =
@@ -58,10 +76,14 @@ pub(crate) fn http_service(
             let open = open.clone();
             Box::pin(async move { open.sessions.read().await.len() })
         });
-        (
-            axum::routing::any_service(StreamableHttpService::new(factory, sessions, config)),
-            Some(count),
-        )
+        Endpoint {
+            service: axum::routing::any_service(StreamableHttpService::new(
+                factory, sessions, config,
+            )),
+            sessions: Some(count),
+            #[cfg(feature = "fast-path")]
+            fast,
+        }
     }
 }
 

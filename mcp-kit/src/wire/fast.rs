@@ -1,0 +1,609 @@
+//! Stateless requests answered straight from the HTTP handler.
+//!
+//! rmcp serves each stateless request by building a service for it: a task, channels, a
+//! cancellation token, and a parse that tries every message kind in turn. A plain request needs
+//! none of that. Here its envelope is parsed once, borrowing from the body; it is dispatched
+//! through the same [`Shared`] methods the rmcp handler calls; and it is serialized once from
+//! rmcp's own model types, so the client gets the bytes rmcp would send.
+//!
+//! Whatever is not plain returns `None` and goes to rmcp, whose answer is the reference: a
+//! malformed or too deeply nested message, a header or `_meta` rmcp would refuse, a progress token (the answer is a
+//! stream), a client that does not accept JSON, a method not listed in [`Request`].
+
+// Logging notifications are deprecated by SEP-2577; clients still read them.
+#![allow(deprecated)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt as _, StreamExt as _};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, DiscoverResult, ErrorCode,
+    ErrorData, GetPromptRequestParams, GetPromptResponse, InitializeRequestParams, JsonRpcError,
+    JsonRpcNotification, JsonRpcResponse, JsonRpcVersion2_0, LoggingMessageNotification,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    RequestId, RequestMetaObject, ServerJsonRpcMessage, ServerNotification, ServerResult,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::channel::{log_message, undeclared};
+use super::handler::Shared;
+use crate::auth::Principal;
+use crate::context::{ClientChannel, Context, LogLevel};
+use crate::error::ToolError;
+use crate::interaction::{Elicitation, Sampled, SamplingRequest};
+
+/// Serves plain stateless requests without rmcp's per-request service.
+pub(crate) struct FastPath {
+    shared: Arc<Shared>,
+    /// Serialized first pages of `tools/list`, per era and set of visible tools.
+    tool_pages: Mutex<HashMap<(Era, Vec<usize>), Bytes>>,
+    /// Tools whose input schema names SEP-2243 parameter headers, which rmcp checks.
+    header_tools: Vec<String>,
+}
+
+/// Distinct sets of visible tools worth remembering; principals rarely differ in more.
+const MAX_CACHED_PAGES: usize = 64;
+
+/// The two protocol eras, which differ in result shape and in HTTP status for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Era {
+    /// Before 2026-07-28: `initialize` handshake; errors are HTTP 200.
+    Handshake,
+    /// 2026-07-28: every request carries its version and capabilities in `_meta`.
+    PerRequest,
+}
+
+/// The requests this path answers, with their params parsed into rmcp's types.
+enum Request {
+    Initialize(InitializeRequestParams),
+    Ping,
+    Discover,
+    ListTools(Option<PaginatedRequestParams>),
+    ListResources(Option<PaginatedRequestParams>),
+    ListResourceTemplates(Option<PaginatedRequestParams>),
+    ListPrompts(Option<PaginatedRequestParams>),
+    ReadResource(ReadResourceRequestParams),
+    GetPrompt(GetPromptRequestParams),
+    Complete(CompleteRequestParams),
+    CallTool(CallToolRequestParams),
+}
+
+/// A JSON-RPC request, borrowing from the body. Anything else in the object sends the
+/// message to rmcp, which decides what it means.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    jsonrpc: &'a str,
+    id: RequestId,
+    method: &'a str,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+}
+
+/// Params of a request that has no others.
+#[derive(Deserialize)]
+struct MetaOnly {
+    #[serde(rename = "_meta", default)]
+    meta: Option<RequestMetaObject>,
+}
+
+impl FastPath {
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        let header_tools = shared
+            .tools
+            .iter()
+            .filter(|tool| {
+                serde_json::to_string(&*tool.input_schema)
+                    .is_ok_and(|schema| schema.contains("x-mcp-header"))
+            })
+            .map(|tool| tool.name.to_string())
+            .collect();
+        Self {
+            shared,
+            tool_pages: Mutex::new(HashMap::new()),
+            header_tools,
+        }
+    }
+
+    /// The answer to a POSTed JSON body, or `None` when rmcp should answer it.
+    pub(crate) async fn serve(&self, parts: &Parts, body: &Bytes) -> Option<Response> {
+        if !accepts_json_and_sse(&parts.headers)? {
+            return None;
+        }
+        // The params are parsed apart from the envelope, so serde_json's depth limit would
+        // not see the whole message as rmcp's parse does.
+        if crate::http::exceeds_depth(body, crate::http::MAX_DEPTH) {
+            return None;
+        }
+        let envelope: Envelope<'_> = serde_json::from_slice(body).ok()?;
+        if envelope.jsonrpc != "2.0" {
+            return None;
+        }
+        let (call, meta) = Request::parse(envelope.method, envelope.params)?;
+        let era = self.era(&parts.headers, envelope.method, &call, meta.as_ref())?;
+        let principal = parts.extensions.get::<Principal>();
+        let id = envelope.id;
+        let shared = &self.shared;
+        let result = match call {
+            Request::Initialize(params) => {
+                let mut info = shared.info.clone();
+                info.protocol_version = params.protocol_version;
+                Ok(ServerResult::InitializeResult(info))
+            }
+            Request::Ping => Ok(ServerResult::empty(())),
+            Request::Discover => Ok(ServerResult::DiscoverResult(
+                DiscoverResult::from_server_info(
+                    ProtocolVersion::KNOWN_VERSIONS.to_vec(),
+                    shared.info.clone(),
+                ),
+            )),
+            Request::ListTools(None) => return Some(self.first_tool_page(era, id, principal)),
+            Request::ListTools(Some(params)) => shared
+                .list_tools(principal, Some(&params))
+                .map(ServerResult::ListToolsResult),
+            Request::ListResources(params) => shared
+                .list_resources(principal, params.as_ref())
+                .map(ServerResult::ListResourcesResult),
+            Request::ListResourceTemplates(params) => shared
+                .list_resource_templates(principal, params.as_ref())
+                .map(ServerResult::ListResourceTemplatesResult),
+            Request::ListPrompts(params) => shared
+                .list_prompts(principal, params.as_ref())
+                .map(ServerResult::ListPromptsResult),
+            Request::Complete(params) => shared
+                .complete(params, principal)
+                .await
+                .map(ServerResult::CompleteResult),
+            Request::ReadResource(params) => {
+                let shared = shared.clone();
+                return Some(
+                    with_client(era, id, principal, async move |context| {
+                        let result = shared.read_resource(params, context).await?;
+                        Ok(ServerResult::from(ReadResourceResponse::from(result)))
+                    })
+                    .await,
+                );
+            }
+            Request::GetPrompt(params) => {
+                let shared = shared.clone();
+                return Some(
+                    with_client(era, id, principal, async move |context| {
+                        let result = shared.get_prompt(params, context).await?;
+                        Ok(ServerResult::from(GetPromptResponse::from(result)))
+                    })
+                    .await,
+                );
+            }
+            Request::CallTool(params) => {
+                let shared = shared.clone();
+                return Some(
+                    with_client(era, id, principal, async move |context| {
+                        let result = shared.call_tool(params, context).await?;
+                        Ok(ServerResult::from(CallToolResponse::from(result)))
+                    })
+                    .await,
+                );
+            }
+        };
+        Some(json_response(finish(era, id, result)))
+    }
+
+    /// The era of a request that rmcp would accept and serve statelessly, or `None` when
+    /// rmcp should answer it (its checks, in its order, are in `streamable_http_server`).
+    fn era(
+        &self,
+        headers: &HeaderMap,
+        method: &str,
+        call: &Request,
+        meta: Option<&RequestMetaObject>,
+    ) -> Option<Era> {
+        if meta.is_some_and(|meta| meta.get_progress_token().is_some()) {
+            return None;
+        }
+        let header = single_header(headers, "mcp-protocol-version")?;
+        let standard_headers =
+            header.is_some_and(|v| v >= ProtocolVersion::STANDARD_HEADERS.as_str());
+        let meta_version = meta.and_then(RequestMetaObject::protocol_version);
+        if let Request::Initialize(params) = call {
+            let version = &params.protocol_version;
+            let plain = meta_version.is_none()
+                && version.has_initialize()
+                && ProtocolVersion::KNOWN_VERSIONS.contains(version)
+                && header.is_none_or(|h| h == version.as_str())
+                && !standard_headers;
+            return plain.then_some(Era::Handshake);
+        }
+        let Some(version) = meta_version else {
+            let known = header.is_none_or(|h| {
+                ProtocolVersion::KNOWN_VERSIONS
+                    .iter()
+                    .any(|v| v.as_str() == h)
+            });
+            let plain = known && !standard_headers && !matches!(call, Request::Discover);
+            return plain.then_some(Era::Handshake);
+        };
+        let plain = version == ProtocolVersion::V_2026_07_28
+            && header == Some(version.as_str())
+            && meta.is_some_and(|m| m.missing_required_keys(&version).is_empty())
+            && !matches!(call, Request::Ping)
+            && self.standard_headers_match(headers, method, call);
+        plain.then_some(Era::PerRequest)
+    }
+
+    /// Whether SEP-2243's `Mcp-Method` and `Mcp-Name` headers agree with the body, in the
+    /// plain form (one of each, not Base64-wrapped).
+    fn standard_headers_match(&self, headers: &HeaderMap, method: &str, call: &Request) -> bool {
+        let name = match call {
+            Request::CallTool(params) => {
+                if self.header_tools.iter().any(|t| *t == params.name) {
+                    return false;
+                }
+                Some(params.name.as_ref())
+            }
+            Request::GetPrompt(params) => Some(params.name.as_str()),
+            Request::ReadResource(params) => Some(params.uri.as_str()),
+            _ => None,
+        };
+        let method_matches = single_header(headers, "mcp-method") == Some(Some(method));
+        let name_matches = name.is_none_or(|name| {
+            !name.starts_with("=?base64?") && single_header(headers, "mcp-name") == Some(Some(name))
+        });
+        method_matches && name_matches
+    }
+
+    /// `tools/list` without a cursor: serialized once per era and set of visible tools.
+    fn first_tool_page(&self, era: Era, id: RequestId, principal: Option<&Principal>) -> Response {
+        let visible: Vec<usize> = self
+            .shared
+            .dispatcher
+            .visible_tools(principal)
+            .map(|(i, _)| i)
+            .collect();
+        let key = (era, visible);
+        let cached = lock(&self.tool_pages).get(&key).cloned();
+        let result = match cached {
+            Some(result) => result,
+            None => {
+                let page = self.shared.list_tools(principal, None);
+                let Ok(page) = page else {
+                    return json_response(finish(era, id, page.map(ServerResult::ListToolsResult)));
+                };
+                let mut result = ServerResult::ListToolsResult(page);
+                shape(era, &mut result);
+                let result = Bytes::from(serde_json::to_vec(&result).expect("a result serializes"));
+                let mut pages = lock(&self.tool_pages);
+                if pages.len() < MAX_CACHED_PAGES {
+                    pages.insert(key, result.clone());
+                }
+                result
+            }
+        };
+        let id = serde_json::to_string(&id).expect("an id serializes");
+        let mut body = Vec::with_capacity(result.len() + id.len() + 32);
+        body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        body.extend_from_slice(id.as_bytes());
+        body.extend_from_slice(br#","result":"#);
+        body.extend_from_slice(&result);
+        body.push(b'}');
+        json(StatusCode::OK, body)
+    }
+}
+
+impl Request {
+    /// The call named `method` and the `_meta` of its params, or `None` when the method is
+    /// not served here or its params are not what rmcp would parse.
+    fn parse(method: &str, params: Option<&RawValue>) -> Option<(Self, Option<RequestMetaObject>)> {
+        fn required<T: for<'de> Deserialize<'de>>(params: Option<&RawValue>) -> Option<T> {
+            serde_json::from_str(params?.get()).ok()
+        }
+        fn optional<T: for<'de> Deserialize<'de>>(params: Option<&RawValue>) -> Option<Option<T>> {
+            match params {
+                None => Some(None),
+                Some(raw) => serde_json::from_str(raw.get()).ok(),
+            }
+        }
+        macro_rules! with_meta {
+            ($variant:ident, $params:expr) => {{
+                let mut params = $params;
+                let meta = params.meta.take();
+                (Request::$variant(params), meta)
+            }};
+        }
+        macro_rules! paginated {
+            ($variant:ident) => {{
+                let mut params: Option<PaginatedRequestParams> = optional(params)?;
+                let meta = params.as_mut().and_then(|p| p.meta.take());
+                (Request::$variant(params), meta)
+            }};
+        }
+        Some(match method {
+            "initialize" => with_meta!(Initialize, required::<InitializeRequestParams>(params)?),
+            "ping" => (
+                Request::Ping,
+                optional::<MetaOnly>(params)?.and_then(|p| p.meta),
+            ),
+            "server/discover" => (Request::Discover, required::<MetaOnly>(params)?.meta),
+            "tools/list" => paginated!(ListTools),
+            "resources/list" => paginated!(ListResources),
+            "resources/templates/list" => paginated!(ListResourceTemplates),
+            "prompts/list" => paginated!(ListPrompts),
+            "resources/read" => {
+                with_meta!(ReadResource, required::<ReadResourceRequestParams>(params)?)
+            }
+            "prompts/get" => with_meta!(GetPrompt, required::<GetPromptRequestParams>(params)?),
+            "completion/complete" => {
+                with_meta!(Complete, required::<CompleteRequestParams>(params)?)
+            }
+            "tools/call" => with_meta!(CallTool, required::<CallToolRequestParams>(params)?),
+            _ => return None,
+        })
+    }
+}
+
+/// Runs a call that may talk to the client. Its log lines are notifications: when one comes
+/// before the answer, the response becomes an event stream from that moment, as rmcp's does.
+async fn with_client<F>(
+    era: Era,
+    id: RequestId,
+    principal: Option<&Principal>,
+    call: impl FnOnce(Context) -> F,
+) -> Response
+where
+    F: Future<Output = Result<ServerResult, ErrorData>> + Send + 'static,
+{
+    let channel = Arc::new(StatelessChannel::default());
+    let cancellation = CancellationToken::new();
+    let context = Context::new(
+        principal.cloned(),
+        None,
+        Some(channel.clone()),
+        cancellation.clone(),
+    );
+    // Dropped with the response future when the client goes away, which cancels the call.
+    let mut running: BoxFuture<'static, _> = call(context).boxed();
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut running => {
+                let last = finish(era, id.clone(), result);
+                let notes = channel.take();
+                if notes.is_empty() {
+                    return json_response(last);
+                }
+                let all = notes.into_iter().chain([last.1]).map(Ok::<_, std::convert::Infallible>);
+                return event_stream(Body::from_stream(futures_util::stream::iter(all).map(sse_event)));
+            }
+            () = channel.notify.notified() => {
+                if !lock(&channel.queue).is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    // A notification came first: stream it, and the rest, while the call goes on.
+    let streaming = channel.clone();
+    tokio::spawn(async move {
+        let result = running.await;
+        let (_, last) = finish(era, id, result);
+        streaming.push(last);
+        streaming.close();
+    });
+    let guard = cancellation.drop_guard();
+    let events = futures_util::stream::unfold(Some((channel, guard)), |state| async move {
+        let (channel, guard) = state?;
+        loop {
+            let batch = channel.take();
+            if channel.is_closed() && batch.is_empty() && lock(&channel.queue).is_empty() {
+                return None;
+            }
+            if !batch.is_empty() {
+                return Some((batch, Some((channel, guard))));
+            }
+            channel.notify.notified().await;
+        }
+    })
+    .flat_map(|batch| futures_util::stream::iter(batch.into_iter().map(Ok)))
+    .map(sse_event);
+    event_stream(Body::from_stream(events))
+}
+
+/// The client channel of a stateless call: log lines queue up for the response; there is no
+/// session for the client's answers, so it cannot be asked anything.
+#[derive(Default)]
+struct StatelessChannel {
+    queue: Mutex<Vec<ServerJsonRpcMessage>>,
+    closed: std::sync::atomic::AtomicBool,
+    notify: Notify,
+}
+
+impl StatelessChannel {
+    fn push(&self, message: ServerJsonRpcMessage) {
+        lock(&self.queue).push(message);
+        self.notify.notify_one();
+    }
+
+    fn take(&self) -> Vec<ServerJsonRpcMessage> {
+        std::mem::take(&mut *lock(&self.queue))
+    }
+
+    fn close(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.notify.notify_one();
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+impl ClientChannel for StatelessChannel {
+    /// Never called: a request with a progress token goes to rmcp.
+    fn progress(
+        &self,
+        _token: Value,
+        _progress: f64,
+        _total: Option<f64>,
+        _message: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ToolError>> {
+        async { Ok(()) }.boxed()
+    }
+
+    fn log(
+        &self,
+        level: LogLevel,
+        logger: Option<String>,
+        data: Value,
+    ) -> BoxFuture<'_, Result<(), ToolError>> {
+        let notification = LoggingMessageNotification::new(log_message(level, logger, data));
+        self.push(ServerJsonRpcMessage::Notification(JsonRpcNotification {
+            jsonrpc: JsonRpcVersion2_0,
+            notification: ServerNotification::LoggingMessageNotification(notification),
+        }));
+        async { Ok(()) }.boxed()
+    }
+
+    fn elicit(
+        &self,
+        _message: String,
+        _schema: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<Elicitation<Map<String, Value>>, ToolError>> {
+        async { Err(undeclared("elicitation")) }.boxed()
+    }
+
+    fn sample(&self, _request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
+        async { Err(undeclared("sampling")) }.boxed()
+    }
+}
+
+/// The answer in the era's shape, and its HTTP status.
+fn finish(
+    era: Era,
+    id: RequestId,
+    result: Result<ServerResult, ErrorData>,
+) -> (StatusCode, ServerJsonRpcMessage) {
+    match result {
+        Ok(mut result) => {
+            shape(era, &mut result);
+            let response = JsonRpcResponse {
+                jsonrpc: JsonRpcVersion2_0,
+                id,
+                result,
+            };
+            (StatusCode::OK, ServerJsonRpcMessage::Response(response))
+        }
+        Err(mut error) => {
+            let status = match era {
+                Era::Handshake => StatusCode::OK,
+                Era::PerRequest => {
+                    if error.code == ErrorCode::RESOURCE_NOT_FOUND {
+                        error.code = ErrorCode::INVALID_PARAMS;
+                    }
+                    match error.code {
+                        ErrorCode::UNSUPPORTED_PROTOCOL_VERSION
+                        | ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY
+                        | ErrorCode::HEADER_MISMATCH => StatusCode::BAD_REQUEST,
+                        ErrorCode::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+                        _ => StatusCode::OK,
+                    }
+                }
+            };
+            let error = JsonRpcError::new(Some(id), error);
+            (status, ServerJsonRpcMessage::Error(error))
+        }
+    }
+}
+
+/// 2026-07-28 results carry cache hints; older peers get the legacy shape.
+fn shape(era: Era, result: &mut ServerResult) {
+    match era {
+        Era::Handshake => {
+            result.strip_result_type_for_legacy_peer();
+            result.strip_non_object_output_for_legacy_peer();
+        }
+        Era::PerRequest => result.fill_missing_cache_hints(),
+    }
+}
+
+fn json_response((status, message): (StatusCode, ServerJsonRpcMessage)) -> Response {
+    json(
+        status,
+        serde_json::to_vec(&message).expect("a message serializes"),
+    )
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn sse_event(
+    message: Result<ServerJsonRpcMessage, std::convert::Infallible>,
+) -> Result<Bytes, std::convert::Infallible> {
+    let message = message?;
+    let mut event = b"data: ".to_vec();
+    serde_json::to_writer(&mut event, &message).expect("a message serializes");
+    event.extend_from_slice(b"\n\n");
+    Ok(Bytes::from(event))
+}
+
+fn event_stream(body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+/// Whether `Accept` names both JSON and SSE. `None` when it has weights or quotes, which
+/// rmcp's own parser then reads.
+fn accepts_json_and_sse(headers: &HeaderMap) -> Option<bool> {
+    let (mut json, mut sse) = (false, false);
+    for value in headers.get_all(header::ACCEPT) {
+        let value = value.to_str().ok()?;
+        if value.contains(['"', '=']) {
+            return None;
+        }
+        for range in value.split(',') {
+            let essence = range.split(';').next().unwrap_or_default().trim();
+            json |= essence.eq_ignore_ascii_case("application/json");
+            sse |= essence.eq_ignore_ascii_case("text/event-stream");
+        }
+    }
+    Some(json && sse)
+}
+
+/// The one value of header `name`: `Some(None)` when absent, `None` when repeated or not text.
+fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<Option<&'a str>> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Some(None),
+        (Some(value), None) => value.to_str().ok().map(Some),
+        _ => None,
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
