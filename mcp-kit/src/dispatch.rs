@@ -148,6 +148,19 @@ impl Dispatcher {
             .filter(move |(_, tool)| self.allows(&tool.access, principal))
     }
 
+    /// Whether everyone sees the tool at index `i`, always: no `enabled` gate, no permission.
+    pub(crate) fn tool_is_open(&self, i: usize) -> bool {
+        let access = &self.registry.tools()[i].access;
+        access.enabled.is_none()
+            && access.permission.is_none()
+            && self.policy.default_permission.is_none()
+    }
+
+    /// Whether `principal` sees the tool at index `i`.
+    pub(crate) fn tool_is_visible(&self, i: usize, principal: Option<&Principal>) -> bool {
+        self.allows(&self.registry.tools()[i].access, principal)
+    }
+
     fn allows(&self, access: &Access, principal: Option<&Principal>) -> bool {
         access.is_enabled() && self.check(access, principal).is_ok()
     }
@@ -330,11 +343,19 @@ impl Dispatcher {
             tool = name,
             subject = context.principal().map(|p| p.subject.as_str()),
         );
-        let started = std::time::Instant::now();
-        let result = self
-            .run_tool(name, arguments, context)
-            .instrument(span.clone())
-            .await;
+        // A disabled span and no metrics: nothing reads the clock, so it is not read.
+        let traced = !span.is_disabled();
+        let started = (traced || cfg!(feature = "metrics")).then(std::time::Instant::now);
+        let result = if traced {
+            self.run_tool(name, arguments, context)
+                .instrument(span.clone())
+                .await
+        } else {
+            self.run_tool(name, arguments, context).await
+        };
+        let Some(started) = started else {
+            return result;
+        };
         let took = started.elapsed();
         let outcome = match &result {
             Ok(output) if output.is_error => "error",

@@ -25,10 +25,12 @@ impl Drop for TestServer {
     }
 }
 
-/// Settings for tests: the defaults, authentication off.
+/// Settings for tests: the defaults, authentication off. `MCP_KIT_FAST_PATH=false` turns the
+/// fast path off, so the whole suite can run against rmcp's path as well.
 pub fn test_settings() -> Settings {
     let mut settings = Settings::default();
     settings.require_auth = false;
+    settings.fast_path = std::env::var("MCP_KIT_FAST_PATH").map_or(true, |v| v != "false");
     settings
 }
 

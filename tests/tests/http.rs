@@ -93,7 +93,7 @@ async fn bad_input_never_reaches_a_tool() {
         "]".repeat(5000)
     );
     let response = post_mcp(addr, deep).await;
-    response.assert_rpc_error(400, -32700, "nested deeper than 128 levels");
+    response.assert_rpc_error(400, -32700, "nested deeper than 127 levels");
 
     // An oversized body.
     let huge = call_body("probe", json!({"n": 1, "pad": "x".repeat(5 * 1024 * 1024)}));

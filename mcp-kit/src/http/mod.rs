@@ -11,9 +11,8 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::serve::ListenerExt as _;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -103,13 +102,29 @@ struct Guard {
     sessions: Option<(SessionCount, usize)>,
     #[cfg(feature = "fast-path")]
     fast: Option<crate::wire::FastPath>,
+    /// rmcp's endpoint, for every request the guard lets through and does not answer itself.
+    rmcp: crate::wire::HttpService,
+}
+
+impl Guard {
+    /// Hands `request` to rmcp. Boxed: most requests never get here, and they should not
+    /// carry the size of rmcp's future.
+    fn rmcp(&self, request: Request) -> futures_util::future::BoxFuture<'static, Response> {
+        use tower::ServiceExt as _;
+        let rmcp = self.rmcp.clone();
+        Box::pin(async move {
+            match rmcp.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        })
+    }
 }
 
 /// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
 pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
     let hosts = HostPolicy::new(server);
     let endpoint = crate::wire::http_service(server, shutdown);
-    let mcp = endpoint.service;
     let guard = Arc::new(Guard {
         hosts,
         gatekeeper: Gatekeeper::new(server),
@@ -119,6 +134,7 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
             .map(|count| (count, server.settings().max_sessions)),
         #[cfg(feature = "fast-path")]
         fast: endpoint.fast,
+        rmcp: endpoint.service,
     });
     if !server.settings().require_auth {
         tracing::warn!("require_auth is off: anyone who can reach this server can call its tools");
@@ -135,10 +151,7 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
         .route(&format!("{METADATA_PATH}{MCP_PATH}"), metadata)
         .with_state(guard.clone());
     let router = Router::new()
-        .route(
-            MCP_PATH,
-            mcp.layer(middleware::from_fn_with_state(guard.clone(), guard_mcp)),
-        )
+        .route(MCP_PATH, any(guard_mcp).with_state(guard.clone()))
         .route("/healthz", get(move || async move { axum::Json(health) }))
         .merge(metadata);
     #[cfg(feature = "metrics")]
@@ -163,14 +176,17 @@ fn metrics_route(server: &Server, guard: Arc<Guard>) -> Router {
 /// One span per request to `/mcp`: its method, the caller once known, and a line with the
 /// status and duration when it is answered. Both at `debug`: at `info` the span alone would
 /// cost a sixth of a request's CPU (`benches/observability.sh`).
-async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request) -> Response {
     let span = tracing::debug_span!(
         "mcp_request",
         method = %request.method(),
         subject = tracing::field::Empty,
     );
+    if span.is_disabled() {
+        return admit(guard, request).await;
+    }
     let started = std::time::Instant::now();
-    let response = admit(guard, request, next).instrument(span.clone()).await;
+    let response = admit(guard, request).instrument(span.clone()).await;
     span.in_scope(|| {
         let micros = started.elapsed().as_micros() as u64;
         tracing::debug!(
@@ -186,7 +202,7 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request, next: Next
 /// the body. When rmcp refuses
 /// the body (it answers 415 to anything it cannot parse), the body is examined again to answer
 /// with the JSON-RPC error that says what is wrong; valid requests pay no second parse.
-async fn admit(guard: Arc<Guard>, mut request: Request, next: Next) -> Response {
+async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
     if let Err(message) = guard.hosts.check(request.headers()) {
         tracing::warn!(%message, "refused a request to /mcp");
         return rpc_error(StatusCode::FORBIDDEN, -32600, &message);
@@ -213,7 +229,7 @@ async fn admit(guard: Arc<Guard>, mut request: Request, next: Next) -> Response 
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
         });
     if request.method() != Method::POST || !is_json {
-        return next.run(request).await;
+        return guard.rmcp(request).await;
     }
     let (parts, body) = request.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, guard.body_limit).await {
@@ -241,8 +257,8 @@ async fn admit(guard: Arc<Guard>, mut request: Request, next: Next) -> Response 
     {
         return response;
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+    let response = guard
+        .rmcp(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
     if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
         && let Err((code, message)) = check_envelope(&bytes)

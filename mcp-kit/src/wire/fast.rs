@@ -45,8 +45,11 @@ use crate::interaction::{Elicitation, Sampled, SamplingRequest};
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {
     shared: Arc<Shared>,
-    /// Serialized first pages of `tools/list`, per era and set of visible tools.
-    tool_pages: Mutex<HashMap<(Era, Vec<usize>), Bytes>>,
+    /// Serialized first pages of `tools/list`, per era and set of visible gated tools.
+    tool_pages: Mutex<HashMap<(Era, Vec<u64>), Bytes>>,
+    /// The tools not everyone sees (a permission or an `enabled` gate): only these are
+    /// checked per request to tell which cached page applies.
+    gated_tools: Vec<usize>,
     /// Tools whose input schema names SEP-2243 parameter headers, which rmcp checks.
     header_tools: Vec<String>,
 }
@@ -108,9 +111,13 @@ impl FastPath {
             })
             .map(|tool| tool.name.to_string())
             .collect();
+        let gated_tools = (0..shared.tools.len())
+            .filter(|&i| !shared.dispatcher.tool_is_open(i))
+            .collect();
         Self {
             shared,
             tool_pages: Mutex::new(HashMap::new()),
+            gated_tools,
             header_tools,
         }
     }
@@ -129,12 +136,12 @@ impl FastPath {
         if envelope.jsonrpc != "2.0" {
             return None;
         }
-        let (call, meta) = Request::parse(envelope.method, envelope.params)?;
-        let era = self.era(&parts.headers, envelope.method, &call, meta.as_ref())?;
+        let (request, meta) = Request::parse(envelope.method, envelope.params)?;
+        let era = self.era(&parts.headers, envelope.method, &request, meta.as_ref())?;
         let principal = parts.extensions.get::<Principal>();
         let id = envelope.id;
         let shared = &self.shared;
-        let result = match call {
+        let result = match request {
             Request::Initialize(params) => {
                 let mut info = shared.info.clone();
                 info.protocol_version = params.protocol_version;
@@ -204,7 +211,7 @@ impl FastPath {
         &self,
         headers: &HeaderMap,
         method: &str,
-        call: &Request,
+        request: &Request,
         meta: Option<&RequestMetaObject>,
     ) -> Option<Era> {
         if meta.is_some_and(|meta| meta.get_progress_token().is_some()) {
@@ -214,7 +221,7 @@ impl FastPath {
         let standard_headers =
             header.is_some_and(|v| v >= ProtocolVersion::STANDARD_HEADERS.as_str());
         let meta_version = meta.and_then(RequestMetaObject::protocol_version);
-        if let Request::Initialize(params) = call {
+        if let Request::Initialize(params) = request {
             let version = &params.protocol_version;
             let plain = meta_version.is_none()
                 && version.has_initialize()
@@ -229,21 +236,21 @@ impl FastPath {
                     .iter()
                     .any(|v| v.as_str() == h)
             });
-            let plain = known && !standard_headers && !matches!(call, Request::Discover);
+            let plain = known && !standard_headers && !matches!(request, Request::Discover);
             return plain.then_some(Era::Handshake);
         };
         let plain = version == ProtocolVersion::V_2026_07_28
             && header == Some(version.as_str())
             && meta.is_some_and(|m| m.missing_required_keys(&version).is_empty())
-            && !matches!(call, Request::Ping)
-            && self.standard_headers_match(headers, method, call);
+            && !matches!(request, Request::Ping)
+            && self.standard_headers_match(headers, method, request);
         plain.then_some(Era::PerRequest)
     }
 
     /// Whether SEP-2243's `Mcp-Method` and `Mcp-Name` headers agree with the body, in the
     /// plain form (one of each, not Base64-wrapped).
-    fn standard_headers_match(&self, headers: &HeaderMap, method: &str, call: &Request) -> bool {
-        let name = match call {
+    fn standard_headers_match(&self, headers: &HeaderMap, method: &str, request: &Request) -> bool {
+        let name = match request {
             Request::CallTool(params) => {
                 if self.header_tools.iter().any(|t| *t == params.name) {
                     return false;
@@ -263,12 +270,13 @@ impl FastPath {
 
     /// `tools/list` without a cursor: serialized once per era and set of visible tools.
     fn first_tool_page(&self, era: Era, id: RequestId, principal: Option<&Principal>) -> Response {
-        let visible: Vec<usize> = self
-            .shared
-            .dispatcher
-            .visible_tools(principal)
-            .map(|(i, _)| i)
-            .collect();
+        // One bit per gated tool the principal sees; open tools are in every page.
+        let mut visible = vec![0u64; self.gated_tools.len().div_ceil(64)];
+        for (bit, &i) in self.gated_tools.iter().enumerate() {
+            if self.shared.dispatcher.tool_is_visible(i, principal) {
+                visible[bit / 64] |= 1 << (bit % 64);
+            }
+        }
         let key = (era, visible);
         let cached = lock(&self.tool_pages).get(&key).cloned();
         let result = match cached {
