@@ -371,6 +371,8 @@ mod tests {
     #[test]
     fn unrelated_environment_variables_are_ignored() {
         Jail::expect_with(|jail| {
+            // The suite also runs with `MCP_KIT_FAST_PATH=false` set.
+            jail.clear_env();
             jail.set_env("MCP_KIT_SOMETHING_ELSE", "x");
             assert_eq!(
                 Settings::load(None, serde_json::json!({})).unwrap(),
