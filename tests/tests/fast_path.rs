@@ -65,6 +65,27 @@ async fn fp_log(context: Context) -> Result<&'static str, ToolError> {
     Ok("logged")
 }
 
+static RELEASE: std::sync::LazyLock<tokio::sync::Notify> =
+    std::sync::LazyLock::new(tokio::sync::Notify::new);
+
+/// Logs, then waits until the test lets it finish.
+#[tool(annotations(read_only))]
+async fn fp_log_then_wait(context: Context) -> Result<&'static str, ToolError> {
+    context.log(LogLevel::Info, "waiting").await?;
+    RELEASE.notified().await;
+    Ok("released")
+}
+
+/// Logs, works a while, logs again: the answer streams while the call runs.
+#[tool(annotations(read_only))]
+async fn fp_log_slowly(context: Context) -> Result<&'static str, ToolError> {
+    context.log(LogLevel::Info, "starting").await?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    context.log(LogLevel::Info, "halfway").await?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok("logged slowly")
+}
+
 /// Reports progress while it works.
 #[tool(annotations(read_only))]
 async fn fp_progress(context: Context) -> Result<&'static str, ToolError> {
@@ -470,6 +491,12 @@ async fn legacy_requests_are_answered_alike() {
         legacy("call anonymously a tool reading the caller", 18, "tools/call", call("fp_whoami", json!({}))),
         legacy("call a tool needing a scope, anonymously", 19, "tools/call", call("fp_guarded", json!({}))),
         legacy("call a logging tool", "log", "tools/call", call("fp_log", json!({}))),
+        legacy(
+            "call a tool that logs while it works",
+            "log-slowly",
+            "tools/call",
+            call("fp_log_slowly", json!({})),
+        ),
         legacy("progress token on a tool reporting progress", 20, "tools/call", progress(json!("tok"), "fp_progress")),
         legacy("numeric progress token", 21, "tools/call", progress(json!(7), "fp_progress")),
         legacy("progress token on a tool reporting none", 22, "tools/call", progress(json!("tok"), "fp_constant")),
@@ -1041,5 +1068,49 @@ async fn both_servers_answer_every_call() {
                 "call {n}: {reply}"
             );
         }
+    }
+}
+
+/// A log line reaches the client while its call still runs, on both paths: the call waits for
+/// the test, which releases it only once it has read the line.
+#[tokio::test]
+async fn log_lines_stream_before_the_answer() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (on, off) = pair(settings()).await;
+    for addr in [on.addr, off.addr] {
+        let body = rpc(1, "tools/call", call("fp_log_then_wait", json!({})));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /mcp HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\
+             content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
+             mcp-protocol-version: 2025-11-25\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let seen = |received: &[u8], text: &str| String::from_utf8_lossy(received).contains(text);
+        while !seen(&received, "waiting") {
+            let n = tokio::time::timeout(TIMEOUT, stream.read(&mut chunk))
+                .await
+                .expect("the log line arrives while the call waits")
+                .unwrap();
+            assert!(
+                n > 0,
+                "closed early: {}",
+                String::from_utf8_lossy(&received)
+            );
+            received.extend_from_slice(&chunk[..n]);
+        }
+        assert!(!seen(&received, "released"));
+        RELEASE.notify_one();
+        tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut received))
+            .await
+            .expect("the answer follows")
+            .unwrap();
+        let text = String::from_utf8_lossy(&received);
+        assert!(text.contains("text/event-stream"), "{text}");
+        assert!(text.contains("released"), "{text}");
     }
 }

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
@@ -129,7 +130,9 @@ impl FastPath {
         }
         // The params are parsed apart from the envelope, so serde_json's depth limit would
         // not see the whole message as rmcp's parse does.
-        if crate::http::exceeds_depth(body, crate::http::MAX_DEPTH) {
+        if body.len() > crate::http::MAX_DEPTH
+            && crate::http::exceeds_depth(body, crate::http::MAX_DEPTH)
+        {
             return None;
         }
         let envelope: Envelope<'_> = serde_json::from_slice(body).ok()?;
@@ -379,18 +382,14 @@ where
     );
     // Dropped with the response future when the client goes away, which cancels the call.
     let mut running: BoxFuture<'static, _> = call(context).boxed();
+    // Most calls finish in their first poll, and need not wait on the channel.
+    if let Poll::Ready(result) = futures_util::poll!(&mut running) {
+        return answered(era, id, result, &channel);
+    }
     loop {
         tokio::select! {
             biased;
-            result = &mut running => {
-                let last = finish(era, id.clone(), result);
-                let notes = channel.take();
-                if notes.is_empty() {
-                    return json_response(last);
-                }
-                let all = notes.into_iter().chain([last.1]).map(Ok::<_, std::convert::Infallible>);
-                return event_stream(Body::from_stream(futures_util::stream::iter(all).map(sse_event)));
-            }
+            result = &mut running => return answered(era, id, result, &channel),
             () = channel.notify.notified() => {
                 if !lock(&channel.queue).is_empty() {
                     break;
@@ -407,15 +406,14 @@ where
         streaming.close();
     });
     let guard = cancellation.drop_guard();
-    let events = futures_util::stream::unfold(Some((channel, guard)), |state| async move {
-        let (channel, guard) = state?;
+    let events = futures_util::stream::unfold((channel, guard), |(channel, guard)| async move {
         loop {
             let batch = channel.take();
-            if channel.is_closed() && batch.is_empty() && lock(&channel.queue).is_empty() {
-                return None;
-            }
             if !batch.is_empty() {
-                return Some((batch, Some((channel, guard))));
+                return Some((batch, (channel, guard)));
+            }
+            if channel.is_closed() && lock(&channel.queue).is_empty() {
+                return None;
             }
             channel.notify.notified().await;
         }
@@ -423,6 +421,24 @@ where
     .flat_map(|batch| futures_util::stream::iter(batch.into_iter().map(Ok)))
     .map(sse_event);
     event_stream(Body::from_stream(events))
+}
+
+/// The response to a call that has finished: its answer, after the log lines it sent if any.
+fn answered(
+    era: Era,
+    id: RequestId,
+    result: Result<ServerResult, ErrorData>,
+    channel: &StatelessChannel,
+) -> Response {
+    let last = finish(era, id, result);
+    let notes = channel.take();
+    if notes.is_empty() {
+        return json_response(last);
+    }
+    let all = notes.into_iter().chain([last.1]).map(Ok);
+    event_stream(Body::from_stream(
+        futures_util::stream::iter(all).map(sse_event),
+    ))
 }
 
 /// The client channel of a stateless call: log lines queue up for the response; there is no
