@@ -1,6 +1,8 @@
 //! One `tools/call echo` through `/mcp` in process, without sockets: the fast path (envelope
-//! parse, dispatch, serialize) against the same request served through rmcp. Before the timings
-//! it prints the heap allocations each path makes per request, counted by the global allocator.
+//! parse, dispatch, serialize) against the same request served through rmcp, and against a raw
+//! axum handler that answers it directly. Before the timings it prints the heap allocations each
+//! makes per request (the request and response themselves included), counted by the global
+//! allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -75,7 +77,11 @@ fn wire(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let paths = [("fast_path", router(true)), ("rmcp", router(false))];
+    let paths = [
+        ("fast_path", router(true)),
+        ("rmcp", router(false)),
+        ("raw_axum", mcp_kit_benches::raw_echo()),
+    ];
     for (name, router) in &paths {
         let body = runtime.block_on(call(router));
         let text = String::from_utf8(body.to_vec()).unwrap();

@@ -544,9 +544,12 @@ async fn legacy_requests_are_answered_alike() {
     run(settings(), cases).await;
 }
 
+/// A named change to a request's headers.
+type Variant = (&'static str, fn(Case) -> Case);
+
 #[tokio::test]
 async fn header_variants_are_answered_alike() {
-    let variants: &[(&str, fn(Case) -> Case)] = &[
+    let variants: &[Variant] = &[
         ("default headers", |c| c),
         ("no protocol version", |c| c.without("mcp-protocol-version")),
         ("version 2025-03-26", |c| {
