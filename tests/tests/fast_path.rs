@@ -540,6 +540,12 @@ async fn legacy_requests_are_answered_alike() {
         legacy("completion/complete with empty params", 5, "completion/complete", json!({})),
         Case::new("tools/call with params null", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":null}"#),
         Case::new("tools/call without params", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#),
+        // serde reads a struct from an array by position; rmcp reads only objects.
+        Case::new("an envelope as an array", r#"["2.0",1,"tools/call",{"name":"fp_echo","arguments":{"text":"x"}}]"#),
+        Case::new("tools/call params as an array", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[null,"fp_echo",{"text":"x"},null,null]}"#),
+        Case::new("ping params as an array", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[]}"#),
+        Case::new("tools/list params as an array", r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":[]}"#),
+        Case::new("resources/read params as an array", r#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":["fp://static"]}"#),
     ]);
     run(settings(), cases).await;
 }

@@ -7,49 +7,40 @@
 //! rmcp's own model types, so the client gets the bytes rmcp would send.
 //!
 //! Whatever is not plain returns `None` and goes to rmcp, whose answer is the reference: a
-//! malformed or too deeply nested message, a header or `_meta` rmcp would refuse, a progress token (the answer is a
-//! stream), a client that does not accept JSON, a method not listed in [`Request`].
-
-// Logging notifications are deprecated by SEP-2577; clients still read them.
-#![allow(deprecated)]
+//! malformed or deeply nested message, a header or `_meta` rmcp would refuse, a progress token
+//! (the answer is a stream), a client that does not accept JSON, a method not in [`Request`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use futures_util::future::BoxFuture;
-use futures_util::{FutureExt as _, StreamExt as _};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, DiscoverResult, ErrorCode,
-    ErrorData, GetPromptRequestParams, GetPromptResponse, InitializeRequestParams, JsonRpcError,
-    JsonRpcNotification, JsonRpcResponse, JsonRpcVersion2_0, LoggingMessageNotification,
-    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
-    RequestId, RequestMetaObject, ServerJsonRpcMessage, ServerNotification, ServerResult,
+    GetPromptRequestParams, GetPromptResponse, InitializeRequestParams, JsonRpcError,
+    JsonRpcResponse, JsonRpcVersion2_0, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, RequestId, RequestMetaObject,
+    ServerJsonRpcMessage, ServerResult,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::channel::{log_message, undeclared};
 use super::handler::Shared;
+use super::sessions::lock;
+use super::stateless::{self, Answer, json, json_response};
 use crate::auth::Principal;
-use crate::context::{ClientChannel, Context, LogLevel};
-use crate::error::ToolError;
-use crate::interaction::{Elicitation, Sampled, SamplingRequest};
 
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {
     shared: Arc<Shared>,
+    /// Fires when the server shuts down; ends the event streams of calls still running.
+    shutdown: CancellationToken,
     /// Serialized first pages of `tools/list`, per era and set of visible gated tools.
     tool_pages: Mutex<HashMap<(Era, Vec<u64>), Bytes>>,
-    /// The tools not everyone sees (a permission or an `enabled` gate): only these are
-    /// checked per request to tell which cached page applies.
+    /// The tools not everyone sees (a permission or an `enabled` gate), by index.
     gated_tools: Vec<usize>,
     /// Tools whose input schema names SEP-2243 parameter headers, which rmcp checks.
     header_tools: Vec<String>,
@@ -102,7 +93,7 @@ struct MetaOnly {
 }
 
 impl FastPath {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
+    pub(super) fn new(shared: Arc<Shared>, shutdown: CancellationToken) -> Self {
         let header_tools = shared
             .tools
             .iter()
@@ -117,6 +108,7 @@ impl FastPath {
             .collect();
         Self {
             shared,
+            shutdown,
             tool_pages: Mutex::new(HashMap::new()),
             gated_tools,
             header_tools,
@@ -133,6 +125,10 @@ impl FastPath {
         if body.len() > crate::http::MAX_DEPTH
             && crate::http::exceeds_depth(body, crate::http::MAX_DEPTH)
         {
+            return None;
+        }
+        // serde reads a struct from an array too; rmcp reads only objects.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return None;
         }
         let envelope: Envelope<'_> = serde_json::from_slice(body).ok()?;
@@ -157,10 +153,12 @@ impl FastPath {
                     shared.info.clone(),
                 ),
             )),
-            Request::ListTools(None) => return Some(self.first_tool_page(era, id, principal)),
-            Request::ListTools(Some(params)) => shared
-                .list_tools(principal, Some(&params))
-                .map(ServerResult::ListToolsResult),
+            Request::ListTools(params) => match params.filter(|p| p.cursor.is_some()) {
+                None => return Some(self.first_tool_page(era, id, principal)),
+                Some(params) => shared
+                    .list_tools(principal, Some(&params))
+                    .map(ServerResult::ListToolsResult),
+            },
             Request::ListResources(params) => shared
                 .list_resources(principal, params.as_ref())
                 .map(ServerResult::ListResourcesResult),
@@ -177,35 +175,51 @@ impl FastPath {
             Request::ReadResource(params) => {
                 let shared = shared.clone();
                 return Some(
-                    with_client(era, id, principal, async move |context| {
-                        let result = shared.read_resource(params, context).await?;
-                        Ok(ServerResult::from(ReadResourceResponse::from(result)))
-                    })
+                    stateless::run(
+                        principal,
+                        &self.shutdown,
+                        async move |context| {
+                            let result = shared.read_resource(params, context).await?;
+                            Ok(ServerResult::from(ReadResourceResponse::from(result)))
+                        },
+                        move |answer| finish(era, id, answer),
+                    )
                     .await,
                 );
             }
             Request::GetPrompt(params) => {
                 let shared = shared.clone();
                 return Some(
-                    with_client(era, id, principal, async move |context| {
-                        let result = shared.get_prompt(params, context).await?;
-                        Ok(ServerResult::from(GetPromptResponse::from(result)))
-                    })
+                    stateless::run(
+                        principal,
+                        &self.shutdown,
+                        async move |context| {
+                            let result = shared.get_prompt(params, context).await?;
+                            Ok(ServerResult::from(GetPromptResponse::from(result)))
+                        },
+                        move |answer| finish(era, id, answer),
+                    )
                     .await,
                 );
             }
             Request::CallTool(params) => {
                 let shared = shared.clone();
                 return Some(
-                    with_client(era, id, principal, async move |context| {
-                        let result = shared.call_tool(params, context).await?;
-                        Ok(ServerResult::from(CallToolResponse::from(result)))
-                    })
+                    stateless::run(
+                        principal,
+                        &self.shutdown,
+                        async move |context| {
+                            let result = shared.call_tool(params, context).await?;
+                            Ok(ServerResult::from(CallToolResponse::from(result)))
+                        },
+                        move |answer| finish(era, id, answer),
+                    )
                     .await,
                 );
             }
         };
-        Some(json_response(finish(era, id, result)))
+        let (status, message) = finish(era, id, result);
+        Some(json_response(status, &message))
     }
 
     /// The era of a request that rmcp would accept and serve statelessly, or `None` when
@@ -271,23 +285,31 @@ impl FastPath {
         method_matches && name_matches
     }
 
-    /// `tools/list` without a cursor: serialized once per era and set of visible tools.
+    /// The first page of `tools/list`, serialized once per era and set of visible gated tools.
     fn first_tool_page(&self, era: Era, id: RequestId, principal: Option<&Principal>) -> Response {
-        // One bit per gated tool the principal sees; open tools are in every page.
-        let mut visible = vec![0u64; self.gated_tools.len().div_ceil(64)];
+        let dispatcher = &self.shared.dispatcher;
+        let mut seen = vec![0u64; self.gated_tools.len().div_ceil(64)];
         for (bit, &i) in self.gated_tools.iter().enumerate() {
-            if self.shared.dispatcher.tool_is_visible(i, principal) {
-                visible[bit / 64] |= 1 << (bit % 64);
+            if dispatcher.tool_is_visible(i, principal) {
+                seen[bit / 64] |= 1 << (bit % 64);
             }
         }
-        let key = (era, visible);
+        let key = (era, seen);
         let cached = lock(&self.tool_pages).get(&key).cloned();
         let result = match cached {
             Some(result) => result,
             None => {
-                let page = self.shared.list_tools(principal, None);
+                // The page is made from the key itself, so it is the page for every caller
+                // with that key, whatever a gate says a moment later.
+                let visible = |i: usize| match self.gated_tools.binary_search(&i) {
+                    Ok(bit) => key.1[bit / 64] & (1 << (bit % 64)) != 0,
+                    Err(_) => true,
+                };
+                let page = self.shared.list_tools_where(visible, None);
                 let Ok(page) = page else {
-                    return json_response(finish(era, id, page.map(ServerResult::ListToolsResult)));
+                    let (status, message) =
+                        finish(era, id, page.map(ServerResult::ListToolsResult));
+                    return json_response(status, &message);
                 };
                 let mut result = ServerResult::ListToolsResult(page);
                 shape(era, &mut result);
@@ -314,13 +336,17 @@ impl Request {
     /// The call named `method` and the `_meta` of its params, or `None` when the method is
     /// not served here or its params are not what rmcp would parse.
     fn parse(method: &str, params: Option<&RawValue>) -> Option<(Self, Option<RequestMetaObject>)> {
+        // Objects only: serde would read a struct from an array, which rmcp refuses.
         fn required<T: for<'de> Deserialize<'de>>(params: Option<&RawValue>) -> Option<T> {
-            serde_json::from_str(params?.get()).ok()
+            let params = params?.get();
+            params
+                .starts_with('{')
+                .then(|| serde_json::from_str(params).ok())?
         }
         fn optional<T: for<'de> Deserialize<'de>>(params: Option<&RawValue>) -> Option<Option<T>> {
             match params {
                 None => Some(None),
-                Some(raw) => serde_json::from_str(raw.get()).ok(),
+                Some(_) => required(params).map(Some),
             }
         }
         macro_rules! with_meta {
@@ -361,161 +387,8 @@ impl Request {
     }
 }
 
-/// Runs a call that may talk to the client. Its log lines are notifications: when one comes
-/// before the answer, the response becomes an event stream from that moment, as rmcp's does.
-async fn with_client<F>(
-    era: Era,
-    id: RequestId,
-    principal: Option<&Principal>,
-    call: impl FnOnce(Context) -> F,
-) -> Response
-where
-    F: Future<Output = Result<ServerResult, ErrorData>> + Send + 'static,
-{
-    let channel = Arc::new(StatelessChannel::default());
-    let cancellation = CancellationToken::new();
-    let context = Context::new(
-        principal.cloned(),
-        None,
-        Some(channel.clone()),
-        cancellation.clone(),
-    );
-    // Dropped with the response future when the client goes away, which cancels the call.
-    let mut running: BoxFuture<'static, _> = call(context).boxed();
-    // Most calls finish in their first poll, and need not wait on the channel.
-    if let Poll::Ready(result) = futures_util::poll!(&mut running) {
-        return answered(era, id, result, &channel);
-    }
-    loop {
-        tokio::select! {
-            biased;
-            result = &mut running => return answered(era, id, result, &channel),
-            () = channel.notify.notified() => {
-                if !lock(&channel.queue).is_empty() {
-                    break;
-                }
-            }
-        }
-    }
-    // A notification came first: stream it, and the rest, while the call goes on.
-    let streaming = channel.clone();
-    tokio::spawn(async move {
-        let result = running.await;
-        let (_, last) = finish(era, id, result);
-        streaming.push(last);
-        streaming.close();
-    });
-    let guard = cancellation.drop_guard();
-    let events = futures_util::stream::unfold((channel, guard), |(channel, guard)| async move {
-        loop {
-            let batch = channel.take();
-            if !batch.is_empty() {
-                return Some((batch, (channel, guard)));
-            }
-            if channel.is_closed() && lock(&channel.queue).is_empty() {
-                return None;
-            }
-            channel.notify.notified().await;
-        }
-    })
-    .flat_map(|batch| futures_util::stream::iter(batch.into_iter().map(Ok)))
-    .map(sse_event);
-    event_stream(Body::from_stream(events))
-}
-
-/// The response to a call that has finished: its answer, after the log lines it sent if any.
-fn answered(
-    era: Era,
-    id: RequestId,
-    result: Result<ServerResult, ErrorData>,
-    channel: &StatelessChannel,
-) -> Response {
-    let last = finish(era, id, result);
-    let notes = channel.take();
-    if notes.is_empty() {
-        return json_response(last);
-    }
-    let all = notes.into_iter().chain([last.1]).map(Ok);
-    event_stream(Body::from_stream(
-        futures_util::stream::iter(all).map(sse_event),
-    ))
-}
-
-/// The client channel of a stateless call: log lines queue up for the response; there is no
-/// session for the client's answers, so it cannot be asked anything.
-#[derive(Default)]
-struct StatelessChannel {
-    queue: Mutex<Vec<ServerJsonRpcMessage>>,
-    closed: std::sync::atomic::AtomicBool,
-    notify: Notify,
-}
-
-impl StatelessChannel {
-    fn push(&self, message: ServerJsonRpcMessage) {
-        lock(&self.queue).push(message);
-        self.notify.notify_one();
-    }
-
-    fn take(&self) -> Vec<ServerJsonRpcMessage> {
-        std::mem::take(&mut *lock(&self.queue))
-    }
-
-    fn close(&self) {
-        self.closed
-            .store(true, std::sync::atomic::Ordering::Release);
-        self.notify.notify_one();
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed.load(std::sync::atomic::Ordering::Acquire)
-    }
-}
-
-impl ClientChannel for StatelessChannel {
-    /// Never called: a request with a progress token goes to rmcp.
-    fn progress(
-        &self,
-        _token: Value,
-        _progress: f64,
-        _total: Option<f64>,
-        _message: Option<String>,
-    ) -> BoxFuture<'_, Result<(), ToolError>> {
-        async { Ok(()) }.boxed()
-    }
-
-    fn log(
-        &self,
-        level: LogLevel,
-        logger: Option<String>,
-        data: Value,
-    ) -> BoxFuture<'_, Result<(), ToolError>> {
-        let notification = LoggingMessageNotification::new(log_message(level, logger, data));
-        self.push(ServerJsonRpcMessage::Notification(JsonRpcNotification {
-            jsonrpc: JsonRpcVersion2_0,
-            notification: ServerNotification::LoggingMessageNotification(notification),
-        }));
-        async { Ok(()) }.boxed()
-    }
-
-    fn elicit(
-        &self,
-        _message: String,
-        _schema: Map<String, Value>,
-    ) -> BoxFuture<'_, Result<Elicitation<Map<String, Value>>, ToolError>> {
-        async { Err(undeclared("elicitation")) }.boxed()
-    }
-
-    fn sample(&self, _request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
-        async { Err(undeclared("sampling")) }.boxed()
-    }
-}
-
 /// The answer in the era's shape, and its HTTP status.
-fn finish(
-    era: Era,
-    id: RequestId,
-    result: Result<ServerResult, ErrorData>,
-) -> (StatusCode, ServerJsonRpcMessage) {
+fn finish(era: Era, id: RequestId, result: Answer) -> (StatusCode, ServerJsonRpcMessage) {
     match result {
         Ok(mut result) => {
             shape(era, &mut result);
@@ -559,45 +432,6 @@ fn shape(era: Era, result: &mut ServerResult) {
     }
 }
 
-fn json_response((status, message): (StatusCode, ServerJsonRpcMessage)) -> Response {
-    json(
-        status,
-        serde_json::to_vec(&message).expect("a message serializes"),
-    )
-}
-
-fn json(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-fn sse_event(
-    message: Result<ServerJsonRpcMessage, std::convert::Infallible>,
-) -> Result<Bytes, std::convert::Infallible> {
-    let message = message?;
-    let mut event = b"data: ".to_vec();
-    serde_json::to_writer(&mut event, &message).expect("a message serializes");
-    event.extend_from_slice(b"\n\n");
-    Ok(Bytes::from(event))
-}
-
-fn event_stream(body: Body) -> Response {
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
-}
-
 /// Whether `Accept` names both JSON and SSE. `None` when it has weights or quotes, which
 /// rmcp's own parser then reads.
 fn accepts_json_and_sse(headers: &HeaderMap) -> Option<bool> {
@@ -624,10 +458,4 @@ fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<Option<&'a st
         (Some(value), None) => value.to_str().ok().map(Some),
         _ => None,
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -153,10 +153,18 @@ impl Shared {
         principal: Option<&Principal>,
         request: Option<&PaginatedRequestParams>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = self
-            .dispatcher
-            .visible_tools(principal)
-            .map(|(i, _)| self.tools[i].clone());
+        self.list_tools_where(|i| self.dispatcher.tool_is_visible(i, principal), request)
+    }
+
+    /// `tools/list` of the tools whose index passes `visible`.
+    pub(super) fn list_tools_where(
+        &self,
+        visible: impl Fn(usize) -> bool,
+        request: Option<&PaginatedRequestParams>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let tools = (0..self.tools.len())
+            .filter(|&i| visible(i))
+            .map(|i| self.tools[i].clone());
         let (tools, next) = self.page(tools, request)?;
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next;

@@ -7,6 +7,8 @@ mod convert;
 mod fast;
 mod handler;
 mod sessions;
+#[cfg(feature = "fast-path")]
+mod stateless;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,7 +48,7 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
     // Host and Origin are checked by `http::HostPolicy` before rmcp sees the request. rmcp
     // clones its config for every request, so its own lists stay empty.
     let config = StreamableHttpServerConfig::default()
-        .with_cancellation_token(shutdown)
+        .with_cancellation_token(shutdown.clone())
         .with_max_request_body_bytes(settings.body_limit)
         .with_legacy_session_mode(!settings.stateless)
         .with_json_response(settings.json_response)
@@ -55,7 +57,7 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
     let adapter = Adapter::new(server);
     #[cfg(feature = "fast-path")]
     let fast = (settings.stateless && settings.json_response && settings.fast_path)
-        .then(|| FastPath::new(adapter.shared().clone()));
+        .then(|| FastPath::new(adapter.shared().clone(), shutdown.clone()));
     let factory = move || Ok(adapter.for_session());
     if settings.stateless {
         let service =
