@@ -76,6 +76,12 @@ async fn fp_log_then_wait(context: Context) -> Result<&'static str, ToolError> {
     Ok("released")
 }
 
+/// Never answers: its client gives up first.
+#[tool(annotations(read_only))]
+async fn fp_forever() -> &'static str {
+    std::future::pending().await
+}
+
 /// Logs, works a while, logs again: the answer streams while the call runs.
 #[tool(annotations(read_only))]
 async fn fp_log_slowly(context: Context) -> Result<&'static str, ToolError> {
@@ -1121,5 +1127,35 @@ async fn log_lines_stream_before_the_answer() {
         let text = String::from_utf8_lossy(&received);
         assert!(text.contains("text/event-stream"), "{text}");
         assert!(text.contains("released"), "{text}");
+    }
+}
+
+/// A call whose client goes away is cancelled, on both paths, and counted as such.
+#[tokio::test]
+async fn a_call_left_by_its_client_is_cancelled() {
+    use tokio::io::AsyncWriteExt as _;
+    let (on, off) = pair(settings()).await;
+    for addr in [on.addr, off.addr] {
+        let body = rpc(1, "tools/call", call("fp_forever", json!({})));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /mcp HTTP/1.1\r\nhost: {addr}\r\n\
+             content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
+             mcp-protocol-version: 2025-11-25\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let line = r#"mcp_tool_calls_total{tool="fp_forever",outcome="cancelled"} 1"#;
+        let counted = async || {
+            let metrics = send(addr, "GET", "/metrics", &[], b"").await;
+            String::from_utf8_lossy(&metrics.body)
+                .lines()
+                .any(|l| l == line)
+        };
+        // Until the client goes, the call runs on.
+        assert!(!counted().await);
+        drop(stream);
+        mcp_kit_tests::wait_for("the cancelled call in /metrics", counted).await;
     }
 }
