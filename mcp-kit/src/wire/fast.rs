@@ -32,6 +32,7 @@ use super::handler::Shared;
 use super::sessions::lock;
 use super::stateless::{self, Answer, json, json_response};
 use crate::auth::Principal;
+use crate::context::Context;
 
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {
@@ -173,53 +174,48 @@ impl FastPath {
                 .await
                 .map(ServerResult::CompleteResult),
             Request::ReadResource(params) => {
-                let shared = shared.clone();
-                return Some(
-                    stateless::run(
-                        principal,
-                        &self.shutdown,
-                        async move |context| {
-                            let result = shared.read_resource(params, context).await?;
-                            Ok(ServerResult::from(ReadResourceResponse::from(result)))
-                        },
-                        move |answer| finish(era, id, answer),
-                    )
-                    .await,
-                );
+                let read = async move |shared: Arc<Shared>, context| {
+                    let result = shared.read_resource(params, context).await?;
+                    Ok(ReadResourceResponse::from(result).into())
+                };
+                return Some(self.with_client(era, id, principal, read).await);
             }
             Request::GetPrompt(params) => {
-                let shared = shared.clone();
-                return Some(
-                    stateless::run(
-                        principal,
-                        &self.shutdown,
-                        async move |context| {
-                            let result = shared.get_prompt(params, context).await?;
-                            Ok(ServerResult::from(GetPromptResponse::from(result)))
-                        },
-                        move |answer| finish(era, id, answer),
-                    )
-                    .await,
-                );
+                let get = async move |shared: Arc<Shared>, context| {
+                    let result = shared.get_prompt(params, context).await?;
+                    Ok(GetPromptResponse::from(result).into())
+                };
+                return Some(self.with_client(era, id, principal, get).await);
             }
             Request::CallTool(params) => {
-                let shared = shared.clone();
-                return Some(
-                    stateless::run(
-                        principal,
-                        &self.shutdown,
-                        async move |context| {
-                            let result = shared.call_tool(params, context).await?;
-                            Ok(ServerResult::from(CallToolResponse::from(result)))
-                        },
-                        move |answer| finish(era, id, answer),
-                    )
-                    .await,
-                );
+                let call = async move |shared: Arc<Shared>, context| {
+                    let result = shared.call_tool(params, context).await?;
+                    Ok(CallToolResponse::from(result).into())
+                };
+                return Some(self.with_client(era, id, principal, call).await);
             }
         };
         let (status, message) = finish(era, id, result);
         Some(json_response(status, &message))
+    }
+
+    /// Runs a call that gets a `Context`, so may talk to its client, and answers it.
+    async fn with_client<F>(
+        &self,
+        era: Era,
+        id: RequestId,
+        principal: Option<&Principal>,
+        call: impl FnOnce(Arc<Shared>, Context) -> F,
+    ) -> Response
+    where
+        F: Future<Output = Answer> + Send + 'static,
+    {
+        let shared = self.shared.clone();
+        let call = move |context| call(shared, context);
+        stateless::run(principal, &self.shutdown, call, move |answer| {
+            finish(era, id, answer)
+        })
+        .await
     }
 
     /// The era of a request that rmcp would accept and serve statelessly, or `None` when
