@@ -82,13 +82,13 @@ async fn fp_forever() -> &'static str {
     std::future::pending().await
 }
 
-/// Logs, works a while, logs again: the answer streams while the call runs.
+/// Logs, yields, logs again: the call is still running when its first line is out.
 #[tool(annotations(read_only))]
 async fn fp_log_slowly(context: Context) -> Result<&'static str, ToolError> {
     context.log(LogLevel::Info, "starting").await?;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::task::yield_now().await;
     context.log(LogLevel::Info, "halfway").await?;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::task::yield_now().await;
     Ok("logged slowly")
 }
 
