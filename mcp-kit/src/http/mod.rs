@@ -199,9 +199,9 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request) -> Respons
 }
 
 /// Checks Host/Origin and the body limit, then answers from the fast path or lets rmcp parse
-/// the body. When rmcp refuses
-/// the body (it answers 415 to anything it cannot parse), the body is examined again to answer
-/// with the JSON-RPC error that says what is wrong; valid requests pay no second parse.
+/// the body. When rmcp refuses the body (it answers 415 to anything it cannot parse), the body
+/// is examined again to answer with the JSON-RPC error that says what is wrong; valid requests
+/// pay no second parse.
 async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
     if let Err(message) = guard.hosts.check(request.headers()) {
         tracing::warn!(%message, "refused a request to /mcp");
