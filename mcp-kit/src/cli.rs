@@ -56,6 +56,18 @@ enum Command {
         #[arg(long, default_value = "{}", value_name = "JSON")]
         args: String,
     },
+    /// Manage the OAuth clients of the built-in authorization server
+    #[cfg(feature = "oauth-server")]
+    #[command(subcommand, name = "oauth-client")]
+    OauthClient(crate::oauth_server::commands::ClientCommand),
+    /// Manage the users of the built-in login
+    #[cfg(feature = "oauth-server")]
+    #[command(subcommand)]
+    User(crate::oauth_server::commands::UserCommand),
+    /// Manage the keys that sign access tokens
+    #[cfg(feature = "oauth-server")]
+    #[command(subcommand, name = "oauth-key")]
+    OauthKey(crate::oauth_server::commands::KeyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,9 +259,35 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                 return Err(Error::Command(format!("tool `{name}` returned an error")));
             }
         }
+        #[cfg(feature = "oauth-server")]
+        Command::OauthClient(command) => oauth(&server, |o| {
+            Box::pin(crate::oauth_server::commands::client(o, command))
+        })?,
+        #[cfg(feature = "oauth-server")]
+        Command::User(command) => oauth(&server, |o| {
+            Box::pin(crate::oauth_server::commands::user(o, command))
+        })?,
+        #[cfg(feature = "oauth-server")]
+        Command::OauthKey(command) => oauth(&server, |o| {
+            Box::pin(crate::oauth_server::commands::key(o, command))
+        })?,
         Command::Serve(_) => unreachable!("serve is handled by run"),
     }
     Ok(())
+}
+
+/// Runs an authorization-server command, which needs `oauth_server.enabled`.
+#[cfg(feature = "oauth-server")]
+fn oauth(
+    server: &Server,
+    command: impl for<'a> FnOnce(
+        &'a crate::oauth_server::AuthorizationServer,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), String>>,
+) -> Result<(), Error> {
+    let oauth = server.oauth.as_deref().ok_or_else(|| {
+        Error::Command("the OAuth server is off: set oauth_server.enabled = true".into())
+    })?;
+    runtime()?.block_on(command(oauth)).map_err(Error::Command)
 }
 
 fn print_json(out: &mut impl std::io::Write, value: &Value) -> std::io::Result<()> {

@@ -93,6 +93,65 @@ pub struct Settings {
     pub rate_limit_redis_url: Option<String>,
     /// The `[auth]` table: static tokens and identity-provider details.
     pub auth: AuthSettings,
+    /// The `[oauth_server]` table: the built-in authorization server (feature `oauth-server`).
+    pub oauth_server: OAuthServerSettings,
+}
+
+/// The `[oauth_server]` table: an OAuth 2.1 authorization server beside `/mcp`, for a site
+/// with no identity provider of its own. Its issuer is `oauth_issuer_url`; the tokens it
+/// issues are for `resource_server_url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OAuthServerSettings {
+    /// Serve the authorization server.
+    pub enabled: bool,
+    /// Where clients, codes, tokens, consents, keys and users are kept: `sqlite://…` or
+    /// `postgres://…`.
+    pub database_url: String,
+    /// Seconds an access token is valid.
+    pub access_token_ttl: u64,
+    /// Seconds a refresh token is valid.
+    pub refresh_token_ttl: u64,
+    /// Seconds an authorization code is valid.
+    pub code_ttl: u64,
+    /// Seconds a login lasts.
+    pub session_ttl: u64,
+    /// Accept RFC 7591 dynamic client registration at `/oauth/register`.
+    pub dynamic_registration: bool,
+    /// Accept Client ID Metadata Documents: an `https://` client id is fetched for the
+    /// client's metadata.
+    pub client_metadata_documents: bool,
+    /// Also fetch `http://` client ids on loopback addresses (for tests and local clients).
+    pub allow_loopback_client_metadata: bool,
+    /// The largest client metadata document fetched, in bytes.
+    pub client_metadata_max_bytes: usize,
+    /// Seconds a client metadata fetch may take.
+    pub client_metadata_timeout: u64,
+    /// Seconds a fetched client metadata document is kept.
+    pub client_metadata_cache_ttl: u64,
+    /// The client name on the consent page when the connector names none.
+    pub app_name: String,
+}
+
+impl Default for OAuthServerSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            database_url: "sqlite://mcp-kit-oauth.db?mode=rwc".into(),
+            access_token_ttl: 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+            code_ttl: 60,
+            session_ttl: 14 * 24 * 3600,
+            dynamic_registration: false,
+            client_metadata_documents: true,
+            allow_loopback_client_metadata: false,
+            client_metadata_max_bytes: 5 * 1024,
+            client_metadata_timeout: 5,
+            client_metadata_cache_ttl: 300,
+            app_name: "MCP connector".into(),
+        }
+    }
 }
 
 /// The `[auth]` table.
@@ -208,6 +267,7 @@ impl Default for Settings {
             write_rate_limit: (30, 60),
             rate_limit_redis_url: None,
             auth: AuthSettings::default(),
+            oauth_server: OAuthServerSettings::default(),
         }
     }
 }
@@ -236,6 +296,7 @@ const KEYS: &[&str] = &[
     "oauth_issuer_url",
     "resource_server_url",
     "auth",
+    "oauth_server",
     "write_rate_limit",
     "rate_limit_redis_url",
 ];

@@ -36,6 +36,8 @@ mod interaction;
 mod locate;
 #[cfg(feature = "metrics")]
 mod metrics;
+#[cfg(feature = "oauth-server")]
+pub mod oauth_server;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod model;
 pub mod permission;
@@ -55,7 +57,7 @@ pub use auth::Principal;
 pub use completion::Completion;
 pub use config::{
     AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, LogFormat,
-    Settings, Transport,
+    OAuthServerSettings, Settings, Transport,
 };
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};

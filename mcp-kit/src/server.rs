@@ -95,6 +95,8 @@ pub struct ServerBuilder {
     authenticators: Vec<(String, Arc<dyn Authenticator>)>,
     policy: Policy,
     custom_limiter: bool,
+    #[cfg(feature = "oauth-server")]
+    oauth_users: Option<Arc<dyn crate::oauth_server::UserSource>>,
 }
 
 /// A built server: serve it over HTTP or stdio, mount its router, or test it in memory.
@@ -105,6 +107,9 @@ pub struct Server {
     pub(crate) settings: Arc<Settings>,
     pub(crate) auth: AuthChain,
     pub(crate) sessions: Arc<crate::wire::Sessions>,
+    /// The built-in authorization server, when `oauth_server.enabled`.
+    #[cfg(feature = "oauth-server")]
+    pub(crate) oauth: Option<Arc<crate::oauth_server::AuthorizationServer>>,
 }
 
 impl Server {
@@ -126,7 +131,15 @@ impl Server {
             authenticators: Vec::new(),
             policy: Policy::default(),
             custom_limiter: false,
+            #[cfg(feature = "oauth-server")]
+            oauth_users: None,
         }
+    }
+
+    /// The built-in authorization server, when `oauth_server.enabled` (feature `oauth-server`).
+    #[cfg(feature = "oauth-server")]
+    pub fn authorization_server(&self) -> Option<&crate::oauth_server::AuthorizationServer> {
+        self.oauth.as_deref()
     }
 
     /// The tools this server serves.
@@ -252,6 +265,15 @@ impl ServerBuilder {
         self.authenticator("bearer_resolver", Resolver(resolve))
     }
 
+    /// Who is signed in, for the built-in authorization server's consent and connector pages,
+    /// when the host application has its own login (feature `oauth-server`). Without it, the
+    /// server's own login page and users table are used.
+    #[cfg(feature = "oauth-server")]
+    pub fn oauth_users(mut self, users: impl crate::oauth_server::UserSource) -> Self {
+        self.oauth_users = Some(Arc::new(users));
+        self
+    }
+
     /// The permission for items that set none (default: allow anyone who got past
     /// authentication).
     pub fn default_permission(mut self, permission: impl Permission) -> Self {
@@ -298,13 +320,13 @@ impl ServerBuilder {
         self.build_with(settings)
     }
 
-    pub(crate) fn build_with(self, settings: Settings) -> Result<Server, Error> {
+    #[cfg_attr(not(feature = "oauth-server"), allow(unused_mut))]
+    pub(crate) fn build_with(mut self, settings: Settings) -> Result<Server, Error> {
         let registry = Registry::assemble(self.items, self.linked_tools)?;
         let info = ServerInfo {
             name: settings.server_name.clone().unwrap_or(self.info.name),
             version: settings.server_version.clone().unwrap_or(self.info.version),
         };
-        let auth = auth_chain(&settings, self.authenticators)?;
         let (calls, seconds) = settings.write_rate_limit;
         let mut policy = self.policy;
         policy.write_rate = (calls > 0 && seconds > 0).then(|| Rate::per_seconds(calls, seconds));
@@ -313,12 +335,31 @@ impl ServerBuilder {
         {
             policy.limiter = redis_limiter(url).map_err(|e| Error::Config(ConfigError(e)))?;
         }
+        let dispatcher = Arc::new(Dispatcher::new(registry, self.state, policy));
+        #[cfg(feature = "oauth-server")]
+        let (settings, oauth) = oauth_server(
+            settings,
+            dispatcher.declared_scopes(),
+            &mut self.authenticators,
+            self.oauth_users,
+        )?;
+        #[cfg(not(feature = "oauth-server"))]
+        if settings.oauth_server.enabled {
+            return Err(Error::Config(ConfigError(
+                "oauth_server.enabled is set, but mcp-kit was built without its `oauth-server` \
+                 feature"
+                    .into(),
+            )));
+        }
+        let auth = auth_chain(&settings, self.authenticators)?;
         Ok(Server {
-            dispatcher: Arc::new(Dispatcher::new(registry, self.state, policy)),
+            dispatcher,
             info,
             settings: Arc::new(settings),
             auth,
             sessions: Arc::default(),
+            #[cfg(feature = "oauth-server")]
+            oauth,
         })
     }
 
@@ -334,6 +375,27 @@ impl ServerBuilder {
     pub fn run(self) -> Result<(), Error> {
         crate::cli::run(self, std::env::args_os())
     }
+}
+
+/// The authorization server `settings` enable, with its token authenticator registered as
+/// `oauth_server` (run where `auth_backends` names it, else after the named ones). Without
+/// `oauth_issuer_url`, the issuer is the origin of `resource_server_url`.
+#[cfg(feature = "oauth-server")]
+fn oauth_server(
+    mut settings: Settings,
+    scopes: Vec<String>,
+    authenticators: &mut Vec<(String, Arc<dyn Authenticator>)>,
+    users: Option<Arc<dyn crate::oauth_server::UserSource>>,
+) -> Result<(Settings, Option<Arc<crate::oauth_server::AuthorizationServer>>), Error> {
+    if !settings.oauth_server.enabled {
+        return Ok((settings, None));
+    }
+    let server = crate::oauth_server::AuthorizationServer::new(&settings, scopes, users)
+        .map(Arc::new)
+        .map_err(|e| Error::Config(ConfigError(e)))?;
+    settings.oauth_issuer_url = Some(server.issuer().to_owned());
+    authenticators.push(("oauth_server".into(), server.authenticator()));
+    Ok((settings, Some(server)))
 }
 
 /// The chain `auth_backends` names, with authenticators registered in code but not named
@@ -379,6 +441,11 @@ fn built_in(name: &str, settings: &Settings) -> Result<Arc<dyn Authenticator>, S
         "jwt" | "introspection" => Err(format!(
             "auth_backends names `{name}`, which needs mcp-kit's `oauth` feature"
         )),
+        "oauth_server" => Err(
+            "auth_backends names `oauth_server`, which needs `oauth_server.enabled = true` \
+             (feature `oauth-server`)"
+                .into(),
+        ),
         _ => Err(format!(
             "auth_backends names `{name}`, which is neither built in (`static_bearer`, `jwt`, \
              `introspection`) nor registered with Server::builder().authenticator(\"{name}\", …)"

@@ -156,6 +156,11 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
         .merge(metadata);
     #[cfg(feature = "metrics")]
     let router = router.merge(metrics_route(server, guard));
+    #[cfg(feature = "oauth-server")]
+    let router = match &server.oauth {
+        Some(oauth) => router.merge(oauth.router()),
+        None => router,
+    };
     router
 }
 

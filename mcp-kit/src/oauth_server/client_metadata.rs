@@ -1,0 +1,178 @@
+//! Client ID Metadata Documents: a client whose id is an `https://` URL is described by the
+//! JSON document at that URL. Fetches are bounded in size and time, never follow redirects,
+//! and are cached.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::OAuthClient;
+use crate::config::OAuthServerSettings;
+
+/// Fetches and caches client metadata documents.
+pub(crate) struct ClientMetadata {
+    enabled: bool,
+    allow_loopback: bool,
+    max_bytes: usize,
+    ttl: Duration,
+    http: reqwest::Client,
+    cache: Mutex<HashMap<String, (Instant, OAuthClient)>>,
+}
+
+/// The fields read from a document.
+#[derive(Deserialize)]
+struct Document {
+    client_id: String,
+    #[serde(default)]
+    client_name: Option<String>,
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    token_endpoint_auth_method: Option<String>,
+    #[serde(default)]
+    client_secret: Option<serde_json::Value>,
+}
+
+impl ClientMetadata {
+    pub(crate) fn new(settings: &OAuthServerSettings) -> Self {
+        let timeout = Duration::from_secs(settings.client_metadata_timeout);
+        Self {
+            enabled: settings.client_metadata_documents,
+            allow_loopback: settings.allow_loopback_client_metadata,
+            max_bytes: settings.client_metadata_max_bytes,
+            ttl: Duration::from_secs(settings.client_metadata_cache_ttl),
+            http: reqwest::Client::builder()
+                .connect_timeout(timeout)
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("the TLS backend is compiled in"),
+            cache: Mutex::default(),
+        }
+    }
+
+    /// Whether `client_id` names a document to fetch rather than a stored client.
+    pub(crate) fn is_document_url(&self, client_id: &str) -> bool {
+        self.enabled && (client_id.starts_with("https://") || client_id.starts_with("http://"))
+    }
+
+    /// Whether the metadata advertises the method.
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The client `url` describes. The error says what is wrong with the document.
+    pub(crate) async fn client(&self, url: &str) -> Result<OAuthClient, String> {
+        if let Some((at, client)) = self.lock().get(url)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(client.clone());
+        }
+        self.check_url(url)?;
+        let client = self.fetch(url).await?;
+        self.lock()
+            .insert(url.to_owned(), (Instant::now(), client.clone()));
+        Ok(client)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, OAuthClient)>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `https://` with a host and a path; `http://` only on loopback, when allowed.
+    fn check_url(&self, raw: &str) -> Result<(), String> {
+        let url = url::Url::parse(raw).map_err(|e| format!("the client id is not a URL ({e})"))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => return Err("the client id URL has no host".into()),
+        };
+        if url.fragment().is_some() || url.path() == "/" || !url.username().is_empty() {
+            return Err("a client id URL needs a path, and no fragment or credentials".into());
+        }
+        match (url.scheme(), loopback) {
+            ("https", false) => Ok(()),
+            (_, true) if self.allow_loopback => Ok(()),
+            (_, true) => Err("client id URLs on loopback addresses are not fetched".into()),
+            _ => Err("a client id URL must use https".into()),
+        }
+    }
+
+    async fn fetch(&self, url: &str) -> Result<OAuthClient, String> {
+        let fail = |problem: String| format!("the client metadata document at {url} {problem}");
+        let mut response = self
+            .http
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| fail(describe(&e)))?;
+        if !response.status().is_success() {
+            return Err(fail(format!("answered HTTP {}", response.status())));
+        }
+        let too_large = || fail(format!("is larger than {} bytes", self.max_bytes));
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| fail(describe(&e)))? {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let document: Document = serde_json::from_slice(&body)
+            .map_err(|e| fail(format!("is not valid client metadata ({e})")))?;
+        if document.client_id != url {
+            return Err(fail(format!(
+                "names the client id `{}`, not its own URL",
+                document.client_id
+            )));
+        }
+        if document.client_secret.is_some()
+            || document
+                .token_endpoint_auth_method
+                .as_deref()
+                .is_some_and(|m| m != "none")
+        {
+            return Err(fail(
+                "describes a confidential client; only public clients (`none`) are accepted"
+                    .into(),
+            ));
+        }
+        if document.redirect_uris.is_empty() {
+            return Err(fail("lists no redirect_uris".into()));
+        }
+        let name = document
+            .client_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| url.to_owned());
+        Ok(OAuthClient {
+            client_id: document.client_id,
+            name,
+            redirect_uris: document.redirect_uris,
+            skip_consent: false,
+            revoked: false,
+        })
+    }
+}
+
+/// The error with its causes; a timeout says so.
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "did not answer in time".into();
+    }
+    let mut text = format!("could not be fetched: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

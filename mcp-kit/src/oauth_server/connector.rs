@@ -1,0 +1,209 @@
+//! The "MCP connector" settings page: turns the connector's client on or off, names it, and
+//! sets its redirect URIs and consent. Only users with [`CONNECTOR_PERMISSION`] may open or
+//! submit it; changes apply at once.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use minijinja::context;
+use serde::Deserialize;
+use sqlx::AnyPool;
+
+use super::clients::{self, NewClient};
+use super::pages::{csrf_ok, see_other, with_cookie};
+use super::register::check_redirect_uri;
+use super::{AuthorizationServer, CONNECTOR_PERMISSION, OAuthError, authorize::internal};
+use crate::auth::Principal;
+
+const PATH: &str = "/oauth/connector";
+
+/// The page's fields, as stored.
+#[derive(Default)]
+struct Connector {
+    enabled: bool,
+    app_name: String,
+    redirect_uris: String,
+    skip_consent: bool,
+    client_id: Option<String>,
+}
+
+async fn load(db: &AnyPool) -> Result<Connector, OAuthError> {
+    let row: Option<(i64, String, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT enabled, app_name, redirect_uris, skip_consent, client_id
+         FROM mcp_oauth_connector WHERE id = 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map_or_else(Connector::default, |(enabled, app_name, redirect_uris, skip_consent, client_id)| {
+        Connector {
+            enabled: enabled != 0,
+            app_name,
+            redirect_uris,
+            skip_consent: skip_consent != 0,
+            client_id,
+        }
+    }))
+}
+
+/// The signed-in user allowed here, or the page that says why not.
+async fn admit(server: &AuthorizationServer, request: &Parts) -> Result<Result<Principal, Response>, OAuthError> {
+    match server.user(request).await? {
+        None => Ok(Err(see_other(&server.login_url(PATH)))),
+        Some(user) if user.has_perm(CONNECTOR_PERMISSION) => Ok(Ok(user)),
+        Some(user) => {
+            tracing::info!(user = %user.subject, "refused the connector page: permission missing");
+            Ok(Err(server.pages.message(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                &format!("Changing the MCP connector needs the permission `{CONNECTOR_PERMISSION}`."),
+            )))
+        }
+    }
+}
+
+fn page(
+    server: &AuthorizationServer,
+    request: &Parts,
+    connector: &Connector,
+    saved: bool,
+    errors: &[String],
+) -> Response {
+    let (csrf_token, set_cookie) = server.pages.csrf(&request.headers);
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let response = server.pages.render(
+        status,
+        "connector.html",
+        context! {
+            csrf_token,
+            enabled => connector.enabled,
+            connector_name => connector.app_name,
+            redirect_uris => connector.redirect_uris,
+            skip_consent => connector.skip_consent,
+            client_id => connector.client_id,
+            default_name => server.settings.app_name,
+            saved,
+            errors,
+        },
+    );
+    with_cookie(response, set_cookie)
+}
+
+/// `GET /oauth/connector`.
+pub(super) async fn show(State(server): State<Arc<AuthorizationServer>>, request: Parts) -> Response {
+    let shown = async {
+        if let Err(refusal) = admit(&server, &request).await? {
+            return Ok(refusal);
+        }
+        let connector = load(server.store.db().await?).await?;
+        let saved = request.uri.query() == Some("saved=1");
+        Ok(page(&server, &request, &connector, saved, &[]))
+    };
+    shown.await.unwrap_or_else(|error: OAuthError| internal(&server, &error))
+}
+
+#[derive(Deserialize)]
+pub(super) struct Fields {
+    enabled: Option<String>,
+    app_name: Option<String>,
+    redirect_uris: Option<String>,
+    skip_consent: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /oauth/connector`.
+pub(super) async fn save(
+    State(server): State<Arc<AuthorizationServer>>,
+    request: Parts,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let saved = async {
+        let user = match admit(&server, &request).await? {
+            Ok(user) => user,
+            Err(refusal) => return Ok(refusal),
+        };
+        if !csrf_ok(&request.headers, fields.csrf_token.as_deref()) {
+            return Ok(server.pages.message(
+                StatusCode::FORBIDDEN,
+                "This form cannot be accepted",
+                "The form's CSRF token is missing or wrong. Reload the page and try again.",
+            ));
+        }
+        let db = server.store.db().await?;
+        let mut connector = load(db).await?;
+        connector.enabled = fields.enabled.is_some();
+        connector.app_name = fields.app_name.unwrap_or_default().trim().to_owned();
+        connector.skip_consent = fields.skip_consent.is_some();
+        let uris: Vec<String> = fields
+            .redirect_uris
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        connector.redirect_uris = uris.join("\n");
+        let mut errors: Vec<String> = uris.iter().filter_map(|u| check_redirect_uri(u).err()).collect();
+        if connector.enabled && uris.is_empty() {
+            errors.push("An enabled connector needs at least one redirect URI.".into());
+        }
+        if !errors.is_empty() {
+            return Ok(page(&server, &request, &connector, false, &errors));
+        }
+        apply(&server, db, &mut connector, &uris).await?;
+        tracing::info!(user = %user.subject, enabled = connector.enabled, "saved the MCP connector");
+        Ok(see_other(&format!("{PATH}?saved=1")))
+    };
+    saved.await.unwrap_or_else(|error: OAuthError| internal(&server, &error))
+}
+
+/// Stores the page and brings its client in line: created on first enable, updated after,
+/// revoked while disabled.
+async fn apply(
+    server: &AuthorizationServer,
+    db: &AnyPool,
+    connector: &mut Connector,
+    uris: &[String],
+) -> Result<(), OAuthError> {
+    let name = if connector.app_name.is_empty() {
+        server.settings.app_name.clone()
+    } else {
+        connector.app_name.clone()
+    };
+    let new = NewClient {
+        name: &name,
+        redirect_uris: uris,
+        skip_consent: connector.skip_consent,
+        origin: "connector",
+    };
+    let existing = match &connector.client_id {
+        Some(id) => clients::find(db, id).await?,
+        None => None,
+    };
+    match (existing, connector.enabled) {
+        (Some(client), true) => clients::update(db, &client.client_id, &new).await?,
+        (Some(client), false) => {
+            clients::update(db, &client.client_id, &new).await?;
+            clients::revoke(db, &client.client_id).await?;
+        }
+        (None, true) => connector.client_id = Some(clients::create(db, &new).await?.client_id),
+        (None, false) => {}
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM mcp_oauth_connector WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO mcp_oauth_connector (id, enabled, app_name, redirect_uris, skip_consent, client_id)
+         VALUES (1, $1, $2, $3, $4, $5)",
+    )
+    .bind(i64::from(connector.enabled))
+    .bind(&connector.app_name)
+    .bind(&connector.redirect_uris)
+    .bind(i64::from(connector.skip_consent))
+    .bind(connector.client_id.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The HTML pages (login, consent, connector settings, messages): templates rendered on the
+//! server, cookies, and the CSRF token of forms that carry no other secret.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::{Environment, Value, context};
+
+use super::secret::{same, token};
+
+/// The cookie holding a form's CSRF token; the form carries the same value (double submit).
+const CSRF_COOKIE: &str = "mcp_kit_csrf";
+
+/// The templates, compiled once.
+pub(crate) struct Pages {
+    env: Environment<'static>,
+    app_name: String,
+    /// Cookies get `Secure` when the issuer is `https://`.
+    secure: bool,
+}
+
+impl Pages {
+    pub(crate) fn new(app_name: &str, secure: bool) -> Self {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("login.html", include_str!("templates/login.html")),
+            ("consent.html", include_str!("templates/consent.html")),
+            ("connector.html", include_str!("templates/connector.html")),
+            ("message.html", include_str!("templates/message.html")),
+        ] {
+            env.add_template(name, source)
+                .expect("the bundled templates parse");
+        }
+        Self {
+            env,
+            app_name: app_name.to_owned(),
+            secure,
+        }
+    }
+
+    /// `template` with `values`, as a page that is never cached or framed.
+    pub(crate) fn render(&self, status: StatusCode, template: &str, values: Value) -> Response {
+        let values = context! { app_name => self.app_name, ..values };
+        let html = match self.env.get_template(template).and_then(|t| t.render(values)) {
+            Ok(html) => html,
+            Err(error) => {
+                tracing::error!(%error, template, "a page did not render");
+                return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be shown")
+                    .into_response();
+            }
+        };
+        let headers = [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ];
+        (status, headers, html).into_response()
+    }
+
+    /// A page saying `message`.
+    pub(crate) fn message(&self, status: StatusCode, title: &str, message: &str) -> Response {
+        self.render(status, "message.html", context! { title, message })
+    }
+
+    /// A `Set-Cookie` value for `name`; `max_age` in seconds, 0 to delete it.
+    pub(crate) fn cookie(&self, name: &str, value: &str, same_site: &str, max_age: u64) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let cookie =
+            format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}");
+        HeaderValue::from_str(&cookie).expect("cookie values are base64url")
+    }
+
+    /// The CSRF token for a form, and the cookie to set when the visitor has none yet.
+    pub(crate) fn csrf(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+        match cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 43) {
+            Some(existing) => (existing.to_owned(), None),
+            None => {
+                let fresh = token();
+                let set = self.cookie(CSRF_COOKIE, &fresh, "Strict", 12 * 3600);
+                (fresh, Some(set))
+            }
+        }
+    }
+}
+
+/// Whether a submitted form's CSRF token matches the visitor's cookie.
+pub(crate) fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    match (cookie(headers, CSRF_COOKIE), submitted) {
+        (Some(expected), Some(submitted)) => !expected.is_empty() && same(expected, submitted),
+        _ => false,
+    }
+}
+
+/// The value of cookie `name`.
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// `response` with `cookie` set, when there is one.
+pub(crate) fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// A `303 See Other` to `location`.
+pub(crate) fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => (StatusCode::BAD_REQUEST, "the redirect target is not a valid header").into_response(),
+    }
+}

@@ -1,0 +1,155 @@
+//! Dynamic client registration (RFC 7591), when `dynamic_registration` is on. Only public
+//! clients are registered: they authenticate with PKCE, not a secret.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::clients::{self, NewClient};
+use super::secret::now;
+use super::{AuthorizationServer, token::server_error};
+
+/// The registration fields read; others are ignored, as RFC 7591 allows.
+#[derive(Deserialize)]
+pub(super) struct Metadata {
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    client_name: Option<String>,
+    token_endpoint_auth_method: Option<String>,
+    grant_types: Option<Vec<String>>,
+    response_types: Option<Vec<String>>,
+}
+
+fn invalid(error: &str, description: String) -> Response {
+    let body = json!({"error": error, "error_description": description});
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
+/// `POST /oauth/register`.
+pub(super) async fn register(
+    State(server): State<Arc<AuthorizationServer>>,
+    body: Result<axum::Json<Metadata>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let metadata = match body {
+        Ok(axum::Json(metadata)) => metadata,
+        Err(rejection) => {
+            return invalid("invalid_client_metadata", rejection.body_text());
+        }
+    };
+    if metadata.redirect_uris.is_empty() {
+        return invalid("invalid_redirect_uri", "redirect_uris is empty".into());
+    }
+    for uri in &metadata.redirect_uris {
+        if let Err(problem) = check_redirect_uri(uri) {
+            return invalid("invalid_redirect_uri", problem);
+        }
+    }
+    let method = metadata.token_endpoint_auth_method.as_deref().unwrap_or("none");
+    if method != "none" {
+        return invalid(
+            "invalid_client_metadata",
+            format!("token_endpoint_auth_method `{method}` is not supported; public clients use `none`"),
+        );
+    }
+    let grant_types = metadata
+        .grant_types
+        .unwrap_or_else(|| vec!["authorization_code".into()]);
+    if let Some(other) = grant_types
+        .iter()
+        .find(|g| !matches!(g.as_str(), "authorization_code" | "refresh_token"))
+    {
+        return invalid(
+            "invalid_client_metadata",
+            format!("grant type `{other}` is not supported"),
+        );
+    }
+    let response_types = metadata.response_types.unwrap_or_else(|| vec!["code".into()]);
+    if response_types.iter().any(|r| r != "code") {
+        return invalid(
+            "invalid_client_metadata",
+            "only the response type `code` is supported".into(),
+        );
+    }
+    let name = metadata
+        .client_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Unnamed client".into());
+    let new = NewClient {
+        name: name.trim(),
+        redirect_uris: &metadata.redirect_uris,
+        skip_consent: false,
+        origin: "registered",
+    };
+    let created = match server.store.db().await {
+        Ok(db) => clients::create(db, &new).await,
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(client) => {
+            tracing::info!(client_id = %client.client_id, name = %client.name, "registered a client");
+            let body = json!({
+                "client_id": client.client_id,
+                "client_id_issued_at": now(),
+                "client_name": client.name,
+                "redirect_uris": client.redirect_uris,
+                "grant_types": grant_types,
+                "response_types": response_types,
+                "token_endpoint_auth_method": "none",
+            });
+            (StatusCode::CREATED, axum::Json(body)).into_response()
+        }
+        Err(error) => server_error(&error),
+    }
+}
+
+/// An absolute URI without a fragment: `https://`, `http://` on a loopback host (RFC 8252
+/// native apps), or a private-use scheme such as `com.example.app:/callback`.
+pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), String> {
+    let parsed =
+        url::Url::parse(uri).map_err(|e| format!("redirect URI `{uri}` is not absolute ({e})"))?;
+    if parsed.fragment().is_some() {
+        return Err(format!("redirect URI `{uri}` has a fragment"));
+    }
+    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(format!(
+            "redirect URI `{uri}` uses http on a host that is not loopback; use https"
+        )),
+        "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => {
+            Err(format!("redirect URI `{uri}` has a scheme that cannot be a redirect"))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_redirect_uri;
+
+    #[test]
+    fn redirect_uris_are_checked() {
+        for good in [
+            "https://claude.ai/api/mcp/auth_callback",
+            "http://127.0.0.1:33418/callback",
+            "http://localhost/cb",
+            "com.example.app:/oauth",
+        ] {
+            assert!(check_redirect_uri(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "/relative",
+            "http://example.com/cb",
+            "https://a.example/cb#frag",
+            "javascript:alert(1)",
+            "data:text/html,x",
+        ] {
+            assert!(check_redirect_uri(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Who is signing in: the host application's own login, through a [`UserSource`], or the
+//! built-in one: a users table with argon2 password hashes and a session cookie.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::Argon2;
+use axum::http::request::Parts;
+use futures_util::future::BoxFuture;
+use sqlx::AnyPool;
+
+use super::OAuthError;
+use super::secret::{digest, now, token};
+use crate::auth::Principal;
+
+/// The name of the built-in login's session cookie.
+pub(crate) const SESSION_COOKIE: &str = "mcp_kit_session";
+
+/// The host application's login, for an authorization server mounted inside it.
+pub trait UserSource: Send + Sync + 'static {
+    /// The signed-in user of `request` (read its session cookie, say), or `None`.
+    fn user<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<Principal>>;
+
+    /// Where a visitor signs in, to come back to `next` (a path on this server) afterwards.
+    fn login_url(&self, next: &str) -> String;
+}
+
+/// Creates a user, or sets the password and permissions of an existing one. Returns whether
+/// the user is new.
+pub(crate) async fn save(
+    db: &AnyPool,
+    username: &str,
+    password: &str,
+    permissions: &[String],
+) -> Result<bool, OAuthError> {
+    if username.trim().is_empty() || username.chars().any(char::is_whitespace) {
+        return Err(OAuthError::Invalid(
+            "a username must be non-empty and contain no spaces".into(),
+        ));
+    }
+    if password.chars().count() < 8 {
+        return Err(OAuthError::Invalid(
+            "a password must have at least 8 characters".into(),
+        ));
+    }
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| OAuthError::Other(format!("hashing a password: {e}")))?
+        .to_string();
+    let permissions = permissions.join(" ");
+    let updated = sqlx::query(
+        "UPDATE mcp_oauth_users SET password_hash = $1, permissions = $2 WHERE username = $3",
+    )
+    .bind(&hash)
+    .bind(&permissions)
+    .bind(username)
+    .execute(db)
+    .await?
+    .rows_affected();
+    if updated > 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO mcp_oauth_users (username, password_hash, permissions, created_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(username)
+    .bind(&hash)
+    .bind(&permissions)
+    .bind(now())
+    .execute(db)
+    .await?;
+    Ok(true)
+}
+
+/// The user, when `password` is theirs. Unknown users cost a hash too, so timing does not
+/// tell which usernames exist.
+pub(crate) async fn check_password(
+    db: &AnyPool,
+    username: &str,
+    password: &str,
+) -> Result<Option<Principal>, OAuthError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT password_hash, permissions FROM mcp_oauth_users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(db)
+    .await?;
+    let password = password.to_owned();
+    let (hash, permissions, known) = match row {
+        Some((hash, permissions)) => (hash, permissions, true),
+        None => (unknown_user_hash().to_owned(), String::new(), false),
+    };
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|e| OAuthError::Other(format!("checking a password: {e}")))?;
+    Ok((matches && known).then(|| user(username, &permissions)))
+}
+
+/// A hash no password matches in practice, verified for unknown usernames.
+fn unknown_user_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(super::secret::token().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+fn user(username: &str, permissions: &str) -> Principal {
+    Principal::new(username)
+        .with_permissions(permissions.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+}
+
+/// Starts a session for `username`; returns the cookie's value.
+pub(crate) async fn start_session(
+    db: &AnyPool,
+    username: &str,
+    ttl: u64,
+) -> Result<String, OAuthError> {
+    let session = token();
+    sqlx::query(
+        "INSERT INTO mcp_oauth_sessions (session_hash, username, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(digest(&session))
+    .bind(username)
+    .bind(now() + ttl as i64)
+    .execute(db)
+    .await?;
+    Ok(session)
+}
+
+/// The user whose session cookie `request` carries.
+pub(crate) async fn from_session(
+    db: &AnyPool,
+    request: &Parts,
+) -> Result<Option<Principal>, OAuthError> {
+    let Some(session) = super::pages::cookie(&request.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.username, u.permissions FROM mcp_oauth_sessions s
+         JOIN mcp_oauth_users u ON u.username = s.username
+         WHERE s.session_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(digest(session))
+    .bind(now())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(username, permissions)| user(&username, &permissions)))
+}
