@@ -36,10 +36,10 @@ mod interaction;
 mod locate;
 #[cfg(feature = "metrics")]
 mod metrics;
-#[cfg(feature = "oauth-server")]
-pub mod oauth_server;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod model;
+#[cfg(feature = "oauth-server")]
+pub mod oauth_server;
 pub mod permission;
 mod prompt;
 pub mod ratelimit;

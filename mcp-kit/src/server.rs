@@ -386,7 +386,13 @@ fn oauth_server(
     scopes: Vec<String>,
     authenticators: &mut Vec<(String, Arc<dyn Authenticator>)>,
     users: Option<Arc<dyn crate::oauth_server::UserSource>>,
-) -> Result<(Settings, Option<Arc<crate::oauth_server::AuthorizationServer>>), Error> {
+) -> Result<
+    (
+        Settings,
+        Option<Arc<crate::oauth_server::AuthorizationServer>>,
+    ),
+    Error,
+> {
     if !settings.oauth_server.enabled {
         return Ok((settings, None));
     }

@@ -50,6 +50,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import httpx2
 import pytest
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
@@ -329,6 +330,15 @@ def callback_server() -> Iterator[CallbackServer]:
 
 
 async def test_a_user_connects_a_client_through_login_and_consent(connector: Connector, browser: Browser) -> None:
+    # The SDK compares these strings exactly: a trailing slash on one side fails the flow.
+    async with httpx2.AsyncClient(base_url=connector.base_url, timeout=REQUEST_TIMEOUT_S) as http:
+        resource = (await http.get("/.well-known/oauth-protected-resource/mcp")).json()
+        metadata = (await http.get("/.well-known/oauth-authorization-server")).json()
+    assert resource["resource"] == connector.mcp_url, resource
+    assert resource["authorization_servers"] == [connector.issuer], resource
+    assert metadata["issuer"] == connector.issuer, metadata
+    assert metadata["registration_endpoint"] == f"{connector.issuer}/oauth/register", metadata
+
     storage = MemoryStorage()
     authorization_urls: list[str] = []
     callback_urls: list[str] = []
@@ -464,7 +474,7 @@ async def test_the_connector_settings_page(connector: Connector, browser: Browse
         assert client_id not in await page.content()
 
 
-CLIENT_ID_LINE = re.compile(r"^Client ID:\s*(\S+)\s*$", re.MULTILINE)
+CLIENT_ID_LINE = re.compile(r"^\s*Client ID:\s*(\S+)\s*$", re.MULTILINE)
 
 
 def printed_client_id(output: str) -> str:

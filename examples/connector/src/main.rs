@@ -23,7 +23,11 @@ struct Identity {
 /// Who you are, as the server sees it.
 #[tool(annotations(read_only), permission = IsAuthenticated)]
 async fn whoami(principal: Principal) -> Json<Identity> {
-    let client_id = principal.claims.get("client_id").and_then(|v| v.as_str()).map(str::to_owned);
+    let client_id = principal
+        .claims
+        .get("client_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     Json(Identity {
         subject: principal.subject,
         scopes: principal.scopes.into_iter().collect(),

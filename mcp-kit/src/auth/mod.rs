@@ -20,12 +20,12 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
+#[cfg(feature = "oauth-server")]
+pub(crate) use claims::principal as principal_from_claims;
 #[cfg(feature = "oauth")]
 pub use introspection::{Introspection, IntrospectionConfig};
 #[cfg(feature = "oauth")]
 pub use jwt::{JwtAuthenticator, JwtConfig};
-#[cfg(feature = "oauth-server")]
-pub(crate) use claims::principal as principal_from_claims;
 pub use principal::Principal;
 pub use static_bearer::{StaticToken, StaticTokens, sha256_hex};
 

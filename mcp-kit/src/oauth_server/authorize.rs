@@ -47,8 +47,16 @@ impl Reply<'_> {
             query.append_pair("state", state);
         }
         query.append_pair("iss", self.issuer);
-        let separator = if self.redirect_uri.contains('?') { '&' } else { '?' };
-        see_other(&format!("{}{separator}{}", self.redirect_uri, query.finish()))
+        let separator = if self.redirect_uri.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        see_other(&format!(
+            "{}{separator}{}",
+            self.redirect_uri,
+            query.finish()
+        ))
     }
 
     fn error(&self, error: &str, description: &str) -> Response {
@@ -57,27 +65,39 @@ impl Reply<'_> {
 }
 
 /// `GET /oauth/authorize`.
-pub(super) async fn start(State(server): State<Arc<AuthorizationServer>>, request: Parts) -> Response {
+pub(super) async fn start(
+    State(server): State<Arc<AuthorizationServer>>,
+    request: Parts,
+) -> Response {
     match start_checked(&server, &request).await {
         Ok(response) => response,
         Err(error) => internal(&server, &error),
     }
 }
 
-async fn start_checked(server: &AuthorizationServer, request: &Parts) -> Result<Response, OAuthError> {
+async fn start_checked(
+    server: &AuthorizationServer,
+    request: &Parts,
+) -> Result<Response, OAuthError> {
     let page = |message: &str| {
-        server
-            .pages
-            .message(StatusCode::BAD_REQUEST, "This sign-in link does not work", message)
+        server.pages.message(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link does not work",
+            message,
+        )
     };
     let mut params: HashMap<String, String> = HashMap::new();
     for (key, value) in url::form_urlencoded::parse(request.uri.query().unwrap_or("").as_bytes()) {
         if params.insert(key.to_string(), value.to_string()).is_some() {
-            return Ok(page(&format!("The parameter `{key}` is given more than once.")));
+            return Ok(page(&format!(
+                "The parameter `{key}` is given more than once."
+            )));
         }
     }
     let Some(client_id) = params.get("client_id") else {
-        return Ok(page("The request names no client (`client_id` is missing)."));
+        return Ok(page(
+            "The request names no client (`client_id` is missing).",
+        ));
     };
     let client = match server.client(client_id).await? {
         Ok(client) => client,
@@ -107,7 +127,10 @@ async fn start_checked(server: &AuthorizationServer, request: &Parts) -> Result<
         Err((error, description)) => return Ok(reply.error(error, &description)),
     };
     let Some(user) = server.user(request).await? else {
-        let next = request.uri.path_and_query().map_or("/oauth/authorize", |p| p.as_str());
+        let next = request
+            .uri
+            .path_and_query()
+            .map_or("/oauth/authorize", |p| p.as_str());
         return Ok(see_other(&server.login_url(next)));
     };
     let db = server.store.db().await?;
@@ -135,7 +158,10 @@ fn check(
         None => return Err(("invalid_request", "response_type is missing".into())),
     }
     let Some(challenge) = get("code_challenge") else {
-        return Err(("invalid_request", "PKCE is required: code_challenge is missing".into()));
+        return Err((
+            "invalid_request",
+            "PKCE is required: code_challenge is missing".into(),
+        ));
     };
     if get("code_challenge_method") != Some("S256") {
         return Err((
@@ -144,7 +170,10 @@ fn check(
         ));
     }
     if !pkce::well_formed(challenge) {
-        return Err(("invalid_request", "code_challenge is not an S256 challenge".into()));
+        return Err((
+            "invalid_request",
+            "code_challenge is not an S256 challenge".into(),
+        ));
     }
     let requested: Vec<&str> = match get("scope") {
         Some(scope) => scope.split_whitespace().collect(),
@@ -154,7 +183,10 @@ fn check(
         .iter()
         .find(|s| !server.scopes_supported.iter().any(|known| known == *s))
     {
-        return Err(("invalid_scope", format!("the scope `{unknown}` is not offered")));
+        return Err((
+            "invalid_scope",
+            format!("the scope `{unknown}` is not offered"),
+        ));
     }
     let resource = match get("resource") {
         None => server.resource.clone(),
@@ -162,7 +194,10 @@ fn check(
         Some(resource) => {
             return Err((
                 "invalid_target",
-                format!("tokens are issued only for {}, not {resource}", server.resource),
+                format!(
+                    "tokens are issued only for {}, not {resource}",
+                    server.resource
+                ),
             ));
         }
     };
@@ -183,12 +218,13 @@ pub(super) fn same_resource(given: &str, ours: &str) -> bool {
 
 /// Whether `subject` already allowed the client every scope asked for.
 async fn consented(db: &sqlx::AnyPool, subject: &str, grant: &Grant) -> Result<bool, OAuthError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT scope FROM mcp_oauth_consents WHERE subject = $1 AND client_id = $2")
-            .bind(subject)
-            .bind(&grant.client_id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT scope FROM mcp_oauth_consents WHERE subject = $1 AND client_id = $2",
+    )
+    .bind(subject)
+    .bind(&grant.client_id)
+    .fetch_optional(db)
+    .await?;
     Ok(row.is_some_and(|(granted,)| {
         let granted: Vec<&str> = granted.split_whitespace().collect();
         grant.scope.split_whitespace().all(|s| granted.contains(&s))
@@ -263,7 +299,17 @@ pub(super) async fn decide(
 
 /// A stored request: CSRF digest, subject, permissions, client id, redirect URI, challenge,
 /// scope, resource, state.
-type Pending = (String, String, String, String, String, String, String, String, Option<String>);
+type Pending = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
 
 async fn decide_checked(
     server: &AuthorizationServer,
@@ -271,9 +317,11 @@ async fn decide_checked(
     form: Decision,
 ) -> Result<Response, OAuthError> {
     let refuse = |message: &str| {
-        server
-            .pages
-            .message(StatusCode::FORBIDDEN, "This form cannot be accepted", message)
+        server.pages.message(
+            StatusCode::FORBIDDEN,
+            "This form cannot be accepted",
+            message,
+        )
     };
     let (Some(request_id), Some(csrf_token)) = (form.request_id, form.csrf_token) else {
         return Ok(refuse("The form is missing its request id or CSRF token."));
@@ -288,8 +336,17 @@ async fn decide_checked(
     .bind(now())
     .fetch_optional(db)
     .await?;
-    let Some((csrf_hash, subject, permissions, client_id, redirect_uri, code_challenge, scope, resource, state)) =
-        row
+    let Some((
+        csrf_hash,
+        subject,
+        permissions,
+        client_id,
+        redirect_uri,
+        code_challenge,
+        scope,
+        resource,
+        state,
+    )) = row
     else {
         return Ok(refuse(
             "This consent page has expired or was already answered. Start again from the application.",
@@ -300,7 +357,11 @@ async fn decide_checked(
     }
     match server.user(request).await? {
         Some(user) if user.subject == subject => {}
-        _ => return Ok(refuse("You are not signed in as the user this page was shown to.")),
+        _ => {
+            return Ok(refuse(
+                "You are not signed in as the user this page was shown to.",
+            ));
+        }
     }
     // Answered once: a second submission finds nothing.
     let taken = sqlx::query("DELETE FROM mcp_oauth_requests WHERE request_hash = $1")
@@ -328,13 +389,21 @@ async fn decide_checked(
         state: state.clone(),
     };
     remember_consent(db, &subject, &grant).await?;
-    let user = Principal::new(subject)
-        .with_permissions(permissions.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+    let user = Principal::new(subject).with_permissions(
+        permissions
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+    );
     let code = issue_code(server, &user, &grant).await?;
     Ok(reply.send(&[("code", &code)]))
 }
 
-async fn remember_consent(db: &sqlx::AnyPool, subject: &str, grant: &Grant) -> Result<(), OAuthError> {
+async fn remember_consent(
+    db: &sqlx::AnyPool,
+    subject: &str,
+    grant: &Grant,
+) -> Result<(), OAuthError> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM mcp_oauth_consents WHERE subject = $1 AND client_id = $2")
         .bind(subject)
@@ -382,14 +451,18 @@ async fn issue_code(
 }
 
 fn permissions(user: &Principal) -> String {
-    user.permissions.iter().cloned().collect::<Vec<_>>().join(" ")
+    user.permissions
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// A failure of the server itself: logged, and shown without its details.

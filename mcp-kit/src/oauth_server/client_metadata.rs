@@ -1,9 +1,11 @@
 //! Client ID Metadata Documents: a client whose id is an `https://` URL is described by the
 //! JSON document at that URL. Fetches are bounded in size and time, never follow redirects,
-//! and are cached.
+//! reach only public addresses (a client id must not turn the server into a probe of its own
+//! network), and are cached.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -46,6 +48,9 @@ impl ClientMetadata {
                 .connect_timeout(timeout)
                 .timeout(timeout)
                 .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(Arc::new(PublicAddresses {
+                    allow_loopback: settings.allow_loopback_client_metadata,
+                }))
                 .build()
                 .expect("the TLS backend is compiled in"),
             cache: Mutex::default(),
@@ -71,8 +76,14 @@ impl ClientMetadata {
         }
         self.check_url(url)?;
         let client = self.fetch(url).await?;
-        self.lock()
-            .insert(url.to_owned(), (Instant::now(), client.clone()));
+        let mut cache = self.lock();
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        }
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(url.to_owned(), (Instant::now(), client.clone()));
         Ok(client)
     }
 
@@ -80,24 +91,45 @@ impl ClientMetadata {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `https://` with a host and a path; `http://` only on loopback, when allowed.
+    /// `https://` with a host and a path; `http://` only on loopback, when allowed. Addresses
+    /// written as IP literals must be public (names are checked when resolved).
     fn check_url(&self, raw: &str) -> Result<(), String> {
         let url = url::Url::parse(raw).map_err(|e| format!("the client id is not a URL ({e})"))?;
         let loopback = match url.host() {
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => {
+                let name = name.trim_end_matches('.');
+                name.eq_ignore_ascii_case("localhost")
+                    || name.to_ascii_lowercase().ends_with(".localhost")
+            }
+            Some(url::Host::Ipv4(ip)) => self.literal(IpAddr::V4(ip))?,
+            Some(url::Host::Ipv6(ip)) => self.literal(IpAddr::V6(ip))?,
             None => return Err("the client id URL has no host".into()),
         };
         if url.fragment().is_some() || url.path() == "/" || !url.username().is_empty() {
             return Err("a client id URL needs a path, and no fragment or credentials".into());
         }
         match (url.scheme(), loopback) {
-            ("https", false) => Ok(()),
-            (_, true) if self.allow_loopback => Ok(()),
-            (_, true) => Err("client id URLs on loopback addresses are not fetched".into()),
+            (_, true) if !self.allow_loopback => {
+                Err("client id URLs on loopback addresses are not fetched".into())
+            }
+            ("https", _) => Ok(()),
+            ("http", true) => Ok(()),
             _ => Err("a client id URL must use https".into()),
         }
+    }
+
+    /// Whether the literal `ip` is loopback; an error when it is not public.
+    fn literal(&self, ip: IpAddr) -> Result<bool, String> {
+        let ip = ip.to_canonical();
+        if ip.is_loopback() {
+            return Ok(true);
+        }
+        if !is_public(ip) {
+            return Err(format!(
+                "client id URLs on the address {ip} are not fetched"
+            ));
+        }
+        Ok(false)
     }
 
     async fn fetch(&self, url: &str) -> Result<OAuthClient, String> {
@@ -141,8 +173,7 @@ impl ClientMetadata {
                 .is_some_and(|m| m != "none")
         {
             return Err(fail(
-                "describes a confidential client; only public clients (`none`) are accepted"
-                    .into(),
+                "describes a confidential client; only public clients (`none`) are accepted".into(),
             ));
         }
         if document.redirect_uris.is_empty() {
@@ -162,6 +193,64 @@ impl ClientMetadata {
     }
 }
 
+/// The most documents kept at once.
+const MAX_CACHED: usize = 1024;
+
+/// Resolves names to their public addresses only (and loopback ones, when allowed).
+struct PublicAddresses {
+    allow_loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicAddresses {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let usable: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|addr| {
+                    let ip = addr.ip().to_canonical();
+                    is_public(ip) || (allow_loopback && ip.is_loopback())
+                })
+                .collect();
+            if usable.is_empty() {
+                let refused = format!("{host} resolves to no public address");
+                return Err(refused.into());
+            }
+            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Whether `ip` is on the public internet: not loopback, private, link-local, shared
+/// (carrier-grade NAT), unique-local, multicast or unspecified.
+fn is_public(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(ip) => {
+            let [a, b, ..] = ip.octets();
+            !(ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_multicast()
+                || ip.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(ip) => {
+            let first = ip.segments()[0];
+            !(ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
 /// The error with its causes; a timeout says so.
 fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
@@ -175,4 +264,50 @@ fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(allow_loopback: bool) -> ClientMetadata {
+        let settings = OAuthServerSettings {
+            allow_loopback_client_metadata: allow_loopback,
+            ..OAuthServerSettings::default()
+        };
+        ClientMetadata::new(&settings)
+    }
+
+    #[test]
+    fn only_public_https_urls_are_fetched() {
+        let strict = metadata(false);
+        assert!(
+            strict
+                .check_url("https://client.example/metadata.json")
+                .is_ok()
+        );
+        for refused in [
+            "http://client.example/metadata.json",
+            "https://client.example/",
+            "https://client.example/m#x",
+            "https://user@client.example/m",
+            "https://127.0.0.1/m",
+            "https://[::ffff:127.0.0.1]/m",
+            "https://localhost./m",
+            "https://169.254.169.254/latest",
+            "https://10.0.0.7/m",
+            "https://[fd00::1]/m",
+            "https://[fe80::1]/m",
+        ] {
+            assert!(strict.check_url(refused).is_err(), "{refused}");
+        }
+        let loopback = metadata(true);
+        assert!(loopback.check_url("http://127.0.0.1:8080/m").is_ok());
+        assert!(
+            loopback
+                .check_url("http://[::ffff:127.0.0.1]:8080/m")
+                .is_ok()
+        );
+        assert!(loopback.check_url("https://192.168.1.1/m").is_err());
+    }
 }

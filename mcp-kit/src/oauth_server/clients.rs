@@ -23,9 +23,31 @@ pub struct OAuthClient {
 }
 
 impl OAuthClient {
-    /// Whether `uri` is one of the client's redirect URIs, character for character.
+    /// Whether `uri` is one of the client's redirect URIs, character for character, except
+    /// that an `http://` loopback IP address may use any port (RFC 8252 §7.3: native apps
+    /// listen on whatever port is free).
     pub(crate) fn redirects_to(&self, uri: &str) -> bool {
-        self.redirect_uris.iter().any(|allowed| allowed == uri)
+        self.redirect_uris
+            .iter()
+            .any(|allowed| allowed == uri || same_but_loopback_port(allowed, uri))
+    }
+}
+
+fn same_but_loopback_port(allowed: &str, given: &str) -> bool {
+    let loopback_without_port = |uri: &str| {
+        let mut url = url::Url::parse(uri).ok()?;
+        let loopback = match url.host()? {
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+            url::Host::Domain(_) => false,
+        };
+        (loopback && url.scheme() == "http").then_some(())?;
+        url.set_port(None).ok()?;
+        Some(url)
+    };
+    match (loopback_without_port(allowed), loopback_without_port(given)) {
+        (Some(allowed), Some(given)) => allowed == given,
+        _ => false,
     }
 }
 
@@ -166,4 +188,46 @@ pub(crate) async fn revoke(db: &AnyPool, client_id: &str) -> Result<bool, OAuthE
     .await?;
     tx.commit().await?;
     Ok(revoked > 0 || find(db, client_id).await?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OAuthClient;
+
+    fn client(uri: &str) -> OAuthClient {
+        OAuthClient {
+            client_id: "c".into(),
+            name: "c".into(),
+            redirect_uris: vec![uri.into()],
+            skip_consent: false,
+            revoked: false,
+        }
+    }
+
+    #[test]
+    fn redirect_uris_match_exactly() {
+        let claude = client("https://claude.ai/api/mcp/auth_callback");
+        assert!(claude.redirects_to("https://claude.ai/api/mcp/auth_callback"));
+        for near_miss in [
+            "https://claude.ai/api/mcp/auth_callbacK",
+            "https://claude.ai/api/mcp/auth_callback/",
+            "https://claude.ai:8443/api/mcp/auth_callback",
+            "http://claude.ai/api/mcp/auth_callback",
+        ] {
+            assert!(!claude.redirects_to(near_miss), "{near_miss}");
+        }
+    }
+
+    #[test]
+    fn loopback_ips_may_use_any_port() {
+        let native = client("http://127.0.0.1/callback");
+        assert!(native.redirects_to("http://127.0.0.1:53682/callback"));
+        assert!(!native.redirects_to("http://127.0.0.1:53682/callbacK"));
+        assert!(!native.redirects_to("http://localhost:53682/callback"));
+        let v6 = client("http://[::1]:8000/cb");
+        assert!(v6.redirects_to("http://[::1]:9000/cb"));
+        // Names are not IP literals: their port is part of the match.
+        let named = client("http://localhost:8000/cb");
+        assert!(!named.redirects_to("http://localhost:9000/cb"));
+    }
 }

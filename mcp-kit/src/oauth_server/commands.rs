@@ -10,7 +10,7 @@ use super::{AuthorizationServer, OAuthError};
 /// `oauth-client …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum ClientCommand {
-    /// Create a public PKCE client, or update the one with this name (same client id)
+    /// Create a public PKCE client, or update (and un-revoke) the one with this name: same client id
     Create {
         /// The name the consent page shows
         #[arg(long)]
@@ -85,7 +85,11 @@ pub(crate) async fn client(server: &AuthorizationServer, command: ClientCommand)
         }
         ClientCommand::List => {
             let clients = server.clients().await.map_err(failed)?;
-            writeln!(out, "CLIENT ID                         STATUS   NAME  (REDIRECT URIS)").map_err(io)?;
+            writeln!(
+                out,
+                "CLIENT ID                         STATUS   NAME  (REDIRECT URIS)"
+            )
+            .map_err(io)?;
             for client in &clients {
                 let status = if client.revoked { "revoked" } else { "active" };
                 writeln!(

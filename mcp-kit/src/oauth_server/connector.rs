@@ -37,19 +37,23 @@ async fn load(db: &AnyPool) -> Result<Connector, OAuthError> {
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map_or_else(Connector::default, |(enabled, app_name, redirect_uris, skip_consent, client_id)| {
-        Connector {
+    Ok(row.map_or_else(
+        Connector::default,
+        |(enabled, app_name, redirect_uris, skip_consent, client_id)| Connector {
             enabled: enabled != 0,
             app_name,
             redirect_uris,
             skip_consent: skip_consent != 0,
             client_id,
-        }
-    }))
+        },
+    ))
 }
 
 /// The signed-in user allowed here, or the page that says why not.
-async fn admit(server: &AuthorizationServer, request: &Parts) -> Result<Result<Principal, Response>, OAuthError> {
+async fn admit(
+    server: &AuthorizationServer,
+    request: &Parts,
+) -> Result<Result<Principal, Response>, OAuthError> {
     match server.user(request).await? {
         None => Ok(Err(see_other(&server.login_url(PATH)))),
         Some(user) if user.has_perm(CONNECTOR_PERMISSION) => Ok(Ok(user)),
@@ -58,7 +62,9 @@ async fn admit(server: &AuthorizationServer, request: &Parts) -> Result<Result<P
             Ok(Err(server.pages.message(
                 StatusCode::FORBIDDEN,
                 "Not allowed",
-                &format!("Changing the MCP connector needs the permission `{CONNECTOR_PERMISSION}`."),
+                &format!(
+                    "Changing the MCP connector needs the permission `{CONNECTOR_PERMISSION}`."
+                ),
             )))
         }
     }
@@ -72,7 +78,11 @@ fn page(
     errors: &[String],
 ) -> Response {
     let (csrf_token, set_cookie) = server.pages.csrf(&request.headers);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let response = server.pages.render(
         status,
         "connector.html",
@@ -92,7 +102,10 @@ fn page(
 }
 
 /// `GET /oauth/connector`.
-pub(super) async fn show(State(server): State<Arc<AuthorizationServer>>, request: Parts) -> Response {
+pub(super) async fn show(
+    State(server): State<Arc<AuthorizationServer>>,
+    request: Parts,
+) -> Response {
     let shown = async {
         if let Err(refusal) = admit(&server, &request).await? {
             return Ok(refusal);
@@ -101,7 +114,9 @@ pub(super) async fn show(State(server): State<Arc<AuthorizationServer>>, request
         let saved = request.uri.query() == Some("saved=1");
         Ok(page(&server, &request, &connector, saved, &[]))
     };
-    shown.await.unwrap_or_else(|error: OAuthError| internal(&server, &error))
+    shown
+        .await
+        .unwrap_or_else(|error: OAuthError| internal(&server, &error))
 }
 
 #[derive(Deserialize)]
@@ -143,7 +158,10 @@ pub(super) async fn save(
             .map(str::to_owned)
             .collect();
         connector.redirect_uris = uris.join("\n");
-        let mut errors: Vec<String> = uris.iter().filter_map(|u| check_redirect_uri(u).err()).collect();
+        let mut errors: Vec<String> = uris
+            .iter()
+            .filter_map(|u| check_redirect_uri(u).err())
+            .collect();
         if connector.enabled && uris.is_empty() {
             errors.push("An enabled connector needs at least one redirect URI.".into());
         }
@@ -154,7 +172,9 @@ pub(super) async fn save(
         tracing::info!(user = %user.subject, enabled = connector.enabled, "saved the MCP connector");
         Ok(see_other(&format!("{PATH}?saved=1")))
     };
-    saved.await.unwrap_or_else(|error: OAuthError| internal(&server, &error))
+    saved
+        .await
+        .unwrap_or_else(|error: OAuthError| internal(&server, &error))
 }
 
 /// Stores the page and brings its client in line: created on first enable, updated after,

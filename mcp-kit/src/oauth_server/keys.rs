@@ -51,12 +51,15 @@ impl Keys {
         }
     }
 
-    async fn ring(&self, store: &Store, fresh: bool) -> Result<Arc<Ring>, OAuthError> {
-        if let Some(ring) = self.cached()
-            && !(fresh && ring.loaded.elapsed() > Duration::from_secs(5))
-            && ring.loaded.elapsed() < RELOAD_AFTER
-        {
-            return Ok(ring);
+    /// The keys: those read last, unless they are older than [`RELOAD_AFTER`], or `reread`
+    /// asks (a token named an unknown key) and they are more than a few seconds old.
+    async fn ring(&self, store: &Store, reread: bool) -> Result<Arc<Ring>, OAuthError> {
+        if let Some(ring) = self.cached() {
+            let age = ring.loaded.elapsed();
+            let stale = age > RELOAD_AFTER || (reread && age > Duration::from_secs(5));
+            if !stale {
+                return Ok(ring);
+            }
         }
         let mut ring = self.load(store).await?;
         if ring.keys.is_empty() {
@@ -186,8 +189,8 @@ fn key(kid: String, private_key: &str) -> Result<Key, OAuthError> {
         .decode(private_key)
         .map_err(|_| broken("not base64"))?;
     let signing = EncodingKey::from_ec_der(&der);
-    let mut public = Jwk::from_encoding_key(&signing, Algorithm::ES256)
-        .map_err(|e| broken(&e.to_string()))?;
+    let mut public =
+        Jwk::from_encoding_key(&signing, Algorithm::ES256).map_err(|e| broken(&e.to_string()))?;
     public.common.key_id = Some(kid.clone());
     public.common.public_key_use = Some(PublicKeyUse::Signature);
     public.common.key_algorithm = Some(KeyAlgorithm::ES256);

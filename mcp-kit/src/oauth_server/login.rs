@@ -65,7 +65,14 @@ pub(super) async fn submit(
     let next = safe_next(form.next.as_deref());
     if !csrf_ok(&request.headers, form.csrf_token.as_deref()) {
         let message = "The form's CSRF token is missing or wrong. Reload the page and try again.";
-        return page(&server, &request, next, None, Some(message), StatusCode::FORBIDDEN);
+        return page(
+            &server,
+            &request,
+            next,
+            None,
+            Some(message),
+            StatusCode::FORBIDDEN,
+        );
     }
     let username = form.username.unwrap_or_default();
     let password = form.password.unwrap_or_default();
@@ -82,9 +89,10 @@ pub(super) async fn submit(
     match checked.await {
         Ok(Some(session)) => {
             tracing::info!(user = %username.trim(), "signed in");
-            let cookie = server
-                .pages
-                .cookie(SESSION_COOKIE, &session, "Lax", server.settings.session_ttl);
+            let cookie =
+                server
+                    .pages
+                    .cookie(SESSION_COOKIE, &session, "Lax", server.settings.session_ttl);
             let mut response = see_other(next);
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
@@ -93,7 +101,14 @@ pub(super) async fn submit(
             tracing::info!(user = %username.trim(), "a sign-in failed");
             let error = "Wrong username or password.";
             let status = StatusCode::UNAUTHORIZED;
-            page(&server, &request, next, Some(username.trim()), Some(error), status)
+            page(
+                &server,
+                &request,
+                next,
+                Some(username.trim()),
+                Some(error),
+                status,
+            )
         }
         Err(error) => internal(&server, &error),
     }
@@ -120,9 +135,21 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_server() {
-        assert_eq!(safe_next(Some("/oauth/authorize?x=1")), "/oauth/authorize?x=1");
-        for elsewhere in ["https://evil.example/", "//evil.example", "/\\evil.example", "evil"] {
-            assert_eq!(safe_next(Some(elsewhere)), "/oauth/connector", "{elsewhere}");
+        assert_eq!(
+            safe_next(Some("/oauth/authorize?x=1")),
+            "/oauth/authorize?x=1"
+        );
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+        ] {
+            assert_eq!(
+                safe_next(Some(elsewhere)),
+                "/oauth/connector",
+                "{elsewhere}"
+            );
         }
         assert_eq!(safe_next(None), "/oauth/connector");
     }

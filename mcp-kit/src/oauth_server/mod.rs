@@ -130,17 +130,25 @@ impl AuthorizationServer {
 
     /// The routes: metadata, JWKS, authorize, token, registration, login, connector page.
     pub(crate) fn router(self: &Arc<Self>) -> Router {
-        let metadata = get(|axum::extract::State(server): axum::extract::State<Arc<Self>>| async move {
-            axum::Json(server.metadata())
-        });
+        let metadata = get(
+            |axum::extract::State(server): axum::extract::State<Arc<Self>>| async move {
+                axum::Json(server.metadata())
+            },
+        );
         let mut router = Router::new()
             .route("/.well-known/oauth-authorization-server", metadata.clone())
             .route("/.well-known/openid-configuration", metadata)
             .route("/oauth/jwks", get(jwks))
-            .route("/oauth/authorize", get(authorize::start).post(authorize::decide))
+            .route(
+                "/oauth/authorize",
+                get(authorize::start).post(authorize::decide),
+            )
             .route("/oauth/token", post(token::exchange))
             .route("/oauth/login", get(login::form).post(login::submit))
-            .route("/oauth/connector", get(connector::show).post(connector::save));
+            .route(
+                "/oauth/connector",
+                get(connector::show).post(connector::save),
+            );
         if self.settings.dynamic_registration {
             router = router.route("/oauth/register", post(register::register));
         }
@@ -197,7 +205,9 @@ impl AuthorizationServer {
             return Ok(self.client_metadata.client(client_id).await);
         }
         match clients::find(self.store.db().await?, client_id).await? {
-            Some(client) if client.revoked => Ok(Err(format!("the client `{client_id}` is revoked"))),
+            Some(client) if client.revoked => {
+                Ok(Err(format!("the client `{client_id}` is revoked")))
+            }
             Some(client) => Ok(Ok(client)),
             None => Ok(Err(format!("there is no client `{client_id}`"))),
         }

@@ -41,11 +41,18 @@ impl Pages {
     /// `template` with `values`, as a page that is never cached or framed.
     pub(crate) fn render(&self, status: StatusCode, template: &str, values: Value) -> Response {
         let values = context! { app_name => self.app_name, ..values };
-        let html = match self.env.get_template(template).and_then(|t| t.render(values)) {
+        let html = match self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(values))
+        {
             Ok(html) => html,
             Err(error) => {
                 tracing::error!(%error, template, "a page did not render");
-                return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be shown")
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page could not be shown",
+                )
                     .into_response();
             }
         };
@@ -68,10 +75,17 @@ impl Pages {
     }
 
     /// A `Set-Cookie` value for `name`; `max_age` in seconds, 0 to delete it.
-    pub(crate) fn cookie(&self, name: &str, value: &str, same_site: &str, max_age: u64) -> HeaderValue {
+    pub(crate) fn cookie(
+        &self,
+        name: &str,
+        value: &str,
+        same_site: &str,
+        max_age: u64,
+    ) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
-        let cookie =
-            format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}");
+        let cookie = format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"
+        );
         HeaderValue::from_str(&cookie).expect("cookie values are base64url")
     }
 
@@ -119,6 +133,10 @@ pub(crate) fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -
 pub(crate) fn see_other(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        Err(_) => (StatusCode::BAD_REQUEST, "the redirect target is not a valid header").into_response(),
+        Err(_) => (
+            StatusCode::BAD_REQUEST,
+            "the redirect target is not a valid header",
+        )
+            .into_response(),
     }
 }

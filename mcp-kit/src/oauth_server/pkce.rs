@@ -21,7 +21,11 @@ pub(crate) fn well_formed(value: &str) -> bool {
 
 /// Whether `verifier` is the one `challenge` was made from.
 pub(crate) fn verify(verifier: &str, challenge: &str) -> bool {
-    well_formed(verifier) && self::challenge(verifier).as_bytes().ct_eq(challenge.as_bytes()).into()
+    well_formed(verifier)
+        && self::challenge(verifier)
+            .as_bytes()
+            .ct_eq(challenge.as_bytes())
+            .into()
 }
 
 #[cfg(test)]

@@ -48,11 +48,16 @@ pub(super) async fn register(
             return invalid("invalid_redirect_uri", problem);
         }
     }
-    let method = metadata.token_endpoint_auth_method.as_deref().unwrap_or("none");
+    let method = metadata
+        .token_endpoint_auth_method
+        .as_deref()
+        .unwrap_or("none");
     if method != "none" {
         return invalid(
             "invalid_client_metadata",
-            format!("token_endpoint_auth_method `{method}` is not supported; public clients use `none`"),
+            format!(
+                "token_endpoint_auth_method `{method}` is not supported; public clients use `none`"
+            ),
         );
     }
     let grant_types = metadata
@@ -67,7 +72,9 @@ pub(super) async fn register(
             format!("grant type `{other}` is not supported"),
         );
     }
-    let response_types = metadata.response_types.unwrap_or_else(|| vec!["code".into()]);
+    let response_types = metadata
+        .response_types
+        .unwrap_or_else(|| vec!["code".into()]);
     if response_types.iter().any(|r| r != "code") {
         return invalid(
             "invalid_client_metadata",
@@ -121,9 +128,9 @@ pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), String> {
         "http" => Err(format!(
             "redirect URI `{uri}` uses http on a host that is not loopback; use https"
         )),
-        "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => {
-            Err(format!("redirect URI `{uri}` has a scheme that cannot be a redirect"))
-        }
+        "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => Err(format!(
+            "redirect URI `{uri}` has a scheme that cannot be a redirect"
+        )),
         _ => Ok(()),
     }
 }

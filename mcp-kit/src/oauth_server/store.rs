@@ -2,12 +2,15 @@
 //! tables created on first use. Every statement is written to run on both.
 
 use std::str::FromStr as _;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use tokio::sync::OnceCell;
 
 use super::OAuthError;
+use super::secret::now;
 
 /// Integers are `BIGINT` (SQLite reads them as `INTEGER`), flags 0 or 1, times seconds since
 /// the epoch: the types both databases share.
@@ -101,7 +104,20 @@ const SCHEMA: &[&str] = &[
 pub(crate) struct Store {
     options: AnyConnectOptions,
     pool: OnceCell<AnyPool>,
+    swept: Mutex<Option<Instant>>,
 }
+
+/// How often expired rows are deleted.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// Statements that delete what can no longer be used. Used codes are kept a day past their
+/// expiry, so a late replay still finds (and revokes) what they gave.
+const SWEEP: &[&str] = &[
+    "DELETE FROM mcp_oauth_requests WHERE expires_at < $1",
+    "DELETE FROM mcp_oauth_sessions WHERE expires_at < $1",
+    "DELETE FROM mcp_oauth_codes WHERE expires_at < $1 - 86400",
+    "DELETE FROM mcp_oauth_refresh_tokens WHERE expires_at < $1",
+];
 
 impl Store {
     /// Checks `url`; connects later.
@@ -113,6 +129,7 @@ impl Store {
         Ok(Self {
             options,
             pool: OnceCell::new(),
+            swept: Mutex::new(None),
         })
     }
 
@@ -131,6 +148,27 @@ impl Store {
                 Ok::<_, sqlx::Error>(pool)
             })
             .await?;
+        self.sweep_now_and_then(pool);
         Ok(pool)
+    }
+
+    /// Deletes expired rows in the background, at most every [`SWEEP_EVERY`].
+    fn sweep_now_and_then(&self, pool: &AnyPool) {
+        {
+            let mut swept = self.swept.lock().unwrap_or_else(|p| p.into_inner());
+            if swept.is_some_and(|at| at.elapsed() < SWEEP_EVERY) {
+                return;
+            }
+            *swept = Some(Instant::now());
+        }
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for statement in SWEEP {
+                if let Err(error) = sqlx::query(statement).bind(now()).execute(&pool).await {
+                    tracing::warn!(%error, "could not delete expired OAuth rows");
+                    return;
+                }
+            }
+        });
     }
 }

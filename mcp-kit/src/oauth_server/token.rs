@@ -39,19 +39,35 @@ fn refuse(error: &'static str, description: impl Into<String>) -> Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let body = json!({"error": self.error, "error_description": self.description});
-        (self.status, no_store(), axum::Json(body)).into_response()
+        let mut response = (self.status, no_store(), axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6749 §5.2: a 401 names the authentication scheme expected.
+            let challenge = header::HeaderValue::from_static(r#"Basic realm="oauth""#);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
     }
 }
 
 fn no_store() -> [(header::HeaderName, &'static str); 2] {
-    [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")]
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ]
 }
 
 /// A failure of the server itself, as an OAuth `server_error`, details logged only.
 pub(super) fn server_error(error: &OAuthError) -> Response {
     tracing::error!(%error, "the OAuth server failed");
     let body = json!({"error": "server_error", "error_description": "the server could not answer; try again later"});
-    (StatusCode::INTERNAL_SERVER_ERROR, no_store(), axum::Json(body)).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        no_store(),
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 /// `POST /oauth/token`, form-encoded.
@@ -74,8 +90,11 @@ pub(super) async fn exchange(
     let mut form = HashMap::new();
     for (key, value) in url::form_urlencoded::parse(&body) {
         if form.insert(key.to_string(), value.to_string()).is_some() {
-            return refuse("invalid_request", format!("`{key}` is given more than once"))
-                .into_response();
+            return refuse(
+                "invalid_request",
+                format!("`{key}` is given more than once"),
+            )
+            .into_response();
         }
     }
     if headers.contains_key(header::AUTHORIZATION) {
@@ -121,13 +140,13 @@ struct Granted {
 }
 
 /// Checks the parts of a grant the client repeats at the token endpoint.
-fn check_client(
-    form: &HashMap<String, String>,
-    granted: &Granted,
-) -> Result<(), Refusal> {
+fn check_client(form: &HashMap<String, String>, granted: &Granted) -> Result<(), Refusal> {
     let client_id = required(form, "client_id")?;
     if client_id != granted.client_id {
-        return Err(refuse("invalid_grant", "the grant was issued to another client"));
+        return Err(refuse(
+            "invalid_grant",
+            "the grant was issued to another client",
+        ));
     }
     if let Some(resource) = form.get("resource")
         && !same_resource(resource, &granted.resource)
@@ -139,6 +158,21 @@ fn check_client(
     }
     Ok(())
 }
+
+/// A stored code: client id, subject, permissions, redirect URI, challenge, scope, resource,
+/// family, expiry, when it was used.
+type CodeRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+);
 
 async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String>) -> Outcome {
     let (code, redirect_uri, verifier) = match (
@@ -152,43 +186,29 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
         }
     };
     let db = server.store.db().await?;
-    let at = now();
-    // Taking the code and reading it are one step, so two concurrent uses cannot both win.
-    let taken = sqlx::query(
-        "UPDATE mcp_oauth_codes SET used_at = $1
-         WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $3",
+    let row: Option<CodeRow> = sqlx::query_as(
+        "SELECT client_id, subject, permissions, redirect_uri, code_challenge, scope,
+                resource, family, expires_at, used_at
+         FROM mcp_oauth_codes WHERE code_hash = $1",
     )
-    .bind(at)
     .bind(digest(code))
-    .bind(at)
-    .execute(db)
-    .await?
-    .rows_affected();
-    let row: Option<(String, String, String, String, String, String, String, String, i64)> =
-        sqlx::query_as(
-            "SELECT client_id, subject, permissions, redirect_uri, code_challenge, scope,
-                    resource, family, expires_at
-             FROM mcp_oauth_codes WHERE code_hash = $1",
-        )
-        .bind(digest(code))
-        .fetch_optional(db)
-        .await?;
-    let Some((client_id, subject, permissions, stored_uri, challenge, scope, resource, family, expires_at)) =
-        row
+    .fetch_optional(db)
+    .await?;
+    let Some((
+        client_id,
+        subject,
+        permissions,
+        stored_uri,
+        challenge,
+        scope,
+        resource,
+        family,
+        expires_at,
+        used_at,
+    )) = row
     else {
         return Ok(Err(refuse("invalid_grant", "the code is not known")));
     };
-    if taken == 0 {
-        if expires_at <= at {
-            return Ok(Err(refuse("invalid_grant", "the code has expired")));
-        }
-        revoke_family(db, &family).await?;
-        tracing::warn!(%client_id, "an authorization code was used twice; its tokens are revoked");
-        return Ok(Err(refuse(
-            "invalid_grant",
-            "the code was already used; the tokens it gave are revoked",
-        )));
-    }
     let granted = Granted {
         client_id,
         subject,
@@ -197,6 +217,13 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
         resource,
         family,
     };
+    if used_at.is_some() {
+        return Ok(Err(reused_code(db, &granted).await?));
+    }
+    if expires_at <= now() {
+        return Ok(Err(refuse("invalid_grant", "the code has expired")));
+    }
+    // Every check comes before the code is taken, so a refused request leaves it usable.
     if let Err(refusal) = check_client(form, &granted) {
         return Ok(Err(refusal));
     }
@@ -215,8 +242,35 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
     if let Err(problem) = server.client(&granted.client_id).await? {
         return Ok(Err(refuse("invalid_client", problem)));
     }
-    issue(server, &granted, &granted.scope).await.map(Ok)
+    match issue(server, db, &granted, &granted.scope, Spend::Code(code)).await? {
+        Some(tokens) => Ok(Ok(tokens)),
+        None => Ok(Err(reused_code(db, &granted).await?)),
+    }
 }
+
+/// A code used a second time: whoever holds it is not to be trusted with what it gave.
+async fn reused_code(db: &sqlx::AnyPool, granted: &Granted) -> Result<Refusal, OAuthError> {
+    revoke_family(db, &granted.family).await?;
+    tracing::warn!(client_id = %granted.client_id, "an authorization code was used twice; its tokens are revoked");
+    Ok(refuse(
+        "invalid_grant",
+        "the code was already used; the tokens it gave are revoked",
+    ))
+}
+
+/// A stored refresh token: family, client id, subject, permissions, scope, resource, expiry,
+/// when it was used, when it was revoked.
+type RefreshRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
 
 async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -> Outcome {
     let refresh_token = match required(form, "refresh_token") {
@@ -224,44 +278,31 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
         Err(refusal) => return Ok(Err(refusal)),
     };
     let db = server.store.db().await?;
-    let at = now();
-    let taken = sqlx::query(
-        "UPDATE mcp_oauth_refresh_tokens SET used_at = $1
-         WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
+    let row: Option<RefreshRow> = sqlx::query_as(
+        "SELECT family, client_id, subject, permissions, scope, resource, expires_at,
+                used_at, revoked_at
+         FROM mcp_oauth_refresh_tokens WHERE token_hash = $1",
     )
-    .bind(at)
     .bind(digest(refresh_token))
-    .bind(at)
-    .execute(db)
-    .await?
-    .rows_affected();
-    let row: Option<(String, String, String, String, String, String, i64, Option<i64>, Option<i64>)> =
-        sqlx::query_as(
-            "SELECT family, client_id, subject, permissions, scope, resource, expires_at,
-                    used_at, revoked_at
-             FROM mcp_oauth_refresh_tokens WHERE token_hash = $1",
-        )
-        .bind(digest(refresh_token))
-        .fetch_optional(db)
-        .await?;
-    let Some((family, client_id, subject, permissions, scope, resource, expires_at, used_at, revoked_at)) = row
+    .fetch_optional(db)
+    .await?;
+    let Some((
+        family,
+        client_id,
+        subject,
+        permissions,
+        scope,
+        resource,
+        expires_at,
+        used_at,
+        revoked_at,
+    )) = row
     else {
-        return Ok(Err(refuse("invalid_grant", "the refresh token is not known")));
+        return Ok(Err(refuse(
+            "invalid_grant",
+            "the refresh token is not known",
+        )));
     };
-    if taken == 0 {
-        let problem = if revoked_at.is_some() {
-            "the refresh token is revoked"
-        } else if used_at.is_some() {
-            revoke_family(db, &family).await?;
-            tracing::warn!(%client_id, "a refresh token was used twice; its family is revoked");
-            "the refresh token was already used; every token of its family is revoked"
-        } else if expires_at <= at {
-            "the refresh token has expired"
-        } else {
-            "the refresh token cannot be used"
-        };
-        return Ok(Err(refuse("invalid_grant", problem)));
-    }
     let granted = Granted {
         client_id,
         subject,
@@ -270,6 +311,19 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
         resource,
         family,
     };
+    if revoked_at.is_some() {
+        return Ok(Err(refuse("invalid_grant", "the refresh token is revoked")));
+    }
+    if used_at.is_some() {
+        return Ok(Err(reused_refresh_token(db, &granted).await?));
+    }
+    if expires_at <= now() {
+        return Ok(Err(refuse(
+            "invalid_grant",
+            "the refresh token has expired",
+        )));
+    }
+    // Every check comes before the token is spent, so a refused request leaves it usable.
     if let Err(refusal) = check_client(form, &granted) {
         return Ok(Err(refusal));
     }
@@ -290,7 +344,32 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
         }
         None => granted.scope.clone(),
     };
-    issue(server, &granted, &scope).await.map(Ok)
+    match issue(
+        server,
+        db,
+        &granted,
+        &scope,
+        Spend::RefreshToken(refresh_token),
+    )
+    .await?
+    {
+        Some(tokens) => Ok(Ok(tokens)),
+        None => Ok(Err(reused_refresh_token(db, &granted).await?)),
+    }
+}
+
+/// A refresh token used a second time: one of its two holders is not the client, so the
+/// whole family goes.
+async fn reused_refresh_token(
+    db: &sqlx::AnyPool,
+    granted: &Granted,
+) -> Result<Refusal, OAuthError> {
+    revoke_family(db, &granted.family).await?;
+    tracing::warn!(client_id = %granted.client_id, "a refresh token was used twice; its family is revoked");
+    Ok(refuse(
+        "invalid_grant",
+        "the refresh token was already used; every token of its family is revoked",
+    ))
 }
 
 /// Revokes every refresh token of `family`.
@@ -305,12 +384,23 @@ async fn revoke_family(db: &sqlx::AnyPool, family: &str) -> Result<(), OAuthErro
     Ok(())
 }
 
-/// A signed access token and a new refresh token of the grant's family.
+/// What a grant is exchanged for: taken only if still unused, so of two concurrent uses one
+/// wins.
+enum Spend<'a> {
+    Code(&'a str),
+    RefreshToken(&'a str),
+}
+
+/// A signed access token and a new refresh token of the grant's family, for `spent`; `None`
+/// when it was used meanwhile. Signing comes first, outside the transaction: loading the
+/// keys may write to the database.
 async fn issue(
     server: &AuthorizationServer,
+    db: &sqlx::AnyPool,
     granted: &Granted,
     scope: &str,
-) -> Result<Value, OAuthError> {
+    spent: Spend<'_>,
+) -> Result<Option<Value>, OAuthError> {
     let at = now();
     let ttl = server.settings.access_token_ttl as i64;
     let mut claims = Map::new();
@@ -326,6 +416,27 @@ async fn issue(
         claims.insert("permissions".into(), granted.permissions.clone().into());
     }
     let access_token = server.keys.sign(&server.store, &claims).await?;
+    let (spend, secret) = match spent {
+        Spend::Code(code) => (
+            "UPDATE mcp_oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
+            code,
+        ),
+        Spend::RefreshToken(token) => (
+            "UPDATE mcp_oauth_refresh_tokens SET used_at = $1
+             WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL",
+            token,
+        ),
+    };
+    let mut tx = db.begin().await?;
+    let taken = sqlx::query(spend)
+        .bind(at)
+        .bind(digest(secret))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if taken == 0 {
+        return Ok(None);
+    }
     let refresh_token = token();
     sqlx::query(
         "INSERT INTO mcp_oauth_refresh_tokens (token_hash, family, client_id, subject, permissions,
@@ -340,13 +451,14 @@ async fn issue(
     .bind(&granted.scope)
     .bind(&granted.resource)
     .bind(at + server.settings.refresh_token_ttl as i64)
-    .execute(server.store.db().await?)
+    .execute(&mut *tx)
     .await?;
-    Ok(json!({
+    tx.commit().await?;
+    Ok(Some(json!({
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": ttl,
         "refresh_token": refresh_token,
         "scope": scope,
-    }))
+    })))
 }

@@ -1,8 +1,8 @@
 //! Who is signing in: the host application's own login, through a [`UserSource`], or the
 //! built-in one: a users table with argon2 password hashes and a session cookie.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use axum::http::request::Parts;
 use futures_util::future::BoxFuture;
 use sqlx::AnyPool;
@@ -91,8 +91,11 @@ pub(crate) async fn check_password(
         None => (unknown_user_hash().to_owned(), String::new(), false),
     };
     let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .map_err(|e| OAuthError::Other(format!("checking a password: {e}")))?;
@@ -112,8 +115,12 @@ fn unknown_user_hash() -> &'static str {
 }
 
 fn user(username: &str, permissions: &str) -> Principal {
-    Principal::new(username)
-        .with_permissions(permissions.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+    Principal::new(username).with_permissions(
+        permissions
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Starts a session for `username`; returns the cookie's value.
