@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mcp_kit::Settings;
-use mcp_kit::oauth_server::{AuthorizationServer, CONNECTOR_PERMISSION};
+use mcp_kit::oauth_server::{AuthorizationServer, CONNECTOR_PERMISSION, UserSource};
 use mcp_kit::prelude::*;
 use mcp_kit_tests::{Postgres, Response, call_body, post_mcp_with, send, spawn, test_settings};
 use schemars::JsonSchema;
@@ -132,9 +132,13 @@ fn oauth_settings(listener: &TcpListener, database_url: &str) -> Settings {
 
 /// Builds the server `settings` describe and serves it on `listener`.
 fn serve(listener: TcpListener, settings: Settings) -> Running {
-    let server = Server::builder()
+    serve_built(listener, Server::builder().settings(settings))
+}
+
+/// Builds `builder` and serves it on `listener`.
+fn serve_built(listener: TcpListener, builder: mcp_kit::ServerBuilder) -> Running {
+    let server = builder
         .info("oauth-server-tests", "0.0.0")
-        .settings(settings)
         .build()
         .expect("the server builds");
     let addr = listener.local_addr().expect("local address");
@@ -1504,4 +1508,101 @@ async fn a_refused_refresh_leaves_the_refresh_token_usable() {
     assert_token_error(&response, "invalid_scope", "`admin` was not granted");
     // Nothing was issued, so the client still holds a good refresh token.
     tokens(&refresh(server.addr, &server.client_id, &refresh_token).await);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Skipping consent, and a host application's own login.
+
+#[tokio::test]
+async fn a_client_that_skips_consent_gets_its_code_without_the_page() {
+    let server = fixture(|_| {}).await;
+    let (trusted, _) = server
+        .oauth()
+        .ensure_client("Trusted", &[REDIRECT.to_owned()], true)
+        .await
+        .expect("a client");
+    let request = Authorization::new(&trusted.client_id);
+    let mut browser = Browser::new(server.addr);
+    let answered = browser.open_as(&request.path(), USER).await;
+    let code = request.code(&answered, &server.issuer());
+    let (access, _) = tokens(&exchange(server.addr, &request, &code).await);
+    assert_eq!(identity(server.addr, &access).await["subject"], USER);
+}
+
+/// The host application's login: its session cookie `host_session` holds the username, and
+/// `host_admin=yes` grants the connector permission.
+struct HostLogin;
+
+impl UserSource for HostLogin {
+    fn user<'a>(
+        &'a self,
+        request: &'a axum::http::request::Parts,
+    ) -> futures_util::future::BoxFuture<'a, Option<Principal>> {
+        let cookies: HashMap<String, String> = request
+            .headers
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let user = cookies.get("host_session").map(|name| {
+            let permissions = match cookies.get("host_admin").map(String::as_str) {
+                Some("yes") => vec![CONNECTOR_PERMISSION.to_owned()],
+                _ => Vec::new(),
+            };
+            Principal::new(name.clone()).with_permissions(permissions)
+        });
+        Box::pin(async move { user })
+    }
+
+    fn login_url(&self, next: &str) -> String {
+        format!("/accounts/login/?next={}", percent(next))
+    }
+}
+
+#[tokio::test]
+async fn the_host_applications_login_decides_who_consents() {
+    let dir = TempDir::new();
+    let listener = listen().await;
+    let settings = oauth_settings(&listener, &dir.sqlite_url());
+    let server = serve_built(
+        listener,
+        Server::builder().settings(settings).oauth_users(HostLogin),
+    );
+    let (client, _) = server
+        .oauth()
+        .ensure_client(CLIENT_NAME, &[REDIRECT.to_owned()], false)
+        .await
+        .expect("a client");
+    let request = Authorization::new(&client.client_id);
+    let mut browser = Browser::new(server.addr);
+
+    let anonymous = browser.get(&request.path()).await;
+    assert_eq!(anonymous.status, 303);
+    let login = location(&anonymous).expect("a Location");
+    assert_eq!(
+        login,
+        format!("/accounts/login/?next={}", percent(&request.path())),
+        "sent to the host's login, to come back"
+    );
+    // The built-in login does not decide who is signed in here.
+    assert!(!browser.cookies.contains_key("mcp_kit_session"));
+
+    browser
+        .cookies
+        .insert("host_session".into(), "carol".into());
+    let consent = browser.get(&request.path()).await;
+    assert!(page(&consent).contains("carol"), "{}", page(&consent));
+    let answered = browser.decide(&consent, "allow", &[]).await;
+    let code = request.code(&answered, &server.issuer());
+    let (access, _) = tokens(&exchange(server.addr, &request, &code).await);
+    assert_eq!(identity(server.addr, &access).await["subject"], "carol");
+
+    let refused = browser.get("/oauth/connector").await;
+    assert_page(&refused, 403, CONNECTOR_PERMISSION);
+    browser.cookies.insert("host_admin".into(), "yes".into());
+    let connector = browser.get("/oauth/connector").await;
+    assert_eq!(connector.status, 200, "{}", page(&connector));
 }
