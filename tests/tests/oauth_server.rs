@@ -1606,3 +1606,193 @@ async fn the_host_applications_login_decides_who_consents() {
     let connector = browser.get("/oauth/connector").await;
     assert_eq!(connector.status, 200, "{}", page(&connector));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hardening.
+
+/// The claims of the JWT `token`, unverified.
+fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let server = fixture(|_| {}).await;
+    let mut browser = Browser::new(server.addr);
+    browser.sign_in(ADMIN).await;
+    let connector = browser.get("/oauth/connector").await;
+    assert_eq!(connector.status, 200, "{}", page(&connector));
+    let session = browser.cookies["mcp_kit_session"].clone();
+
+    let forged = browser.post("/oauth/logout", &[]).await;
+    assert_page(&forged, 403, "CSRF");
+    let csrf = input_value(&connector, "csrf_token").expect("a csrf_token field");
+    let signed_out = browser
+        .post("/oauth/logout", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(location(&signed_out), Some("/oauth/login"));
+    assert!(!browser.cookies.contains_key("mcp_kit_session"));
+
+    // The old cookie, kept by someone else, no longer works either.
+    browser.cookies.insert("mcp_kit_session".into(), session);
+    let after = browser.get("/oauth/connector").await;
+    assert_eq!(after.status, 303);
+    assert!(location(&after).is_some_and(|l| l.starts_with("/oauth/login")));
+}
+
+#[tokio::test]
+async fn a_new_password_signs_the_user_out_everywhere() {
+    let server = fixture(|_| {}).await;
+    let mut browser = Browser::new(server.addr);
+    browser.sign_in(ADMIN).await;
+    assert_eq!(browser.get("/oauth/connector").await.status, 200);
+    server
+        .oauth()
+        .save_user(
+            ADMIN,
+            "another long password",
+            &[CONNECTOR_PERMISSION.to_owned()],
+        )
+        .await
+        .expect("saved");
+    assert_eq!(browser.get("/oauth/connector").await.status, 303);
+}
+
+#[tokio::test]
+async fn too_many_wrong_passwords_lock_the_username_for_a_while() {
+    let server = fixture(|_| {}).await;
+    let mut browser = Browser::new(server.addr);
+    let form_page = browser.get("/oauth/login").await;
+    let csrf = input_value(&form_page, "csrf_token").expect("a csrf_token field");
+    let attempt = async |browser: &mut Browser, password: &str| {
+        let fields = [
+            ("username", USER),
+            ("password", password),
+            ("next", "/oauth/connector"),
+            ("csrf_token", csrf.as_str()),
+        ];
+        browser.post("/oauth/login", &fields).await
+    };
+    for _ in 0..10 {
+        assert_eq!(attempt(&mut browser, "wrong password!").await.status, 401);
+    }
+    let locked = attempt(&mut browser, PASSWORD).await;
+    assert_page(&locked, 429, "Too many failed sign-ins");
+    // Another user is not locked out.
+    let mut other = Browser::new(server.addr);
+    other.sign_in(ADMIN).await;
+}
+
+#[tokio::test]
+async fn endpoints_for_clients_allow_any_origin_and_pages_do_not() {
+    let server = fixture(|_| {}).await;
+    let origin = [("origin", "https://inspector.example")];
+    let preflight = send(server.addr, "OPTIONS", "/oauth/token", &origin, b"").await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert!(
+        preflight
+            .header("access-control-allow-methods")
+            .is_some_and(|m| m.contains("POST"))
+    );
+    for path in ["/.well-known/oauth-authorization-server", "/oauth/jwks"] {
+        let answer = send(server.addr, "GET", path, &origin, b"").await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(
+            answer.header("access-control-allow-origin"),
+            Some("*"),
+            "{path}"
+        );
+    }
+    let login = send(server.addr, "GET", "/oauth/login", &origin, b"").await;
+    assert_eq!(login.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn scopes_the_server_does_not_offer_are_left_out() {
+    let server = fixture(|_| {}).await;
+    let request = Authorization::new(&server.client_id);
+    let asked = format!("scope={}", percent("mcp offline_access openid"));
+    let path = request.path().replace("scope=mcp", &asked);
+    let mut browser = Browser::new(server.addr);
+    let consent = browser.open_as(&path, USER).await;
+    let text = page(&consent);
+    assert!(text.contains("<code>mcp</code>"), "{text}");
+    assert!(!text.contains("offline_access"), "{text}");
+    let answered = browser.decide(&consent, "allow", &[]).await;
+    let code = request.code(&answered, &server.issuer());
+    let (access, _) = tokens(&exchange(server.addr, &request, &code).await);
+    assert_eq!(claims(&access)["scope"], "mcp");
+}
+
+#[tokio::test]
+async fn a_revoked_client_is_not_brought_back_by_create() {
+    let server = fixture(|_| {}).await;
+    let oauth = server.oauth();
+    assert!(
+        oauth
+            .revoke_client(&server.client_id)
+            .await
+            .expect("revoked")
+    );
+    let again = oauth
+        .ensure_client(CLIENT_NAME, &[REDIRECT.to_owned()], false)
+        .await
+        .expect_err("a revoked client stays revoked");
+    assert!(again.to_string().contains("is revoked"), "{again}");
+    let request = Authorization::new(&server.client_id);
+    let refused = Browser::new(server.addr).get(&request.path()).await;
+    assert_page(&refused, 400, "revoked");
+}
+
+#[tokio::test]
+async fn a_changed_permission_reaches_the_client_at_its_next_refresh() {
+    let server = fixture(|_| {}).await;
+    let (_, access, refresh_token) = grant(&server, &server.client_id).await;
+    assert_eq!(claims(&access).get("permissions"), None);
+    server
+        .oauth()
+        .save_user(USER, PASSWORD, &["notes.change_note".to_owned()])
+        .await
+        .expect("saved");
+    let refreshed = refresh(server.addr, &server.client_id, &refresh_token).await;
+    let (access, _) = tokens(&refreshed);
+    assert_eq!(claims(&access)["permissions"], "notes.change_note");
+}
+
+#[tokio::test]
+async fn a_client_whose_redirects_stay_on_the_machine_is_asked_every_time() {
+    let server = fixture(|_| {}).await;
+    let native = "http://127.0.0.1/callback";
+    let (client, _) = server
+        .oauth()
+        .ensure_client("Native App", &[native.to_owned()], false)
+        .await
+        .expect("a client");
+    let mut browser = Browser::new(server.addr);
+    for round in 0..2 {
+        let request =
+            Authorization::new(&client.client_id).redirect_uri("http://127.0.0.1:40123/callback");
+        let consent = browser.open_as(&request.path(), USER).await;
+        assert_eq!(consent.status, 200, "round {round}: {}", page(&consent));
+        let answered = browser.decide(&consent, "allow", &[]).await;
+        request.code(&answered, &server.issuer());
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_uri_cannot_smuggle_a_second_one() {
+    let server = fixture(|settings| settings.oauth_server.dynamic_registration = true).await;
+    let smuggled = format!("{REDIRECT}\nhttp://evil.example/x");
+    let response = register(server.addr, json!({"redirect_uris": [smuggled]})).await;
+    let body = response.json();
+    assert_eq!(response.status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_redirect_uri", "{body}");
+    let cli = server
+        .oauth()
+        .ensure_client("Smuggler", &[smuggled], false)
+        .await
+        .expect_err("refused");
+    assert!(cli.to_string().contains("whitespace"), "{cli}");
+}

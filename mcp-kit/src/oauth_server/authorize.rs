@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::pages::see_other;
 use super::secret::{digest, id, now, same, token};
-use super::{AuthorizationServer, OAuthClient, OAuthError, pkce};
+use super::{AuthorizationServer, ClientOrigin, OAuthClient, OAuthError, pkce, users};
 use crate::auth::Principal;
 
 /// How long the consent page stays valid.
@@ -71,7 +71,7 @@ pub(super) async fn start(
 ) -> Response {
     match start_checked(&server, &request).await {
         Ok(response) => response,
-        Err(error) => internal(&server, &error),
+        Err(error) => server.pages.internal(&error),
     }
 }
 
@@ -117,14 +117,17 @@ async fn start_checked(
         state: params.get("state").map(String::as_str),
         issuer: &server.issuer,
     };
-    let grant = match check(server, &params) {
-        Ok(grant) => Grant {
-            client_id: client.client_id.clone(),
-            redirect_uri: redirect_uri.clone(),
-            state: params.get("state").cloned(),
-            ..grant
-        },
+    let asked = match check(server, &params) {
+        Ok(asked) => asked,
         Err((error, description)) => return Ok(reply.error(error, &description)),
+    };
+    let grant = Grant {
+        client_id: client.client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        code_challenge: asked.code_challenge,
+        scope: asked.scope,
+        resource: asked.resource,
+        state: params.get("state").cloned(),
     };
     let Some(user) = server.user(request).await? else {
         let next = request
@@ -134,18 +137,28 @@ async fn start_checked(
         return Ok(see_other(&server.login_url(next)));
     };
     let db = server.store.db().await?;
-    if client.skip_consent || consented(db, &user.subject, &grant).await? {
+    // A consent is not reused for a client whose codes go only to the user's machine: any
+    // local program could be listening there.
+    let remembered = !client.only_local_redirects() && consented(db, &user.subject, &grant).await?;
+    if client.skip_consent || remembered {
         let code = issue_code(server, &user, &grant).await?;
         return Ok(reply.send(&[("code", &code)]));
     }
     consent_page(server, &client, &user, &grant).await
 }
 
+/// What a request asks for, once checked.
+struct Asked {
+    code_challenge: String,
+    scope: String,
+    resource: String,
+}
+
 /// The checks that, when they fail, are answered at the client's redirect URI.
 fn check(
     server: &AuthorizationServer,
     params: &HashMap<String, String>,
-) -> Result<Grant, (&'static str, String)> {
+) -> Result<Asked, (&'static str, String)> {
     let get = |key: &str| params.get(key).map(String::as_str);
     match get("response_type") {
         Some("code") => {}
@@ -175,18 +188,16 @@ fn check(
             "code_challenge is not an S256 challenge".into(),
         ));
     }
-    let requested: Vec<&str> = match get("scope") {
-        Some(scope) => scope.split_whitespace().collect(),
-        None => server.default_scopes.iter().map(String::as_str).collect(),
-    };
-    if let Some(unknown) = requested
-        .iter()
-        .find(|s| !server.scopes_supported.iter().any(|known| known == *s))
-    {
-        return Err((
-            "invalid_scope",
-            format!("the scope `{unknown}` is not offered"),
-        ));
+    // Scopes this server does not offer (`offline_access`, `openid`, …) are left out rather
+    // than refused (RFC 6749 §3.3); the token response says what was granted.
+    let offered = |scope: &&str| server.scopes_supported.iter().any(|known| known == scope);
+    let mut scopes: Vec<&str> = get("scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(offered)
+        .collect();
+    if scopes.is_empty() {
+        scopes = server.default_scopes.iter().map(String::as_str).collect();
     }
     let resource = match get("resource") {
         None => server.resource.clone(),
@@ -201,13 +212,10 @@ fn check(
             ));
         }
     };
-    Ok(Grant {
-        client_id: String::new(),
-        redirect_uri: String::new(),
+    Ok(Asked {
         code_challenge: challenge.to_owned(),
-        scope: requested.join(" "),
+        scope: scopes.join(" "),
         resource,
-        state: None,
     })
 }
 
@@ -248,7 +256,7 @@ async fn consent_page(
     .bind(digest(&request_id))
     .bind(digest(&csrf_token))
     .bind(&user.subject)
-    .bind(permissions(user))
+    .bind(users::permissions_text(user))
     .bind(&grant.client_id)
     .bind(&grant.redirect_uri)
     .bind(&grant.code_challenge)
@@ -263,6 +271,16 @@ async fn consent_page(
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| grant.redirect_uri.clone());
     let scopes: Vec<&str> = grant.scope.split_whitespace().collect();
+    // A client that names itself is shown with where it lives, or as unverified.
+    let client_host = (client.origin == ClientOrigin::MetadataDocument)
+        .then(|| {
+            url::Url::parse(&client.client_id)
+                .ok()?
+                .host_str()
+                .map(str::to_owned)
+        })
+        .flatten();
+    let unverified = client.origin == ClientOrigin::Registered;
     Ok(server.pages.render(
         StatusCode::OK,
         "consent.html",
@@ -271,6 +289,8 @@ async fn consent_page(
             redirect_host,
             scopes,
             user => user.subject,
+            client_host,
+            unverified,
             request_id,
             csrf_token,
         },
@@ -293,7 +313,7 @@ pub(super) async fn decide(
 ) -> Response {
     match decide_checked(&server, &request, form).await {
         Ok(response) => response,
-        Err(error) => internal(&server, &error),
+        Err(error) => server.pages.internal(&error),
     }
 }
 
@@ -372,6 +392,15 @@ async fn decide_checked(
     if taken == 0 {
         return Ok(refuse("This consent page was already answered."));
     }
+    // The client may have been revoked, or lost this redirect URI, while the page was open.
+    match server.client(&client_id).await? {
+        Ok(client) if client.redirects_to(&redirect_uri) => {}
+        _ => {
+            return Ok(refuse(
+                "The client changed while this page was open. Start again from the application.",
+            ));
+        }
+    }
     let reply = Reply {
         redirect_uri: &redirect_uri,
         state: state.as_deref(),
@@ -389,12 +418,7 @@ async fn decide_checked(
         state: state.clone(),
     };
     remember_consent(db, &subject, &grant).await?;
-    let user = Principal::new(subject).with_permissions(
-        permissions
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect::<Vec<_>>(),
-    );
+    let user = users::principal(&subject, &permissions);
     let code = issue_code(server, &user, &grant).await?;
     Ok(reply.send(&[("code", &code)]))
 }
@@ -404,22 +428,18 @@ async fn remember_consent(
     subject: &str,
     grant: &Grant,
 ) -> Result<(), OAuthError> {
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM mcp_oauth_consents WHERE subject = $1 AND client_id = $2")
-        .bind(subject)
-        .bind(&grant.client_id)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
-        "INSERT INTO mcp_oauth_consents (subject, client_id, scope, granted_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO mcp_oauth_consents (subject, client_id, scope, granted_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (subject, client_id)
+         DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
     )
     .bind(subject)
     .bind(&grant.client_id)
     .bind(&grant.scope)
     .bind(now())
-    .execute(&mut *tx)
+    .execute(db)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -438,7 +458,7 @@ async fn issue_code(
     .bind(digest(&code))
     .bind(&grant.client_id)
     .bind(&user.subject)
-    .bind(permissions(user))
+    .bind(users::permissions_text(user))
     .bind(&grant.redirect_uri)
     .bind(&grant.code_challenge)
     .bind(&grant.scope)
@@ -450,27 +470,9 @@ async fn issue_code(
     Ok(code)
 }
 
-fn permissions(user: &Principal) -> String {
-    user.permissions
-        .iter()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
     })
-}
-
-/// A failure of the server itself: logged, and shown without its details.
-pub(super) fn internal(server: &AuthorizationServer, error: &OAuthError) -> Response {
-    tracing::error!(%error, "the OAuth server failed");
-    server.pages.message(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "The server could not finish this step. Try again later.",
-    )
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::OAuthClient;
+use super::clients::{ClientOrigin, OAuthClient, check_redirect_uri};
 use crate::config::OAuthServerSettings;
 
 /// Fetches and caches client metadata documents.
@@ -20,8 +20,11 @@ pub(crate) struct ClientMetadata {
     max_bytes: usize,
     ttl: Duration,
     http: reqwest::Client,
-    cache: Mutex<HashMap<String, (Instant, OAuthClient)>>,
+    cache: Mutex<HashMap<String, Fetched>>,
 }
+
+/// A fetch's outcome, and when it was made.
+type Fetched = (Instant, Result<OAuthClient, String>);
 
 /// The fields read from a document.
 #[derive(Deserialize)]
@@ -48,6 +51,8 @@ impl ClientMetadata {
                 .connect_timeout(timeout)
                 .timeout(timeout)
                 .redirect(reqwest::redirect::Policy::none())
+                // A proxy would resolve names itself, past the address check.
+                .no_proxy()
                 .dns_resolver(Arc::new(PublicAddresses {
                     allow_loopback: settings.allow_loopback_client_metadata,
                 }))
@@ -67,15 +72,24 @@ impl ClientMetadata {
         self.enabled
     }
 
-    /// The client `url` describes. The error says what is wrong with the document.
+    /// The client `url` describes. The error says what is wrong with the document. Failures
+    /// are kept for a while too, so a bad client id cannot make the server fetch on every
+    /// request.
     pub(crate) async fn client(&self, url: &str) -> Result<OAuthClient, String> {
-        if let Some((at, client)) = self.lock().get(url)
-            && at.elapsed() < self.ttl
-        {
-            return Ok(client.clone());
+        if let Some((at, outcome)) = self.lock().get(url) {
+            let ttl = if outcome.is_ok() {
+                self.ttl
+            } else {
+                FAILURE_TTL
+            };
+            if at.elapsed() < ttl {
+                return outcome.clone();
+            }
         }
-        self.check_url(url)?;
-        let client = self.fetch(url).await?;
+        let outcome = match self.check_url(url) {
+            Ok(()) => self.fetch(url).await,
+            Err(problem) => Err(problem),
+        };
         let mut cache = self.lock();
         if cache.len() >= MAX_CACHED {
             cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
@@ -83,11 +97,11 @@ impl ClientMetadata {
         if cache.len() >= MAX_CACHED {
             cache.clear();
         }
-        cache.insert(url.to_owned(), (Instant::now(), client.clone()));
-        Ok(client)
+        cache.insert(url.to_owned(), (Instant::now(), outcome.clone()));
+        outcome
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, OAuthClient)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Fetched>> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -107,6 +121,13 @@ impl ClientMetadata {
         };
         if url.fragment().is_some() || url.path() == "/" || !url.username().is_empty() {
             return Err("a client id URL needs a path, and no fragment or credentials".into());
+        }
+        // Parsing removes dot segments; the client id must not have had them.
+        if raw
+            .split(['/', '?'])
+            .any(|segment| segment == "." || segment == "..")
+        {
+            return Err("a client id URL must not contain `.` or `..` segments".into());
         }
         match (url.scheme(), loopback) {
             (_, true) if !self.allow_loopback => {
@@ -179,6 +200,9 @@ impl ClientMetadata {
         if document.redirect_uris.is_empty() {
             return Err(fail("lists no redirect_uris".into()));
         }
+        for uri in &document.redirect_uris {
+            check_redirect_uri(uri).map_err(fail)?;
+        }
         let name = document
             .client_name
             .filter(|n| !n.trim().is_empty())
@@ -189,12 +213,15 @@ impl ClientMetadata {
             redirect_uris: document.redirect_uris,
             skip_consent: false,
             revoked: false,
+            origin: ClientOrigin::MetadataDocument,
         })
     }
 }
 
 /// The most documents kept at once.
 const MAX_CACHED: usize = 1024;
+/// How long a failed fetch is remembered.
+const FAILURE_TTL: Duration = Duration::from_secs(30);
 
 /// Resolves names to their public addresses only (and loopback ones, when allowed).
 struct PublicAddresses {
@@ -225,11 +252,12 @@ impl reqwest::dns::Resolve for PublicAddresses {
 }
 
 /// Whether `ip` is on the public internet: not loopback, private, link-local, shared
-/// (carrier-grade NAT), unique-local, multicast or unspecified.
+/// (carrier-grade NAT), benchmarking, reserved, documentation, unique-local, multicast or
+/// unspecified; an IPv4 address inside an IPv6 one (NAT64, 6to4) is judged as itself.
 fn is_public(ip: IpAddr) -> bool {
     match ip.to_canonical() {
         IpAddr::V4(ip) => {
-            let [a, b, ..] = ip.octets();
+            let [a, b, c, _] = ip.octets();
             !(ip.is_loopback()
                 || ip.is_private()
                 || ip.is_link_local()
@@ -238,32 +266,54 @@ fn is_public(ip: IpAddr) -> bool {
                 || ip.is_multicast()
                 || ip.is_documentation()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || (a == 192 && b == 0 && c == 0))
         }
         IpAddr::V6(ip) => {
-            let first = ip.segments()[0];
-            !(ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+            let s = ip.segments();
+            let embedded = |high: u16, low: u16| {
+                let [h1, h2] = high.to_be_bytes();
+                let [l1, l2] = low.to_be_bytes();
+                IpAddr::from([h1, h2, l1, l2])
+            };
+            match s {
+                // NAT64 (64:ff9b::/96) and IPv4-compatible (::/96) carry the address last.
+                [0x64, 0xff9b, 0, 0, 0, 0, high, low] | [0, 0, 0, 0, 0, 0, high, low] => {
+                    is_public(embedded(high, low))
+                }
+                // 6to4 (2002::/16) carries it after the prefix.
+                [0x2002, high, low, ..] => is_public(embedded(high, low)),
+                _ => {
+                    !(ip.is_loopback()
+                        || ip.is_unspecified()
+                        || ip.is_multicast()
+                        || (s[0] & 0xfe00) == 0xfc00
+                        || (s[0] & 0xffc0) == 0xfe80
+                        || (s[0] & 0xffc0) == 0xfec0
+                        || (s[0] == 0x2001 && s[1] == 0x0db8))
+                }
+            }
         }
     }
 }
 
-/// The error with its causes; a timeout says so.
+/// What the visitor is told about a failed fetch: whether it timed out, not the network's
+/// details (they would map the server's network for anyone); those are logged.
 fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "did not answer in time".into();
     }
-    let mut text = format!("could not be fetched: {error}");
+    let mut detail = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
         source = cause.source();
     }
-    text
+    tracing::info!(%detail, "a client metadata document could not be fetched");
+    "could not be fetched".into()
 }
 
 #[cfg(test)]
@@ -298,6 +348,11 @@ mod tests {
             "https://10.0.0.7/m",
             "https://[fd00::1]/m",
             "https://[fe80::1]/m",
+            "https://[64:ff9b::a00:1]/m",
+            "https://[2002:c0a8:101::1]/m",
+            "https://198.18.0.1/m",
+            "https://client.example/a/../m",
+            "https://client.example/./m",
         ] {
             assert!(strict.check_url(refused).is_err(), "{refused}");
         }
@@ -309,5 +364,21 @@ mod tests {
                 .is_ok()
         );
         assert!(loopback.check_url("https://192.168.1.1/m").is_err());
+    }
+
+    #[test]
+    fn public_addresses_are_told_apart() {
+        for public in ["93.184.216.34", "2606:2800:220:1::1", "64:ff9b::5db8:d822"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+        for private in [
+            "10.1.2.3",
+            "::ffff:192.168.0.1",
+            "fd12::1",
+            "240.0.0.1",
+            "::",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
     }
 }

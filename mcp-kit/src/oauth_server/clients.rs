@@ -1,5 +1,6 @@
 //! The clients allowed to ask for tokens: created on the command line or the connector page,
-//! registered dynamically (RFC 7591), or described by a Client ID Metadata Document.
+//! registered dynamically (RFC 7591), or described by a Client ID Metadata Document; and the
+//! rules their redirect URIs follow.
 
 use sqlx::AnyPool;
 
@@ -20,6 +21,42 @@ pub struct OAuthClient {
     pub skip_consent: bool,
     /// Revoked clients cannot authorize or refresh.
     pub revoked: bool,
+    /// Who made it, and so how far its name can be trusted.
+    pub origin: ClientOrigin,
+}
+
+/// Where a client comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientOrigin {
+    /// `oauth-client create`: the operator named it.
+    Command,
+    /// The connector settings page: the operator named it.
+    Connector,
+    /// Dynamic registration: it named itself.
+    Registered,
+    /// A Client ID Metadata Document: it named itself, at a URL it controls.
+    MetadataDocument,
+}
+
+impl ClientOrigin {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Command => "cli",
+            Self::Connector => "connector",
+            Self::Registered => "registered",
+            Self::MetadataDocument => "document",
+        }
+    }
+
+    fn from_column(column: &str) -> Self {
+        match column {
+            "cli" => Self::Command,
+            "connector" => Self::Connector,
+            "document" => Self::MetadataDocument,
+            _ => Self::Registered,
+        }
+    }
 }
 
 impl OAuthClient {
@@ -31,37 +68,82 @@ impl OAuthClient {
             .iter()
             .any(|allowed| allowed == uri || same_but_loopback_port(allowed, uri))
     }
+
+    /// Whether every redirect URI ends on the user's own machine (loopback or an app's
+    /// scheme), where any local program could be listening.
+    pub(crate) fn only_local_redirects(&self) -> bool {
+        self.redirect_uris.iter().all(|uri| {
+            url::Url::parse(uri)
+                .is_ok_and(|url| !matches!(url.scheme(), "https" | "http") || is_loopback(&url))
+        })
+    }
+}
+
+/// An absolute URI without a fragment, whitespace or control characters (which URL parsing
+/// would drop silently): `https://`, `http://` on a loopback host (RFC 8252 native apps), or
+/// a private-use scheme such as `com.example.app:/callback`.
+pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), String> {
+    if uri.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "redirect URI {uri:?} contains whitespace or control characters"
+        ));
+    }
+    let parsed =
+        url::Url::parse(uri).map_err(|e| format!("redirect URI `{uri}` is not absolute ({e})"))?;
+    if parsed.fragment().is_some() {
+        return Err(format!("redirect URI `{uri}` has a fragment"));
+    }
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(format!(
+            "redirect URI `{uri}` uses http on a host that is not loopback; use https"
+        )),
+        "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => Err(format!(
+            "redirect URI `{uri}` has a scheme that cannot be a redirect"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 fn same_but_loopback_port(allowed: &str, given: &str) -> bool {
-    let loopback_without_port = |uri: &str| {
+    let loopback_ip_without_port = |uri: &str| {
         let mut url = url::Url::parse(uri).ok()?;
-        let loopback = match url.host()? {
-            url::Host::Ipv4(ip) => ip.is_loopback(),
-            url::Host::Ipv6(ip) => ip.is_loopback(),
-            url::Host::Domain(_) => false,
-        };
-        (loopback && url.scheme() == "http").then_some(())?;
+        let ip_literal = !matches!(url.host()?, url::Host::Domain(_));
+        (ip_literal && is_loopback(&url) && url.scheme() == "http").then_some(())?;
         url.set_port(None).ok()?;
         Some(url)
     };
-    match (loopback_without_port(allowed), loopback_without_port(given)) {
+    match (
+        loopback_ip_without_port(allowed),
+        loopback_ip_without_port(given),
+    ) {
         (Some(allowed), Some(given)) => allowed == given,
         _ => false,
     }
 }
 
-type Row = (String, String, String, i64, Option<i64>);
+type Row = (String, String, String, i64, String, Option<i64>);
 
-const COLUMNS: &str = "client_id, name, redirect_uris, skip_consent, revoked_at";
+const COLUMNS: &str = "client_id, name, redirect_uris, skip_consent, origin, revoked_at";
 
-fn client((client_id, name, redirect_uris, skip_consent, revoked_at): Row) -> OAuthClient {
+fn client((client_id, name, redirect_uris, skip_consent, origin, revoked_at): Row) -> OAuthClient {
     OAuthClient {
         client_id,
         name,
         redirect_uris: redirect_uris.lines().map(str::to_owned).collect(),
         skip_consent: skip_consent != 0,
         revoked: revoked_at.is_some(),
+        origin: ClientOrigin::from_column(&origin),
     }
 }
 
@@ -86,13 +168,13 @@ pub(crate) async fn list(db: &AnyPool) -> Result<Vec<OAuthClient>, OAuthError> {
     Ok(rows.into_iter().map(client).collect())
 }
 
-/// What a client is made of.
+/// What a client is made of. Its redirect URIs have passed [`check_redirect_uri`], so none
+/// holds the newline they are stored apart with.
 pub(crate) struct NewClient<'a> {
     pub(crate) name: &'a str,
     pub(crate) redirect_uris: &'a [String],
     pub(crate) skip_consent: bool,
-    /// `cli`, `connector` or `registered`.
-    pub(crate) origin: &'a str,
+    pub(crate) origin: ClientOrigin,
 }
 
 /// Creates a client with a new id.
@@ -107,7 +189,7 @@ pub(crate) async fn create(db: &AnyPool, new: &NewClient<'_>) -> Result<OAuthCli
     .bind(new.name)
     .bind(new.redirect_uris.join("\n"))
     .bind(i64::from(new.skip_consent))
-    .bind(new.origin)
+    .bind(new.origin.column())
     .bind(now())
     .execute(db)
     .await?;
@@ -117,18 +199,18 @@ pub(crate) async fn create(db: &AnyPool, new: &NewClient<'_>) -> Result<OAuthCli
         redirect_uris: new.redirect_uris.to_vec(),
         skip_consent: new.skip_consent,
         revoked: false,
+        origin: new.origin,
     })
 }
 
-/// Sets a client's name, redirect URIs and consent, and lifts a revocation.
+/// Sets a client's name, redirect URIs and consent. A revoked client stays revoked.
 pub(crate) async fn update(
     db: &AnyPool,
     client_id: &str,
     new: &NewClient<'_>,
 ) -> Result<(), OAuthError> {
     sqlx::query(
-        "UPDATE mcp_oauth_clients
-         SET name = $1, redirect_uris = $2, skip_consent = $3, revoked_at = NULL
+        "UPDATE mcp_oauth_clients SET name = $1, redirect_uris = $2, skip_consent = $3
          WHERE client_id = $4",
     )
     .bind(new.name)
@@ -140,27 +222,44 @@ pub(crate) async fn update(
     Ok(())
 }
 
-/// The client named `name` made the same way, updated to `new`, or a new one.
-/// Returns the client and whether it was created.
+/// Lifts a client's revocation (the connector page, enabled again).
+pub(crate) async fn restore(db: &AnyPool, client_id: &str) -> Result<(), OAuthError> {
+    sqlx::query("UPDATE mcp_oauth_clients SET revoked_at = NULL WHERE client_id = $1")
+        .bind(client_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The client named `name` made the same way, updated to `new`, or a new one. Returns the
+/// client and whether it was created. A revoked client is not brought back: a script that
+/// runs `create` again must not undo a revocation.
 pub(crate) async fn ensure_named(
     db: &AnyPool,
     new: &NewClient<'_>,
 ) -> Result<(OAuthClient, bool), OAuthError> {
-    let existing: Option<(String,)> = sqlx::query_as(
-        "SELECT client_id FROM mcp_oauth_clients WHERE name = $1 AND origin = $2
-         ORDER BY created_at LIMIT 1",
-    )
+    let existing: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM mcp_oauth_clients WHERE name = $1 AND origin = $2
+         ORDER BY created_at LIMIT 1"
+    ))
     .bind(new.name)
-    .bind(new.origin)
+    .bind(new.origin.column())
     .fetch_optional(db)
     .await?;
-    match existing {
-        Some((client_id,)) => {
-            update(db, &client_id, new).await?;
-            let client = find(db, &client_id).await?.ok_or_else(|| {
-                OAuthError::Other(format!("client {client_id} vanished while updated"))
+    match existing.map(client) {
+        Some(existing) if existing.revoked => Err(OAuthError::Invalid(format!(
+            "the client `{}` ({}) is revoked; create one under another name",
+            existing.name, existing.client_id
+        ))),
+        Some(existing) => {
+            update(db, &existing.client_id, new).await?;
+            let updated = find(db, &existing.client_id).await?.ok_or_else(|| {
+                OAuthError::Other(format!(
+                    "client {} vanished while updated",
+                    existing.client_id
+                ))
             })?;
-            Ok((client, false))
+            Ok((updated, false))
         }
         None => Ok((create(db, new).await?, true)),
     }
@@ -192,7 +291,7 @@ pub(crate) async fn revoke(db: &AnyPool, client_id: &str) -> Result<bool, OAuthE
 
 #[cfg(test)]
 mod tests {
-    use super::OAuthClient;
+    use super::{OAuthClient, check_redirect_uri};
 
     fn client(uri: &str) -> OAuthClient {
         OAuthClient {
@@ -201,6 +300,7 @@ mod tests {
             redirect_uris: vec![uri.into()],
             skip_consent: false,
             revoked: false,
+            origin: super::ClientOrigin::Command,
         }
     }
 
@@ -229,5 +329,29 @@ mod tests {
         // Names are not IP literals: their port is part of the match.
         let named = client("http://localhost:8000/cb");
         assert!(!named.redirects_to("http://localhost:9000/cb"));
+    }
+
+    #[test]
+    fn redirect_uris_are_checked() {
+        for good in [
+            "https://claude.ai/api/mcp/auth_callback",
+            "http://127.0.0.1:33418/callback",
+            "http://localhost/cb",
+            "com.example.app:/oauth",
+        ] {
+            assert!(check_redirect_uri(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "/relative",
+            "http://example.com/cb",
+            "https://a.example/cb#frag",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            // URL parsing drops the newline; stored, it would become a second URI.
+            "https://a.example/cb\nhttp://evil.example/x",
+            "https://a.example/c b",
+        ] {
+            assert!(check_redirect_uri(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -12,10 +12,9 @@ use minijinja::context;
 use serde::Deserialize;
 use sqlx::AnyPool;
 
-use super::clients::{self, NewClient};
+use super::clients::{self, ClientOrigin, NewClient, check_redirect_uri};
 use super::pages::{csrf_ok, see_other, with_cookie};
-use super::register::check_redirect_uri;
-use super::{AuthorizationServer, CONNECTOR_PERMISSION, OAuthError, authorize::internal};
+use super::{AuthorizationServer, CONNECTOR_PERMISSION, OAuthError};
 use crate::auth::Principal;
 
 const PATH: &str = "/oauth/connector";
@@ -30,6 +29,8 @@ struct Connector {
     client_id: Option<String>,
 }
 
+/// The page as stored, with what the client itself says (revoked elsewhere, say) taking
+/// precedence, so the two cannot drift apart.
 async fn load(db: &AnyPool) -> Result<Connector, OAuthError> {
     let row: Option<(i64, String, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT enabled, app_name, redirect_uris, skip_consent, client_id
@@ -37,16 +38,24 @@ async fn load(db: &AnyPool) -> Result<Connector, OAuthError> {
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map_or_else(
-        Connector::default,
-        |(enabled, app_name, redirect_uris, skip_consent, client_id)| Connector {
-            enabled: enabled != 0,
-            app_name,
-            redirect_uris,
-            skip_consent: skip_consent != 0,
-            client_id,
-        },
-    ))
+    let Some((enabled, app_name, redirect_uris, skip_consent, client_id)) = row else {
+        return Ok(Connector::default());
+    };
+    let mut connector = Connector {
+        enabled: enabled != 0,
+        app_name,
+        redirect_uris,
+        skip_consent: skip_consent != 0,
+        client_id,
+    };
+    if let Some(id) = &connector.client_id
+        && let Some(client) = clients::find(db, id).await?
+    {
+        connector.enabled = !client.revoked;
+        connector.redirect_uris = client.redirect_uris.join("\n");
+        connector.skip_consent = client.skip_consent;
+    }
+    Ok(connector)
 }
 
 /// The signed-in user allowed here, or the page that says why not.
@@ -96,6 +105,7 @@ fn page(
             default_name => server.settings.app_name,
             saved,
             errors,
+            can_sign_out => server.users.is_none(),
         },
     );
     with_cookie(response, set_cookie)
@@ -116,7 +126,7 @@ pub(super) async fn show(
     };
     shown
         .await
-        .unwrap_or_else(|error: OAuthError| internal(&server, &error))
+        .unwrap_or_else(|error: OAuthError| server.pages.internal(&error))
 }
 
 #[derive(Deserialize)]
@@ -139,7 +149,11 @@ pub(super) async fn save(
             Ok(user) => user,
             Err(refusal) => return Ok(refusal),
         };
-        if !csrf_ok(&request.headers, fields.csrf_token.as_deref()) {
+        if !csrf_ok(
+            &server.pages,
+            &request.headers,
+            fields.csrf_token.as_deref(),
+        ) {
             return Ok(server.pages.message(
                 StatusCode::FORBIDDEN,
                 "This form cannot be accepted",
@@ -174,7 +188,7 @@ pub(super) async fn save(
     };
     saved
         .await
-        .unwrap_or_else(|error: OAuthError| internal(&server, &error))
+        .unwrap_or_else(|error: OAuthError| server.pages.internal(&error))
 }
 
 /// Stores the page and brings its client in line: created on first enable, updated after,
@@ -194,14 +208,17 @@ async fn apply(
         name: &name,
         redirect_uris: uris,
         skip_consent: connector.skip_consent,
-        origin: "connector",
+        origin: ClientOrigin::Connector,
     };
     let existing = match &connector.client_id {
         Some(id) => clients::find(db, id).await?,
         None => None,
     };
     match (existing, connector.enabled) {
-        (Some(client), true) => clients::update(db, &client.client_id, &new).await?,
+        (Some(client), true) => {
+            clients::update(db, &client.client_id, &new).await?;
+            clients::restore(db, &client.client_id).await?;
+        }
         (Some(client), false) => {
             clients::update(db, &client.client_id, &new).await?;
             clients::revoke(db, &client.client_id).await?;
@@ -209,21 +226,19 @@ async fn apply(
         (None, true) => connector.client_id = Some(clients::create(db, &new).await?.client_id),
         (None, false) => {}
     }
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM mcp_oauth_connector WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
         "INSERT INTO mcp_oauth_connector (id, enabled, app_name, redirect_uris, skip_consent, client_id)
-         VALUES (1, $1, $2, $3, $4, $5)",
+         VALUES (1, $1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, app_name = excluded.app_name,
+            redirect_uris = excluded.redirect_uris, skip_consent = excluded.skip_consent,
+            client_id = excluded.client_id",
     )
     .bind(i64::from(connector.enabled))
     .bind(&connector.app_name)
     .bind(&connector.redirect_uris)
     .bind(i64::from(connector.skip_consent))
     .bind(connector.client_id.as_deref())
-    .execute(&mut *tx)
+    .execute(db)
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -9,9 +9,9 @@ use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::AuthorizationServer;
 use super::pages::{csrf_ok, see_other, with_cookie};
-use super::users::{self, SESSION_COOKIE};
-use super::{AuthorizationServer, authorize::internal};
+use super::users;
 
 /// Where a login goes when it names nowhere (or somewhere off this server).
 const HOME: &str = "/oauth/connector";
@@ -63,22 +63,29 @@ pub(super) async fn submit(
     Form(form): Form<Credentials>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    if !csrf_ok(&request.headers, form.csrf_token.as_deref()) {
-        let message = "The form's CSRF token is missing or wrong. Reload the page and try again.";
-        return page(
-            &server,
-            &request,
-            next,
-            None,
-            Some(message),
-            StatusCode::FORBIDDEN,
-        );
+    let again = |username: Option<&str>, error: &str, status: StatusCode| {
+        page(&server, &request, next, username, Some(error), status)
+    };
+    if !csrf_ok(&server.pages, &request.headers, form.csrf_token.as_deref()) {
+        let error = "The form's CSRF token is missing or wrong. Reload the page and try again.";
+        return again(None, error, StatusCode::FORBIDDEN);
     }
     let username = form.username.unwrap_or_default();
+    let username = username.trim();
     let password = form.password.unwrap_or_default();
+    if let Err(seconds) = server.throttle.check(username) {
+        let minutes = seconds.div_ceil(60);
+        let error =
+            format!("Too many failed sign-ins for this user. Try again in {minutes} minute(s).");
+        return again(Some(username), &error, StatusCode::TOO_MANY_REQUESTS);
+    }
     let checked = async {
         let db = server.store.db().await?;
-        match users::check_password(db, username.trim(), &password).await? {
+        let user = {
+            let _slot = server.throttle.hashing().await;
+            users::check_password(db, username, &password).await?
+        };
+        match user {
             Some(user) => {
                 let ttl = server.settings.session_ttl;
                 users::start_session(db, &user.subject, ttl).await.map(Some)
@@ -88,30 +95,54 @@ pub(super) async fn submit(
     };
     match checked.await {
         Ok(Some(session)) => {
-            tracing::info!(user = %username.trim(), "signed in");
-            let cookie =
-                server
-                    .pages
-                    .cookie(SESSION_COOKIE, &session, "Lax", server.settings.session_ttl);
+            server.throttle.succeeded(username);
+            tracing::info!(user = %username, "signed in");
+            let ttl = server.settings.session_ttl;
+            let cookie = server.pages.session_cookie(&session, ttl);
             let mut response = see_other(next);
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
         Ok(None) => {
-            tracing::info!(user = %username.trim(), "a sign-in failed");
+            server.throttle.failed(username);
+            // Not the username: people type their password there by mistake.
+            tracing::info!("a sign-in failed");
             let error = "Wrong username or password.";
-            let status = StatusCode::UNAUTHORIZED;
-            page(
-                &server,
-                &request,
-                next,
-                Some(username.trim()),
-                Some(error),
-                status,
-            )
+            again(Some(username), error, StatusCode::UNAUTHORIZED)
         }
-        Err(error) => internal(&server, &error),
+        Err(error) => server.pages.internal(&error),
     }
+}
+
+#[derive(Deserialize)]
+pub(super) struct SignOut {
+    csrf_token: Option<String>,
+}
+
+/// `POST /oauth/logout`: ends the session, here and in the database.
+pub(super) async fn logout(
+    State(server): State<Arc<AuthorizationServer>>,
+    request: Parts,
+    Form(form): Form<SignOut>,
+) -> Response {
+    if !csrf_ok(&server.pages, &request.headers, form.csrf_token.as_deref()) {
+        return server.pages.message(
+            StatusCode::FORBIDDEN,
+            "This form cannot be accepted",
+            "The form's CSRF token is missing or wrong. Reload the page and try again.",
+        );
+    }
+    let ended = async {
+        let db = server.store.db().await?;
+        users::end_session(db, &server.pages, &request).await
+    };
+    if let Err(error) = ended.await {
+        return server.pages.internal(&error);
+    }
+    let mut response = see_other("/oauth/login");
+    let expired = server.pages.session_cookie("", 0);
+    response.headers_mut().append(header::SET_COOKIE, expired);
+    response
 }
 
 /// `next` when it is a path on this server, so the login cannot send anyone elsewhere.

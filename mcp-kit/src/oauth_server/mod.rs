@@ -9,6 +9,7 @@ mod client_metadata;
 mod clients;
 pub(crate) mod commands;
 mod connector;
+mod cors;
 mod keys;
 mod login;
 mod pages;
@@ -16,6 +17,7 @@ mod pkce;
 mod register;
 mod secret;
 mod store;
+mod throttle;
 mod token;
 mod users;
 
@@ -29,7 +31,7 @@ use axum::routing::{get, post};
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-pub use clients::OAuthClient;
+pub use clients::{ClientOrigin, OAuthClient};
 pub use users::UserSource;
 
 use crate::auth::{AuthError, Authenticator, Principal};
@@ -38,6 +40,7 @@ use client_metadata::ClientMetadata;
 use keys::Keys;
 use pages::Pages;
 use store::Store;
+use throttle::Throttle;
 
 /// The permission that opens the "MCP connector" settings page.
 pub const CONNECTOR_PERMISSION: &str = "mcp.change_connector_settings";
@@ -83,6 +86,7 @@ pub struct AuthorizationServer {
     pages: Pages,
     client_metadata: ClientMetadata,
     users: Option<Arc<dyn UserSource>>,
+    throttle: Throttle,
 }
 
 impl AuthorizationServer {
@@ -97,12 +101,9 @@ impl AuthorizationServer {
             "the OAuth server needs `resource_server_url`: the public URL of /mcp, the audience of its tokens",
         )?;
         let issuer = match &settings.oauth_issuer_url {
-            Some(issuer) => issuer.trim_end_matches('/').to_owned(),
-            None => origin(&resource)?,
+            Some(issuer) => issuer_origin(issuer)?,
+            None => origin(&resource).map_err(|e| format!("resource_server_url: {e}"))?,
         };
-        if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
-            return Err(format!("oauth_issuer_url `{issuer}` is not an http(s) URL"));
-        }
         let scopes_supported: BTreeSet<String> = settings
             .required_scopes
             .iter()
@@ -120,6 +121,7 @@ impl AuthorizationServer {
             issuer,
             resource,
             users,
+            throttle: Throttle::new(),
         })
     }
 
@@ -135,24 +137,36 @@ impl AuthorizationServer {
                 axum::Json(server.metadata())
             },
         );
-        let mut router = Router::new()
+        // What clients call from code, browser-based ones too: open to any origin, without
+        // credentials.
+        let mut for_clients = Router::new()
             .route("/.well-known/oauth-authorization-server", metadata.clone())
+            // OpenID discovery's URL, where some clients look first; the document is the
+            // RFC 8414 one (no ID tokens are issued).
             .route("/.well-known/openid-configuration", metadata)
             .route("/oauth/jwks", get(jwks))
+            .route("/oauth/token", post(token::exchange));
+        if self.settings.dynamic_registration {
+            for_clients = for_clients.route("/oauth/register", post(register::register));
+        }
+        let mut for_people = Router::new()
             .route(
                 "/oauth/authorize",
                 get(authorize::start).post(authorize::decide),
             )
-            .route("/oauth/token", post(token::exchange))
-            .route("/oauth/login", get(login::form).post(login::submit))
             .route(
                 "/oauth/connector",
                 get(connector::show).post(connector::save),
             );
-        if self.settings.dynamic_registration {
-            router = router.route("/oauth/register", post(register::register));
+        if self.users.is_none() {
+            for_people = for_people
+                .route("/oauth/login", get(login::form).post(login::submit))
+                .route("/oauth/logout", post(login::logout));
         }
-        router
+        for_clients
+            .layer(axum::middleware::map_response(cors::allow_any_origin))
+            .route_layer(axum::middleware::from_fn(cors::preflight))
+            .merge(for_people)
             .layer(DefaultBodyLimit::max(64 * 1024))
             .with_state(self.clone())
     }
@@ -184,7 +198,7 @@ impl AuthorizationServer {
     async fn user(&self, request: &Parts) -> Result<Option<Principal>, OAuthError> {
         match &self.users {
             Some(source) => Ok(source.user(request).await),
-            None => users::from_session(self.store.db().await?, request).await,
+            None => users::from_session(self.store.db().await?, &self.pages, request).await,
         }
     }
 
@@ -222,7 +236,7 @@ impl AuthorizationServer {
         skip_consent: bool,
     ) -> Result<(OAuthClient, bool), OAuthError> {
         for uri in redirect_uris {
-            register::check_redirect_uri(uri).map_err(OAuthError::Invalid)?;
+            clients::check_redirect_uri(uri).map_err(OAuthError::Invalid)?;
         }
         if redirect_uris.is_empty() || name.trim().is_empty() {
             return Err(OAuthError::Invalid(
@@ -233,7 +247,7 @@ impl AuthorizationServer {
             name: name.trim(),
             redirect_uris,
             skip_consent,
-            origin: "cli",
+            origin: ClientOrigin::Command,
         };
         clients::ensure_named(self.store.db().await?, &new).await
     }
@@ -271,10 +285,26 @@ impl AuthorizationServer {
     }
 }
 
-/// `scheme://host[:port]` of `url`.
+/// `scheme://host[:port]` of an `http(s)` URL.
 fn origin(url: &str) -> Result<String, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("resource_server_url `{url}`: {e}"))?;
+    let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(format!("`{url}` is not an http(s) URL"));
+    }
     Ok(parsed.origin().ascii_serialization())
+}
+
+/// The issuer `oauth_issuer_url` names: an origin, since the server's routes and metadata
+/// live at the root (RFC 8414 would want the metadata under any path).
+fn issuer_origin(issuer: &str) -> Result<String, String> {
+    let origin = origin(issuer).map_err(|e| format!("oauth_issuer_url: {e}"))?;
+    if issuer.trim_end_matches('/') != origin {
+        return Err(format!(
+            "oauth_issuer_url `{issuer}` has a path; the built-in OAuth server is served at the \
+             root, so its issuer is an origin such as `{origin}`"
+        ));
+    }
+    Ok(origin)
 }
 
 async fn jwks(

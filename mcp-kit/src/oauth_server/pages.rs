@@ -5,10 +5,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Environment, Value, context};
 
+use super::OAuthError;
 use super::secret::{same, token};
 
 /// The cookie holding a form's CSRF token; the form carries the same value (double submit).
 const CSRF_COOKIE: &str = "mcp_kit_csrf";
+/// The built-in login's session cookie.
+const SESSION_COOKIE: &str = "mcp_kit_session";
 
 /// The templates, compiled once.
 pub(crate) struct Pages {
@@ -74,24 +77,49 @@ impl Pages {
         self.render(status, "message.html", context! { title, message })
     }
 
-    /// A `Set-Cookie` value for `name`; `max_age` in seconds, 0 to delete it.
-    pub(crate) fn cookie(
-        &self,
-        name: &str,
-        value: &str,
-        same_site: &str,
-        max_age: u64,
-    ) -> HeaderValue {
+    /// A failure of the server itself: logged, and shown without its details.
+    pub(crate) fn internal(&self, error: &OAuthError) -> Response {
+        tracing::error!(%error, "the OAuth server failed");
+        self.message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The server could not finish this step. Try again later.",
+        )
+    }
+
+    /// The name of cookie `base`: over https with the `__Host-` prefix, so neither a sibling
+    /// domain nor a plain-http answer can set it (which would defeat the double submit).
+    fn cookie_name(&self, base: &str) -> String {
+        if self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_owned()
+        }
+    }
+
+    /// A `Set-Cookie` value for `base`; `max_age` in seconds, 0 to delete it.
+    fn cookie(&self, base: &str, value: &str, same_site: &str, max_age: u64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         let cookie = format!(
-            "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"
+            "{}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}",
+            self.cookie_name(base)
         );
         HeaderValue::from_str(&cookie).expect("cookie values are base64url")
     }
 
+    /// The `Set-Cookie` value of a login session; an empty `session` with `max_age` 0 ends it.
+    pub(crate) fn session_cookie(&self, session: &str, max_age: u64) -> HeaderValue {
+        self.cookie(SESSION_COOKIE, session, "Lax", max_age)
+    }
+
+    /// The login session `headers` carry.
+    pub(crate) fn session<'h>(&self, headers: &'h HeaderMap) -> Option<&'h str> {
+        cookie(headers, &self.cookie_name(SESSION_COOKIE)).filter(|s| !s.is_empty())
+    }
+
     /// The CSRF token for a form, and the cookie to set when the visitor has none yet.
     pub(crate) fn csrf(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-        match cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 43) {
+        match cookie(headers, &self.cookie_name(CSRF_COOKIE)).filter(|t| t.len() == 43) {
             Some(existing) => (existing.to_owned(), None),
             None => {
                 let fresh = token();
@@ -103,15 +131,15 @@ impl Pages {
 }
 
 /// Whether a submitted form's CSRF token matches the visitor's cookie.
-pub(crate) fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    match (cookie(headers, CSRF_COOKIE), submitted) {
+pub(crate) fn csrf_ok(pages: &Pages, headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    match (cookie(headers, &pages.cookie_name(CSRF_COOKIE)), submitted) {
         (Some(expected), Some(submitted)) => !expected.is_empty() && same(expected, submitted),
         _ => false,
     }
 }
 
 /// The value of cookie `name`.
-pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::clients::{self, NewClient};
+use super::clients::{self, ClientOrigin, NewClient, check_redirect_uri};
 use super::secret::now;
 use super::{AuthorizationServer, token::server_error};
 
@@ -62,7 +62,7 @@ pub(super) async fn register(
     }
     let grant_types = metadata
         .grant_types
-        .unwrap_or_else(|| vec!["authorization_code".into()]);
+        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
     if let Some(other) = grant_types
         .iter()
         .find(|g| !matches!(g.as_str(), "authorization_code" | "refresh_token"))
@@ -89,7 +89,7 @@ pub(super) async fn register(
         name: name.trim(),
         redirect_uris: &metadata.redirect_uris,
         skip_consent: false,
-        origin: "registered",
+        origin: ClientOrigin::Registered,
     };
     let created = match server.store.db().await {
         Ok(db) => clients::create(db, &new).await,
@@ -110,53 +110,5 @@ pub(super) async fn register(
             (StatusCode::CREATED, axum::Json(body)).into_response()
         }
         Err(error) => server_error(&error),
-    }
-}
-
-/// An absolute URI without a fragment: `https://`, `http://` on a loopback host (RFC 8252
-/// native apps), or a private-use scheme such as `com.example.app:/callback`.
-pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), String> {
-    let parsed =
-        url::Url::parse(uri).map_err(|e| format!("redirect URI `{uri}` is not absolute ({e})"))?;
-    if parsed.fragment().is_some() {
-        return Err(format!("redirect URI `{uri}` has a fragment"));
-    }
-    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        "http" => Err(format!(
-            "redirect URI `{uri}` uses http on a host that is not loopback; use https"
-        )),
-        "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => Err(format!(
-            "redirect URI `{uri}` has a scheme that cannot be a redirect"
-        )),
-        _ => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_redirect_uri;
-
-    #[test]
-    fn redirect_uris_are_checked() {
-        for good in [
-            "https://claude.ai/api/mcp/auth_callback",
-            "http://127.0.0.1:33418/callback",
-            "http://localhost/cb",
-            "com.example.app:/oauth",
-        ] {
-            assert!(check_redirect_uri(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "/relative",
-            "http://example.com/cb",
-            "https://a.example/cb#frag",
-            "javascript:alert(1)",
-            "data:text/html,x",
-        ] {
-            assert!(check_redirect_uri(bad).is_err(), "{bad}");
-        }
     }
 }

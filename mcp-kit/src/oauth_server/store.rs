@@ -24,6 +24,9 @@ const SCHEMA: &[&str] = &[
         created_at BIGINT NOT NULL,
         revoked_at BIGINT
     )",
+    // `oauth-client create` finds its client by name.
+    "CREATE UNIQUE INDEX IF NOT EXISTS mcp_oauth_clients_command_name
+        ON mcp_oauth_clients (name) WHERE origin = 'cli'",
     "CREATE TABLE IF NOT EXISTS mcp_oauth_requests (
         request_hash TEXT PRIMARY KEY,
         csrf_hash TEXT NOT NULL,
@@ -103,6 +106,7 @@ const SCHEMA: &[&str] = &[
 /// nor a runtime), with its tables created then.
 pub(crate) struct Store {
     options: AnyConnectOptions,
+    max_connections: u32,
     pool: OnceCell<AnyPool>,
     swept: Mutex<Option<Instant>>,
 }
@@ -124,9 +128,26 @@ impl Store {
     pub(crate) fn open(url: &str) -> Result<Self, String> {
         static DRIVERS: std::sync::Once = std::sync::Once::new();
         DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if postgres && !cfg!(feature = "postgres") {
+            return Err(
+                "oauth_server.database_url is PostgreSQL, but mcp-kit was built without its \
+                 `postgres` feature"
+                    .into(),
+            );
+        }
+        if !postgres && !url.starts_with("sqlite:") {
+            return Err(format!(
+                "oauth_server.database_url `{}` is neither sqlite:… nor postgres://…",
+                url.split(':').next().unwrap_or_default()
+            ));
+        }
         let options = AnyConnectOptions::from_str(url)
             .map_err(|e| format!("oauth_server.database_url: {e}"))?;
+        // Each connection to an in-memory SQLite database is a database of its own.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         Ok(Self {
+            max_connections: if in_memory { 1 } else { 8 },
             options,
             pool: OnceCell::new(),
             swept: Mutex::new(None),
@@ -139,7 +160,7 @@ impl Store {
             .pool
             .get_or_try_init(|| async {
                 let pool = AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(self.max_connections)
                     .connect_with(self.options.clone())
                     .await?;
                 for statement in SCHEMA {

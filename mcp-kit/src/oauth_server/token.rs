@@ -1,6 +1,6 @@
 //! `/oauth/token`: authorization codes and refresh tokens exchanged for access tokens.
 //!
-//! Codes are single-use: a second use revokes what the first one gave. Refresh tokens rotate:
+//! Codes are single-use: a second use revokes the refresh tokens the first one gave. Refresh tokens rotate:
 //! each use gives a new one, and a used one coming back revokes its whole family, since one of
 //! the two holders is not the client.
 
@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::authorize::same_resource;
 use super::secret::{digest, id, now, token};
-use super::{AuthorizationServer, OAuthError, pkce};
+use super::{AuthorizationServer, OAuthError, pkce, users};
 
 /// An OAuth error answer (RFC 6749 §5.2).
 struct Refusal {
@@ -303,7 +303,7 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
             "the refresh token is not known",
         )));
     };
-    let granted = Granted {
+    let mut granted = Granted {
         client_id,
         subject,
         permissions,
@@ -329,6 +329,14 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
     }
     if let Err(problem) = server.client(&granted.client_id).await? {
         return Ok(Err(refuse("invalid_client", problem)));
+    }
+    // The built-in login's users are read again, so a changed permission or a removed user
+    // reaches connected clients at their next refresh.
+    if server.users.is_none() {
+        match users::permissions_of(db, &granted.subject).await? {
+            Some(permissions) => granted.permissions = permissions,
+            None => return Ok(Err(refuse("invalid_grant", "the user no longer exists"))),
+        }
     }
     // A refresh may narrow the scope, never widen it.
     let scope = match form.get("scope") {

@@ -8,11 +8,9 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyPool;
 
 use super::OAuthError;
+use super::pages::Pages;
 use super::secret::{digest, now, token};
 use crate::auth::Principal;
-
-/// The name of the built-in login's session cookie.
-pub(crate) const SESSION_COOKIE: &str = "mcp_kit_session";
 
 /// The host application's login, for an authorization server mounted inside it.
 pub trait UserSource: Send + Sync + 'static {
@@ -57,6 +55,11 @@ pub(crate) async fn save(
     .await?
     .rows_affected();
     if updated > 0 {
+        // A new password signs the user out everywhere.
+        sqlx::query("DELETE FROM mcp_oauth_sessions WHERE username = $1")
+            .bind(username)
+            .execute(db)
+            .await?;
         return Ok(false);
     }
     sqlx::query(
@@ -99,7 +102,7 @@ pub(crate) async fn check_password(
     })
     .await
     .map_err(|e| OAuthError::Other(format!("checking a password: {e}")))?;
-    Ok((matches && known).then(|| user(username, &permissions)))
+    Ok((matches && known).then(|| principal(username, &permissions)))
 }
 
 /// A hash no password matches in practice, verified for unknown usernames.
@@ -114,13 +117,30 @@ fn unknown_user_hash() -> &'static str {
     })
 }
 
-fn user(username: &str, permissions: &str) -> Principal {
-    Principal::new(username).with_permissions(
-        permissions
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect::<Vec<_>>(),
-    )
+/// A principal from its stored form: the subject, and its permissions space-separated.
+pub(crate) fn principal(subject: &str, permissions: &str) -> Principal {
+    let permissions: Vec<String> = permissions.split_whitespace().map(str::to_owned).collect();
+    Principal::new(subject).with_permissions(permissions)
+}
+
+/// A principal's permissions, space-separated, as stored.
+pub(crate) fn permissions_text(principal: &Principal) -> String {
+    let permissions: Vec<&str> = principal.permissions.iter().map(String::as_str).collect();
+    permissions.join(" ")
+}
+
+/// The permissions of the built-in user `username`, space-separated; `None` when there is
+/// no such user.
+pub(crate) async fn permissions_of(
+    db: &AnyPool,
+    username: &str,
+) -> Result<Option<String>, OAuthError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT permissions FROM mcp_oauth_users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(permissions,)| permissions))
 }
 
 /// Starts a session for `username`; returns the cookie's value.
@@ -144,9 +164,10 @@ pub(crate) async fn start_session(
 /// The user whose session cookie `request` carries.
 pub(crate) async fn from_session(
     db: &AnyPool,
+    pages: &Pages,
     request: &Parts,
 ) -> Result<Option<Principal>, OAuthError> {
-    let Some(session) = super::pages::cookie(&request.headers, SESSION_COOKIE) else {
+    let Some(session) = pages.session(&request.headers) else {
         return Ok(None);
     };
     let row: Option<(String, String)> = sqlx::query_as(
@@ -158,5 +179,20 @@ pub(crate) async fn from_session(
     .bind(now())
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(username, permissions)| user(&username, &permissions)))
+    Ok(row.map(|(username, permissions)| principal(&username, &permissions)))
+}
+
+/// Ends the session `request` carries.
+pub(crate) async fn end_session(
+    db: &AnyPool,
+    pages: &Pages,
+    request: &Parts,
+) -> Result<(), OAuthError> {
+    if let Some(session) = pages.session(&request.headers) {
+        sqlx::query("DELETE FROM mcp_oauth_sessions WHERE session_hash = $1")
+            .bind(digest(session))
+            .execute(db)
+            .await?;
+    }
+    Ok(())
 }
