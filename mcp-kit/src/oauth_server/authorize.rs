@@ -317,32 +317,26 @@ pub(super) async fn decide(
     }
 }
 
-/// A stored request: CSRF digest, subject, permissions, client id, redirect URI, challenge,
-/// scope, resource, state.
-type Pending = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-);
+/// A consent page's request, as stored.
+#[derive(sqlx::FromRow)]
+struct Pending {
+    csrf_hash: String,
+    subject: String,
+    permissions: String,
+    client_id: String,
+    redirect_uri: String,
+    code_challenge: String,
+    scope: String,
+    resource: String,
+    state: Option<String>,
+}
 
 async fn decide_checked(
     server: &AuthorizationServer,
     request: &Parts,
     form: Decision,
 ) -> Result<Response, OAuthError> {
-    let refuse = |message: &str| {
-        server.pages.message(
-            StatusCode::FORBIDDEN,
-            "This form cannot be accepted",
-            message,
-        )
-    };
+    let refuse = |message: &str| server.pages.refused(message);
     let (Some(request_id), Some(csrf_token)) = (form.request_id, form.csrf_token) else {
         return Ok(refuse("The form is missing its request id or CSRF token."));
     };
@@ -356,27 +350,16 @@ async fn decide_checked(
     .bind(now())
     .fetch_optional(db)
     .await?;
-    let Some((
-        csrf_hash,
-        subject,
-        permissions,
-        client_id,
-        redirect_uri,
-        code_challenge,
-        scope,
-        resource,
-        state,
-    )) = row
-    else {
+    let Some(pending) = row else {
         return Ok(refuse(
             "This consent page has expired or was already answered. Start again from the application.",
         ));
     };
-    if !same(&digest(&csrf_token), &csrf_hash) {
+    if !same(&digest(&csrf_token), &pending.csrf_hash) {
         return Ok(refuse("The form's CSRF token is wrong."));
     }
     match server.user(request).await? {
-        Some(user) if user.subject == subject => {}
+        Some(user) if user.subject == pending.subject => {}
         _ => {
             return Ok(refuse(
                 "You are not signed in as the user this page was shown to.",
@@ -393,8 +376,8 @@ async fn decide_checked(
         return Ok(refuse("This consent page was already answered."));
     }
     // The client may have been revoked, or lost this redirect URI, while the page was open.
-    match server.client(&client_id).await? {
-        Ok(client) if client.redirects_to(&redirect_uri) => {}
+    match server.client(&pending.client_id).await? {
+        Ok(client) if client.redirects_to(&pending.redirect_uri) => {}
         _ => {
             return Ok(refuse(
                 "The client changed while this page was open. Start again from the application.",
@@ -402,23 +385,23 @@ async fn decide_checked(
         }
     }
     let reply = Reply {
-        redirect_uri: &redirect_uri,
-        state: state.as_deref(),
+        redirect_uri: &pending.redirect_uri,
+        state: pending.state.as_deref(),
         issuer: &server.issuer,
     };
     if form.decision.as_deref() != Some("allow") {
         return Ok(reply.error("access_denied", "the user denied the request"));
     }
     let grant = Grant {
-        client_id,
-        redirect_uri: redirect_uri.clone(),
-        code_challenge,
-        scope,
-        resource,
-        state: state.clone(),
+        client_id: pending.client_id.clone(),
+        redirect_uri: pending.redirect_uri.clone(),
+        code_challenge: pending.code_challenge.clone(),
+        scope: pending.scope.clone(),
+        resource: pending.resource.clone(),
+        state: pending.state.clone(),
     };
-    remember_consent(db, &subject, &grant).await?;
-    let user = users::principal(&subject, &permissions);
+    remember_consent(db, &pending.subject, &grant).await?;
+    let user = users::principal(&pending.subject, &pending.permissions);
     let code = issue_code(server, &user, &grant).await?;
     Ok(reply.send(&[("code", &code)]))
 }

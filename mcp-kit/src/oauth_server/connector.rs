@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::clients::{self, ClientOrigin, NewClient, check_redirect_uri};
-use super::pages::{csrf_ok, see_other, with_cookie};
+use super::pages::{CSRF_REFUSED, csrf_ok, see_other, with_cookie};
 use super::{AuthorizationServer, CONNECTOR_PERMISSION, OAuthError};
 use crate::auth::Principal;
 
@@ -154,11 +154,7 @@ pub(super) async fn save(
             &request.headers,
             fields.csrf_token.as_deref(),
         ) {
-            return Ok(server.pages.message(
-                StatusCode::FORBIDDEN,
-                "This form cannot be accepted",
-                "The form's CSRF token is missing or wrong. Reload the page and try again.",
-            ));
+            return Ok(server.pages.refused(CSRF_REFUSED));
         }
         let db = server.store.db().await?;
         let mut connector = load(db).await?;

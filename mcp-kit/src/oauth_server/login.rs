@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::AuthorizationServer;
-use super::pages::{csrf_ok, see_other, with_cookie};
+use super::pages::{CSRF_REFUSED, csrf_ok, see_other, with_cookie};
 use super::users;
 
 /// Where a login goes when it names nowhere (or somewhere off this server).
@@ -67,8 +67,7 @@ pub(super) async fn submit(
         page(&server, &request, next, username, Some(error), status)
     };
     if !csrf_ok(&server.pages, &request.headers, form.csrf_token.as_deref()) {
-        let error = "The form's CSRF token is missing or wrong. Reload the page and try again.";
-        return again(None, error, StatusCode::FORBIDDEN);
+        return again(None, CSRF_REFUSED, StatusCode::FORBIDDEN);
     }
     let username = form.username.unwrap_or_default();
     let username = username.trim();
@@ -126,11 +125,7 @@ pub(super) async fn logout(
     Form(form): Form<SignOut>,
 ) -> Response {
     if !csrf_ok(&server.pages, &request.headers, form.csrf_token.as_deref()) {
-        return server.pages.message(
-            StatusCode::FORBIDDEN,
-            "This form cannot be accepted",
-            "The form's CSRF token is missing or wrong. Reload the page and try again.",
-        );
+        return server.pages.refused(CSRF_REFUSED);
     }
     let ended = async {
         let db = server.store.db().await?;

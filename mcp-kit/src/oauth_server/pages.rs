@@ -10,6 +10,9 @@ use super::secret::{same, token};
 
 /// The cookie holding a form's CSRF token; the form carries the same value (double submit).
 const CSRF_COOKIE: &str = "mcp_kit_csrf";
+/// What a form refused for its CSRF token says.
+pub(crate) const CSRF_REFUSED: &str =
+    "The form's CSRF token is missing or wrong. Reload the page and try again.";
 /// The built-in login's session cookie.
 const SESSION_COOKIE: &str = "mcp_kit_session";
 
@@ -75,6 +78,15 @@ impl Pages {
     /// A page saying `message`.
     pub(crate) fn message(&self, status: StatusCode, title: &str, message: &str) -> Response {
         self.render(status, "message.html", context! { title, message })
+    }
+
+    /// A form refused, saying why.
+    pub(crate) fn refused(&self, message: &str) -> Response {
+        self.message(
+            StatusCode::FORBIDDEN,
+            "This form cannot be accepted",
+            message,
+        )
     }
 
     /// A failure of the server itself: logged, and shown without its details.

@@ -129,7 +129,8 @@ fn required<'f>(form: &'f HashMap<String, String>, key: &str) -> Result<&'f str,
         .ok_or_else(|| refuse("invalid_request", format!("`{key}` is missing")))
 }
 
-/// What a code or refresh token grants.
+/// What a code or refresh token grants: the columns both tables share.
+#[derive(sqlx::FromRow)]
 struct Granted {
     client_id: String,
     subject: String,
@@ -159,20 +160,16 @@ fn check_client(form: &HashMap<String, String>, granted: &Granted) -> Result<(),
     Ok(())
 }
 
-/// A stored code: client id, subject, permissions, redirect URI, challenge, scope, resource,
-/// family, expiry, when it was used.
-type CodeRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-);
+/// A stored code.
+#[derive(sqlx::FromRow)]
+struct StoredCode {
+    #[sqlx(flatten)]
+    granted: Granted,
+    redirect_uri: String,
+    code_challenge: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
 
 async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String>) -> Outcome {
     let (code, redirect_uri, verifier) = match (
@@ -186,7 +183,7 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
         }
     };
     let db = server.store.db().await?;
-    let row: Option<CodeRow> = sqlx::query_as(
+    let row: Option<StoredCode> = sqlx::query_as(
         "SELECT client_id, subject, permissions, redirect_uri, code_challenge, scope,
                 resource, family, expires_at, used_at
          FROM mcp_oauth_codes WHERE code_hash = $1",
@@ -194,28 +191,15 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
     .bind(digest(code))
     .fetch_optional(db)
     .await?;
-    let Some((
-        client_id,
-        subject,
-        permissions,
-        stored_uri,
-        challenge,
-        scope,
-        resource,
-        family,
+    let Some(StoredCode {
+        granted,
+        redirect_uri: stored_uri,
+        code_challenge: challenge,
         expires_at,
         used_at,
-    )) = row
+    }) = row
     else {
         return Ok(Err(refuse("invalid_grant", "the code is not known")));
-    };
-    let granted = Granted {
-        client_id,
-        subject,
-        permissions,
-        scope,
-        resource,
-        family,
     };
     if used_at.is_some() {
         return Ok(Err(reused_code(db, &granted).await?));
@@ -258,19 +242,15 @@ async fn reused_code(db: &sqlx::AnyPool, granted: &Granted) -> Result<Refusal, O
     ))
 }
 
-/// A stored refresh token: family, client id, subject, permissions, scope, resource, expiry,
-/// when it was used, when it was revoked.
-type RefreshRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
+/// A stored refresh token.
+#[derive(sqlx::FromRow)]
+struct StoredRefreshToken {
+    #[sqlx(flatten)]
+    granted: Granted,
+    expires_at: i64,
+    used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
 
 async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -> Outcome {
     let refresh_token = match required(form, "refresh_token") {
@@ -278,7 +258,7 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
         Err(refusal) => return Ok(Err(refusal)),
     };
     let db = server.store.db().await?;
-    let row: Option<RefreshRow> = sqlx::query_as(
+    let row: Option<StoredRefreshToken> = sqlx::query_as(
         "SELECT family, client_id, subject, permissions, scope, resource, expires_at,
                 used_at, revoked_at
          FROM mcp_oauth_refresh_tokens WHERE token_hash = $1",
@@ -286,30 +266,17 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
     .bind(digest(refresh_token))
     .fetch_optional(db)
     .await?;
-    let Some((
-        family,
-        client_id,
-        subject,
-        permissions,
-        scope,
-        resource,
+    let Some(StoredRefreshToken {
+        mut granted,
         expires_at,
         used_at,
         revoked_at,
-    )) = row
+    }) = row
     else {
         return Ok(Err(refuse(
             "invalid_grant",
             "the refresh token is not known",
         )));
-    };
-    let mut granted = Granted {
-        client_id,
-        subject,
-        permissions,
-        scope,
-        resource,
-        family,
     };
     if revoked_at.is_some() {
         return Ok(Err(refuse("invalid_grant", "the refresh token is revoked")));
