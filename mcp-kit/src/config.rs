@@ -119,6 +119,9 @@ pub struct OAuthServerSettings {
     pub session_ttl: u64,
     /// Accept RFC 7591 dynamic client registration at `/oauth/register`.
     pub dynamic_registration: bool,
+    /// Registrations accepted per minute, from everyone together: registration needs no
+    /// credentials, and each one is a row in the database.
+    pub registrations_per_minute: u32,
     /// Accept Client ID Metadata Documents: an `https://` client id is fetched for the
     /// client's metadata.
     pub client_metadata_documents: bool,
@@ -144,6 +147,7 @@ impl Default for OAuthServerSettings {
             code_ttl: 60,
             session_ttl: 14 * 24 * 3600,
             dynamic_registration: false,
+            registrations_per_minute: 20,
             client_metadata_documents: true,
             allow_loopback_client_metadata: false,
             client_metadata_max_bytes: 5 * 1024,

@@ -1796,3 +1796,21 @@ async fn a_redirect_uri_cannot_smuggle_a_second_one() {
         .expect_err("refused");
     assert!(cli.to_string().contains("whitespace"), "{cli}");
 }
+
+#[tokio::test]
+async fn registrations_are_limited_per_minute() {
+    let server = fixture(|settings| {
+        settings.oauth_server.dynamic_registration = true;
+        settings.oauth_server.registrations_per_minute = 2;
+    })
+    .await;
+    let metadata = json!({"redirect_uris": [REDIRECT]});
+    for _ in 0..2 {
+        assert_eq!(register(server.addr, metadata.clone()).await.status, 201);
+    }
+    let refused = register(server.addr, metadata).await;
+    let body = refused.json();
+    assert_eq!(refused.status, 429, "{body}");
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+}

@@ -87,6 +87,7 @@ pub struct AuthorizationServer {
     client_metadata: ClientMetadata,
     users: Option<Arc<dyn UserSource>>,
     throttle: Throttle,
+    registrations: crate::ratelimit::InMemory,
 }
 
 impl AuthorizationServer {
@@ -122,6 +123,7 @@ impl AuthorizationServer {
             resource,
             users,
             throttle: Throttle::new(),
+            registrations: crate::ratelimit::InMemory::default(),
         })
     }
 

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::clients::{self, ClientOrigin, NewClient, check_redirect_uri};
 use super::secret::now;
 use super::{AuthorizationServer, token::server_error};
+use crate::ratelimit::{Rate, RateLimiter as _, Refusal};
 
 /// The registration fields read; others are ignored, as RFC 7591 allows.
 #[derive(Deserialize)]
@@ -34,6 +35,19 @@ pub(super) async fn register(
     State(server): State<Arc<AuthorizationServer>>,
     body: Result<axum::Json<Metadata>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
+    let rate = Rate::per_seconds(server.settings.registrations_per_minute, 60);
+    if let Err(refusal) = server.registrations.acquire("register", rate).await {
+        let wait = match refusal {
+            Refusal::Wait(wait) => wait.as_secs().max(1),
+            Refusal::Unavailable(_) => 60,
+        };
+        let body = json!({
+            "error": "temporarily_unavailable",
+            "error_description": format!("too many registrations; try again in {wait} s"),
+        });
+        let retry_after = [(axum::http::header::RETRY_AFTER, wait.to_string())];
+        return (StatusCode::TOO_MANY_REQUESTS, retry_after, axum::Json(body)).into_response();
+    }
     let metadata = match body {
         Ok(axum::Json(metadata)) => metadata,
         Err(rejection) => {
