@@ -14,7 +14,11 @@ use super::secret::now;
 
 /// Integers are `BIGINT` (SQLite reads them as `INTEGER`), flags 0 or 1, times seconds since
 /// the epoch: the types both databases share.
-const SCHEMA: &[&str] = &[
+///
+/// Each entry of [`MIGRATIONS`] is one version of the schema, applied once, in order; the
+/// versions applied are kept in `mcp_oauth_schema`. A change to the schema is a new entry,
+/// never an edit of an old one.
+const MIGRATIONS: &[&[&str]] = &[&[
     "CREATE TABLE IF NOT EXISTS mcp_oauth_clients (
         client_id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -100,7 +104,7 @@ const SCHEMA: &[&str] = &[
         skip_consent BIGINT NOT NULL,
         client_id TEXT
     )",
-];
+]];
 
 /// The database, connected on first use (building a server needs neither the database up
 /// nor a runtime), with its tables created then.
@@ -163,9 +167,7 @@ impl Store {
                     .max_connections(self.max_connections)
                     .connect_with(self.options.clone())
                     .await?;
-                for statement in SCHEMA {
-                    sqlx::query(statement).execute(&pool).await?;
-                }
+                migrate(&pool).await?;
                 Ok::<_, sqlx::Error>(pool)
             })
             .await?;
@@ -192,4 +194,31 @@ impl Store {
             }
         });
     }
+}
+
+/// Brings the schema up to the last of [`MIGRATIONS`].
+async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS mcp_oauth_schema (version BIGINT PRIMARY KEY)")
+        .execute(pool)
+        .await?;
+    let (applied,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM mcp_oauth_schema")
+        .fetch_one(pool)
+        .await?;
+    let applied = applied.unwrap_or(0);
+    for (version, statements) in (1..).zip(MIGRATIONS) {
+        if version <= applied {
+            continue;
+        }
+        let mut tx = pool.begin().await?;
+        for statement in *statements {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO mcp_oauth_schema (version) VALUES ($1)")
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, "OAuth database schema updated");
+    }
+    Ok(())
 }
