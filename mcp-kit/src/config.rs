@@ -100,7 +100,7 @@ pub struct Settings {
 /// The `[oauth_server]` table: an OAuth 2.1 authorization server beside `/mcp`, for a site
 /// with no identity provider of its own. Its issuer is `oauth_issuer_url`; the tokens it
 /// issues are for `resource_server_url`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OAuthServerSettings {
@@ -228,6 +228,45 @@ impl Default for IntrospectionSettings {
             client_secret: None,
             cache_ttl: 60,
         }
+    }
+}
+
+/// Leaves the database password out.
+impl std::fmt::Debug for OAuthServerSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthServerSettings")
+            .field("enabled", &self.enabled)
+            .field("database_url", &without_password(&self.database_url))
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("code_ttl", &self.code_ttl)
+            .field("session_ttl", &self.session_ttl)
+            .field("dynamic_registration", &self.dynamic_registration)
+            .field("registrations_per_minute", &self.registrations_per_minute)
+            .field("client_metadata_documents", &self.client_metadata_documents)
+            .field(
+                "allow_loopback_client_metadata",
+                &self.allow_loopback_client_metadata,
+            )
+            .field("client_metadata_max_bytes", &self.client_metadata_max_bytes)
+            .field("client_metadata_timeout", &self.client_metadata_timeout)
+            .field("client_metadata_cache_ttl", &self.client_metadata_cache_ttl)
+            .field("app_name", &self.app_name)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:…@host/db`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:…@{host}")
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -445,5 +484,16 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_database_password_stays_out_of_debug_output() {
+        let settings = OAuthServerSettings {
+            database_url: "postgres://mcp:hunter2@db/oauth".into(),
+            ..OAuthServerSettings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://mcp:…@db/oauth"), "{shown}");
     }
 }
