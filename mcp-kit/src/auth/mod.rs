@@ -28,6 +28,8 @@ pub use introspection::{Introspection, IntrospectionConfig};
 pub use jwt::{JwtAuthenticator, JwtConfig};
 pub use principal::Principal;
 pub use static_bearer::{StaticToken, StaticTokens, sha256_hex};
+#[cfg(feature = "oauth-server")]
+pub(crate) use token_cache::{TokenCache, digest as token_digest, held_until};
 
 /// Turns a bearer token into a [`Principal`].
 ///

@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 pub use clients::{ClientOrigin, OAuthClient};
 pub use users::UserSource;
 
-use crate::auth::{AuthError, Authenticator, Principal};
+use crate::auth::{AuthError, Authenticator, Principal, TokenCache, held_until, token_digest};
 use crate::config::{OAuthServerSettings, Settings};
 use client_metadata::ClientMetadata;
 use keys::Keys;
@@ -283,7 +283,10 @@ impl AuthorizationServer {
 
     /// The authenticator for `/mcp` that accepts this server's access tokens.
     pub(crate) fn authenticator(self: &Arc<Self>) -> Arc<dyn Authenticator> {
-        Arc::new(IssuedTokens(self.clone()))
+        Arc::new(IssuedTokens {
+            server: self.clone(),
+            verified: TokenCache::default(),
+        })
     }
 }
 
@@ -320,7 +323,14 @@ async fn jwks(
 }
 
 /// Accepts access tokens this server issued for this resource.
-struct IssuedTokens(Arc<AuthorizationServer>);
+struct IssuedTokens {
+    server: Arc<AuthorizationServer>,
+    /// Tokens already verified: a signature check costs far more than the rest of a call.
+    verified: TokenCache,
+}
+
+/// The longest a verified token is trusted without checking it again.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Authenticator for IssuedTokens {
     fn authenticate<'a>(
@@ -328,12 +338,22 @@ impl Authenticator for IssuedTokens {
         token: &'a str,
     ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
         Box::pin(async move {
-            let server = &self.0;
-            server
+            let digest = token_digest(token);
+            if let Some(Some(principal)) = self.verified.get(&digest) {
+                return Ok(Some(principal));
+            }
+            let server = &self.server;
+            let principal = server
                 .keys
                 .verify(&server.store, token, &server.issuer, &server.resource)
                 .await
-                .map_err(|e| AuthError(e.to_string()))
+                .map_err(|e| AuthError(e.to_string()))?;
+            if let Some(principal) = &principal {
+                let exp = principal.claims.get("exp").and_then(Value::as_u64);
+                let until = held_until(exp, RECHECK);
+                self.verified.insert(digest, Some(principal.clone()), until);
+            }
+            Ok(principal)
         })
     }
 }
