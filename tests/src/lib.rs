@@ -39,6 +39,11 @@ pub async fn spawn(server: Server) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
+    spawn_on(listener, &server)
+}
+
+/// Serves `server` on `listener`, bound beforehand (when the settings must name the port).
+pub fn spawn_on(listener: TcpListener, server: &Server) -> TestServer {
     let addr = listener.local_addr().expect("local address");
     let shutdown = CancellationToken::new();
     let app = server.router(shutdown.clone());

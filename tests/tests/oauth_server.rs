@@ -14,13 +14,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mcp_kit::Settings;
 use mcp_kit::oauth_server::{AuthorizationServer, CONNECTOR_PERMISSION, UserSource};
 use mcp_kit::prelude::*;
-use mcp_kit_tests::{Postgres, Response, call_body, post_mcp_with, send, spawn, test_settings};
+use mcp_kit_tests::{
+    Postgres, Response, TestServer, call_body, post_mcp_with, send, spawn, spawn_on, test_settings,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// The redirect URI of the test client; never contacted, only compared.
 const REDIRECT: &str = "https://client.example/callback";
@@ -86,7 +87,7 @@ impl Drop for TempDir {
 struct Running {
     addr: SocketAddr,
     server: Server,
-    shutdown: CancellationToken,
+    _serving: TestServer,
 }
 
 impl Running {
@@ -102,12 +103,6 @@ impl Running {
 
     fn resource(&self) -> String {
         format!("http://{}/mcp", self.addr)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
     }
 }
 
@@ -141,20 +136,11 @@ fn serve_built(listener: TcpListener, builder: mcp_kit::ServerBuilder) -> Runnin
         .info("oauth-server-tests", "0.0.0")
         .build()
         .expect("the server builds");
-    let addr = listener.local_addr().expect("local address");
-    let shutdown = CancellationToken::new();
-    let app = server.router(shutdown.clone());
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-            .expect("serve");
-    });
+    let serving = spawn_on(listener, &server);
     Running {
-        addr,
+        addr: serving.addr,
         server,
-        shutdown,
+        _serving: serving,
     }
 }
 

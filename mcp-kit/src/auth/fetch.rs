@@ -34,18 +34,45 @@ pub(crate) async fn json_object(
     if !response.status().is_success() {
         return Err(fail(format!("answered HTTP {}", response.status())));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| fail(describe(&e)))? {
-        if body.len() + chunk.len() > MAX_BODY {
+    let body = match body_within(&mut response, MAX_BODY).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
             return Err(fail(format!("answer is larger than {MAX_BODY} bytes")));
         }
-        body.extend_from_slice(&chunk);
-    }
+        Err(BodyError::Failed(e)) => return Err(fail(describe(&e))),
+    };
     match serde_json::from_slice(&body) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(fail("answer is not a JSON object".into())),
         Err(e) => Err(fail(format!("answer is not JSON ({e})"))),
     }
+}
+
+/// Why [`body_within`] gave no body.
+pub(crate) enum BodyError {
+    /// The body is longer than allowed.
+    TooLarge,
+    /// Reading it failed.
+    Failed(reqwest::Error),
+}
+
+/// The body of `response`, read no further than `max` bytes (nor at all when its length
+/// says it is longer), so a hostile server cannot make this one buffer without bound.
+pub(crate) async fn body_within(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Failed)? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The error with its causes ("error sending request: connection refused"), which reqwest's

@@ -4,7 +4,7 @@
 #[cfg(feature = "oauth")]
 mod claims;
 #[cfg(feature = "oauth")]
-mod fetch;
+pub(crate) mod fetch;
 #[cfg(feature = "oauth")]
 mod introspection;
 #[cfg(feature = "oauth")]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::clients::{ClientOrigin, OAuthClient, check_redirect_uri};
+use crate::auth::fetch::{BodyError, body_within};
 use crate::config::OAuthServerSettings;
 
 /// Fetches and caches client metadata documents.
@@ -165,20 +166,13 @@ impl ClientMetadata {
         if !response.status().is_success() {
             return Err(fail(format!("answered HTTP {}", response.status())));
         }
-        let too_large = || fail(format!("is larger than {} bytes", self.max_bytes));
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.max_bytes as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| fail(describe(&e)))? {
-            if body.len() + chunk.len() > self.max_bytes {
-                return Err(too_large());
+        let body = match body_within(&mut response, self.max_bytes).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Err(fail(format!("is larger than {} bytes", self.max_bytes)));
             }
-            body.extend_from_slice(&chunk);
-        }
+            Err(BodyError::Failed(e)) => return Err(fail(describe(&e))),
+        };
         let document: Document = serde_json::from_slice(&body)
             .map_err(|e| fail(format!("is not valid client metadata ({e})")))?;
         if document.client_id != url {
