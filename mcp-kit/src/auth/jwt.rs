@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use serde_json::{Map, Value};
 
 use super::jwks::{Jwks, Key};
-use super::token_cache::{TokenCache, digest, held_until};
+use super::token_cache::TokenCache;
 use super::{AuthError, Authenticator, Principal, claims};
 
 /// Checks JWT access tokens.
@@ -86,18 +86,8 @@ impl JwtAuthenticator {
     }
 
     async fn check(&self, token: &str) -> Result<Option<Principal>, AuthError> {
-        let digest = digest(token);
-        if let Some(Some(principal)) = self.verified.get(&digest) {
-            return Ok(Some(principal));
-        }
-        let principal = self.verify(token).await?;
-        if let Some(principal) = &principal {
-            // `exp` is there: validation requires it.
-            let exp = principal.claims.get("exp").and_then(Value::as_u64);
-            let until = held_until(Some(exp.unwrap_or(0)), self.recheck);
-            self.verified.insert(digest, Some(principal.clone()), until);
-        }
-        Ok(principal)
+        let verify = self.verify(token);
+        self.verified.signed(token, self.recheck, verify).await
     }
 
     async fn verify(&self, token: &str) -> Result<Option<Principal>, AuthError> {

@@ -29,7 +29,7 @@ pub use jwt::{JwtAuthenticator, JwtConfig};
 pub use principal::Principal;
 pub use static_bearer::{StaticToken, StaticTokens, sha256_hex};
 #[cfg(feature = "oauth-server")]
-pub(crate) use token_cache::{TokenCache, digest as token_digest, held_until};
+pub(crate) use token_cache::TokenCache;
 
 /// Turns a bearer token into a [`Principal`].
 ///

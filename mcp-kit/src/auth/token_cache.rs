@@ -50,6 +50,31 @@ impl TokenCache {
         (*until > Instant::now()).then(|| verdict.clone())
     }
 
+    /// The principal of a signed token: the one held for it, or else what `verify` finds,
+    /// held until the token's `exp` and at most `recheck`. Refusals are not held.
+    pub(crate) async fn signed<E>(
+        &self,
+        token: &str,
+        recheck: Duration,
+        verify: impl Future<Output = Result<Option<Principal>, E>>,
+    ) -> Result<Option<Principal>, E> {
+        let digest = digest(token);
+        if let Some(Some(principal)) = self.get(&digest) {
+            return Ok(Some(principal));
+        }
+        let principal = verify.await?;
+        if let Some(principal) = &principal {
+            // Signed tokens are accepted only with an `exp`.
+            let exp = principal
+                .claims
+                .get("exp")
+                .and_then(serde_json::Value::as_u64);
+            let until = held_until(Some(exp.unwrap_or(0)), recheck);
+            self.insert(digest, Some(principal.clone()), until);
+        }
+        Ok(principal)
+    }
+
     /// Holds `verdict` on `digest` until `until`.
     pub(crate) fn insert(&self, digest: TokenDigest, verdict: Option<Principal>, until: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());

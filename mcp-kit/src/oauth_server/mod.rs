@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 pub use clients::{ClientOrigin, OAuthClient};
 pub use users::UserSource;
 
-use crate::auth::{AuthError, Authenticator, Principal, TokenCache, held_until, token_digest};
+use crate::auth::{AuthError, Authenticator, Principal, TokenCache};
 use crate::config::{OAuthServerSettings, Settings};
 use client_metadata::ClientMetadata;
 use keys::Keys;
@@ -337,23 +337,14 @@ impl Authenticator for IssuedTokens {
         &'a self,
         token: &'a str,
     ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
-        Box::pin(async move {
-            let digest = token_digest(token);
-            if let Some(Some(principal)) = self.verified.get(&digest) {
-                return Ok(Some(principal));
-            }
-            let server = &self.server;
-            let principal = server
+        let server = &self.server;
+        let verify = async move {
+            let verified = server
                 .keys
                 .verify(&server.store, token, &server.issuer, &server.resource)
-                .await
-                .map_err(|e| AuthError(e.to_string()))?;
-            if let Some(principal) = &principal {
-                let exp = principal.claims.get("exp").and_then(Value::as_u64);
-                let until = held_until(exp, RECHECK);
-                self.verified.insert(digest, Some(principal.clone()), until);
-            }
-            Ok(principal)
-        })
+                .await;
+            verified.map_err(|e| AuthError(e.to_string()))
+        };
+        Box::pin(self.verified.signed(token, RECHECK, verify))
     }
 }
