@@ -309,6 +309,18 @@ impl Dispatcher {
         }
     }
 
+    /// The scopes a token may usefully carry here: `required` and every scope some item's
+    /// permission asks for, sorted, each once (the protected resource metadata's
+    /// `scopes_supported`).
+    pub(crate) fn supported_scopes(&self, required: &[String]) -> Vec<String> {
+        let scopes: std::collections::BTreeSet<String> = required
+            .iter()
+            .cloned()
+            .chain(self.declared_scopes())
+            .collect();
+        scopes.into_iter().collect()
+    }
+
     /// Every scope some item's permission asks for.
     pub fn declared_scopes(&self) -> Vec<String> {
         let mut scopes: Vec<String> = self

@@ -339,7 +339,7 @@ impl ServerBuilder {
         #[cfg(feature = "oauth-server")]
         let (settings, oauth) = oauth_server(
             settings,
-            dispatcher.declared_scopes(),
+            &dispatcher,
             &mut self.authenticators,
             self.oauth_users,
         )?;
@@ -383,7 +383,7 @@ impl ServerBuilder {
 #[cfg(feature = "oauth-server")]
 fn oauth_server(
     mut settings: Settings,
-    scopes: Vec<String>,
+    dispatcher: &Dispatcher,
     authenticators: &mut Vec<(String, Arc<dyn Authenticator>)>,
     users: Option<Arc<dyn crate::oauth_server::UserSource>>,
 ) -> Result<
@@ -396,7 +396,8 @@ fn oauth_server(
     if !settings.oauth_server.enabled {
         return Ok((settings, None));
     }
-    let server = crate::oauth_server::AuthorizationServer::new(&settings, scopes, users)
+    let scopes_supported = dispatcher.supported_scopes(&settings.required_scopes);
+    let server = crate::oauth_server::AuthorizationServer::new(&settings, scopes_supported, users)
         .map(Arc::new)
         .map_err(|e| Error::Config(ConfigError(e)))?;
     settings.oauth_issuer_url = Some(server.issuer().to_owned());

@@ -1,8 +1,6 @@
 //! Authentication at the HTTP edge: bearer tokens in, 401/403 challenges out (MCP
 //! authorization spec), and the Protected Resource Metadata document (RFC 9728).
 
-use std::collections::BTreeSet;
-
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -27,17 +25,13 @@ pub(crate) struct Gatekeeper {
 impl Gatekeeper {
     pub(crate) fn new(server: &Server) -> Self {
         let settings = server.settings();
-        let scopes: BTreeSet<String> = settings
-            .required_scopes
-            .iter()
-            .cloned()
-            .chain(server.dispatcher.declared_scopes())
-            .collect();
         Self {
             chain: server.auth.clone(),
             require_auth: settings.require_auth,
             required_scopes: settings.required_scopes.clone(),
-            scopes_supported: scopes.into_iter().collect(),
+            scopes_supported: server
+                .dispatcher
+                .supported_scopes(&settings.required_scopes),
             resource: settings.resource_server_url.clone(),
             authorization_servers: settings.oauth_issuer_url.iter().cloned().collect(),
         }

@@ -21,7 +21,6 @@ mod throttle;
 mod token;
 mod users;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::Router;
@@ -91,10 +90,10 @@ pub struct AuthorizationServer {
 }
 
 impl AuthorizationServer {
-    /// The server `settings` describe. `scopes` are those the tools declare.
+    /// The server `settings` describe, offering `scopes_supported`.
     pub(crate) fn new(
         settings: &Settings,
-        scopes: impl IntoIterator<Item = String>,
+        scopes_supported: Vec<String>,
         users: Option<Arc<dyn UserSource>>,
     ) -> Result<Self, String> {
         let oauth = &settings.oauth_server;
@@ -105,19 +104,13 @@ impl AuthorizationServer {
             Some(issuer) => issuer_origin(issuer)?,
             None => origin(&resource).map_err(|e| format!("resource_server_url: {e}"))?,
         };
-        let scopes_supported: BTreeSet<String> = settings
-            .required_scopes
-            .iter()
-            .cloned()
-            .chain(scopes)
-            .collect();
         Ok(Self {
             settings: oauth.clone(),
             store: Store::open(&oauth.database_url)?,
             keys: Keys::new(oauth.access_token_ttl),
             pages: Pages::new(&oauth.app_name, issuer.starts_with("https://")),
             client_metadata: ClientMetadata::new(oauth),
-            scopes_supported: scopes_supported.into_iter().collect(),
+            scopes_supported,
             default_scopes: settings.required_scopes.clone(),
             issuer,
             resource,
