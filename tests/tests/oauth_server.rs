@@ -1800,3 +1800,26 @@ async fn registrations_are_limited_per_minute() {
     assert!(refused.header("retry-after").is_some());
     assert_eq!(body["error"], "temporarily_unavailable", "{body}");
 }
+
+#[tokio::test]
+async fn a_parameter_given_twice_is_refused_at_both_endpoints() {
+    let server = fixture(|_| {}).await;
+    let request = Authorization::new(&server.client_id).with("client_id", "another");
+    let refused = Browser::new(server.addr).get(&request.path()).await;
+    assert_page(&refused, 400, "`client_id` is given more than once");
+
+    let code = code_for(
+        &server,
+        &mut Browser::new(server.addr),
+        &Authorization::new(&server.client_id),
+    )
+    .await;
+    let mut fields = Authorization::new(&server.client_id).exchange_fields(&code);
+    fields.push(("grant_type".into(), Some("refresh_token".into())));
+    let response = token_request(server.addr, &fields).await;
+    assert_token_error(
+        &response,
+        "invalid_request",
+        "`grant_type` is given more than once",
+    );
+}

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::pages::see_other;
 use super::secret::{digest, id, now, same, token};
-use super::{AuthorizationServer, ClientOrigin, OAuthClient, OAuthError, pkce, users};
+use super::{AuthorizationServer, ClientOrigin, OAuthClient, OAuthError, params, pkce, users};
 use crate::auth::Principal;
 
 /// How long the consent page stays valid.
@@ -86,14 +86,15 @@ async fn start_checked(
             message,
         )
     };
-    let mut params: HashMap<String, String> = HashMap::new();
-    for (key, value) in url::form_urlencoded::parse(request.uri.query().unwrap_or("").as_bytes()) {
-        if params.insert(key.to_string(), value.to_string()).is_some() {
+    let query = request.uri.query().unwrap_or("");
+    let params = match params::single_valued(query.as_bytes()) {
+        Ok(params) => params,
+        Err(key) => {
             return Ok(page(&format!(
                 "The parameter `{key}` is given more than once."
             )));
         }
-    }
+    };
     let Some(client_id) = params.get("client_id") else {
         return Ok(page(
             "The request names no client (`client_id` is missing).",

@@ -13,6 +13,7 @@ mod cors;
 mod keys;
 mod login;
 mod pages;
+mod params;
 mod pkce;
 mod register;
 mod secret;

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::authorize::same_resource;
 use super::secret::{digest, id, now, token};
-use super::{AuthorizationServer, OAuthError, pkce, users};
+use super::{AuthorizationServer, OAuthError, params, pkce, users};
 
 /// An OAuth error answer (RFC 6749 §5.2).
 struct Refusal {
@@ -87,16 +87,16 @@ pub(super) async fn exchange(
         )
         .into_response();
     }
-    let mut form = HashMap::new();
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        if form.insert(key.to_string(), value.to_string()).is_some() {
+    let form = match params::single_valued(&body) {
+        Ok(form) => form,
+        Err(key) => {
             return refuse(
                 "invalid_request",
                 format!("`{key}` is given more than once"),
             )
             .into_response();
         }
-    }
+    };
     if headers.contains_key(header::AUTHORIZATION) {
         return refuse(
             "invalid_client",
