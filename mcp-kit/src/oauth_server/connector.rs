@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::clients::{self, ClientOrigin, NewClient, check_redirect_uri};
-use super::pages::{CSRF_REFUSED, csrf_ok, see_other, with_cookie};
+use super::pages::{CSRF_REFUSED, csrf_ok, see_other};
 use super::{AuthorizationServer, CONNECTOR_PERMISSION, OAuthError};
 use crate::auth::Principal;
 
@@ -86,29 +86,25 @@ fn page(
     saved: bool,
     errors: &[String],
 ) -> Response {
-    let (csrf_token, set_cookie) = server.pages.csrf(&request.headers);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let response = server.pages.render(
-        status,
-        "connector.html",
-        context! {
-            csrf_token,
-            enabled => connector.enabled,
-            connector_name => connector.app_name,
-            redirect_uris => connector.redirect_uris,
-            skip_consent => connector.skip_consent,
-            client_id => connector.client_id,
-            default_name => server.settings.app_name,
-            saved,
-            errors,
-            can_sign_out => server.users.is_none(),
-        },
-    );
-    with_cookie(response, set_cookie)
+    let values = context! {
+        enabled => connector.enabled,
+        connector_name => connector.app_name,
+        redirect_uris => connector.redirect_uris,
+        skip_consent => connector.skip_consent,
+        client_id => connector.client_id,
+        default_name => server.settings.app_name,
+        saved,
+        errors,
+        can_sign_out => server.users.is_none(),
+    };
+    server
+        .pages
+        .form(&request.headers, status, "connector.html", values)
 }
 
 /// `GET /oauth/connector`.

@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::AuthorizationServer;
-use super::pages::{CSRF_REFUSED, csrf_ok, see_other, with_cookie};
+use super::pages::{CSRF_REFUSED, csrf_ok, see_other};
 use super::users;
 
 /// Where a login goes when it names nowhere (or somewhere off this server).
@@ -39,13 +39,10 @@ fn page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let (csrf_token, set_cookie) = server.pages.csrf(&request.headers);
-    let response = server.pages.render(
-        status,
-        "login.html",
-        context! { next, csrf_token, username, error },
-    );
-    with_cookie(response, set_cookie)
+    let values = context! { next, username, error };
+    server
+        .pages
+        .form(&request.headers, status, "login.html", values)
 }
 
 #[derive(Deserialize)]

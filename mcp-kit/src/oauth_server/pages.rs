@@ -129,8 +129,25 @@ impl Pages {
         cookie(headers, &self.cookie_name(SESSION_COOKIE)).filter(|s| !s.is_empty())
     }
 
+    /// `template` as a page with a form: `values` plus the visitor's CSRF token, whose cookie
+    /// is set when the visitor has none yet.
+    pub(crate) fn form(
+        &self,
+        headers: &HeaderMap,
+        status: StatusCode,
+        template: &str,
+        values: Value,
+    ) -> Response {
+        let (csrf_token, set_cookie) = self.csrf(headers);
+        let mut response = self.render(status, template, context! { csrf_token, ..values });
+        if let Some(cookie) = set_cookie {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        response
+    }
+
     /// The CSRF token for a form, and the cookie to set when the visitor has none yet.
-    pub(crate) fn csrf(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    fn csrf(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
         match cookie(headers, &self.cookie_name(CSRF_COOKIE)).filter(|t| t.len() == 43) {
             Some(existing) => (existing.to_owned(), None),
             None => {
@@ -159,14 +176,6 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find_map(|(key, value)| (key == name).then_some(value))
-}
-
-/// `response` with `cookie` set, when there is one.
-pub(crate) fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
 }
 
 /// A `303 See Other` to `location`.
