@@ -201,8 +201,9 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
     else {
         return Ok(Err(refuse("invalid_grant", "the code is not known")));
     };
+    let spent = Spend::Code(code);
     if used_at.is_some() {
-        return Ok(Err(reused_code(db, &granted).await?));
+        return Ok(Err(reused(db, &granted, &spent).await?));
     }
     if expires_at <= now() {
         return Ok(Err(refuse("invalid_grant", "the code has expired")));
@@ -226,20 +227,10 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
     if let Err(problem) = server.client(&granted.client_id).await? {
         return Ok(Err(refuse("invalid_client", problem)));
     }
-    match issue(server, db, &granted, &granted.scope, Spend::Code(code)).await? {
+    match issue(server, db, &granted, &granted.scope, &spent).await? {
         Some(tokens) => Ok(Ok(tokens)),
-        None => Ok(Err(reused_code(db, &granted).await?)),
+        None => Ok(Err(reused(db, &granted, &spent).await?)),
     }
-}
-
-/// A code used a second time: whoever holds it is not to be trusted with what it gave.
-async fn reused_code(db: &sqlx::AnyPool, granted: &Granted) -> Result<Refusal, OAuthError> {
-    revoke_family(db, &granted.family).await?;
-    tracing::warn!(client_id = %granted.client_id, "an authorization code was used twice; its tokens are revoked");
-    Ok(refuse(
-        "invalid_grant",
-        "the code was already used; the tokens it gave are revoked",
-    ))
 }
 
 /// A stored refresh token.
@@ -281,8 +272,9 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
     if revoked_at.is_some() {
         return Ok(Err(refuse("invalid_grant", "the refresh token is revoked")));
     }
+    let spent = Spend::RefreshToken(refresh_token);
     if used_at.is_some() {
-        return Ok(Err(reused_refresh_token(db, &granted).await?));
+        return Ok(Err(reused(db, &granted, &spent).await?));
     }
     if expires_at <= now() {
         return Ok(Err(refuse(
@@ -319,32 +311,32 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
         }
         None => granted.scope.clone(),
     };
-    match issue(
-        server,
-        db,
-        &granted,
-        &scope,
-        Spend::RefreshToken(refresh_token),
-    )
-    .await?
-    {
+    match issue(server, db, &granted, &scope, &spent).await? {
         Some(tokens) => Ok(Ok(tokens)),
-        None => Ok(Err(reused_refresh_token(db, &granted).await?)),
+        None => Ok(Err(reused(db, &granted, &spent).await?)),
     }
 }
 
-/// A refresh token used a second time: one of its two holders is not the client, so the
-/// whole family goes.
-async fn reused_refresh_token(
+/// A code or refresh token used a second time: one of its two holders is not the client,
+/// so everything the grant gave is revoked.
+async fn reused(
     db: &sqlx::AnyPool,
     granted: &Granted,
+    spent: &Spend<'_>,
 ) -> Result<Refusal, OAuthError> {
     revoke_family(db, &granted.family).await?;
-    tracing::warn!(client_id = %granted.client_id, "a refresh token was used twice; its family is revoked");
-    Ok(refuse(
-        "invalid_grant",
-        "the refresh token was already used; every token of its family is revoked",
-    ))
+    let (what, description) = match spent {
+        Spend::Code(_) => (
+            "an authorization code",
+            "the code was already used; the tokens it gave are revoked",
+        ),
+        Spend::RefreshToken(_) => (
+            "a refresh token",
+            "the refresh token was already used; every token of its family is revoked",
+        ),
+    };
+    tracing::warn!(client_id = %granted.client_id, "{what} was used twice; its tokens are revoked");
+    Ok(refuse("invalid_grant", description))
 }
 
 /// Revokes every refresh token of `family`.
@@ -374,7 +366,7 @@ async fn issue(
     db: &sqlx::AnyPool,
     granted: &Granted,
     scope: &str,
-    spent: Spend<'_>,
+    spent: &Spend<'_>,
 ) -> Result<Option<Value>, OAuthError> {
     let at = now();
     let ttl = server.settings.access_token_ttl as i64;
@@ -394,12 +386,12 @@ async fn issue(
     let (spend, secret) = match spent {
         Spend::Code(code) => (
             "UPDATE mcp_oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
-            code,
+            *code,
         ),
         Spend::RefreshToken(token) => (
             "UPDATE mcp_oauth_refresh_tokens SET used_at = $1
              WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL",
-            token,
+            *token,
         ),
     };
     let mut tx = db.begin().await?;
