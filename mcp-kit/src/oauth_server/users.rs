@@ -39,11 +39,7 @@ pub(crate) async fn save(
             "a password must have at least 8 characters".into(),
         ));
     }
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| OAuthError::Other(format!("hashing a password: {e}")))?
-        .to_string();
+    let hash = hash(password).map_err(|e| OAuthError::Other(format!("hashing a password: {e}")))?;
     let permissions = permissions.join(" ");
     let updated = sqlx::query(
         "UPDATE mcp_oauth_users SET password_hash = $1, permissions = $2 WHERE username = $3",
@@ -108,13 +104,14 @@ pub(crate) async fn check_password(
 /// A hash no password matches in practice, verified for unknown usernames.
 fn unknown_user_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(super::secret::token().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
+    HASH.get_or_init(|| hash(&token()).unwrap_or_default())
+}
+
+/// The argon2 hash of `password`, with a new salt, in PHC string form.
+fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let hash = Argon2::default().hash_password(password.as_bytes(), &salt)?;
+    Ok(hash.to_string())
 }
 
 /// A principal from its stored form: the subject, and its permissions space-separated.
