@@ -26,21 +26,13 @@ pub(crate) async fn json_object(
     what: &str,
 ) -> Result<serde_json::Map<String, Value>, AuthError> {
     let fail = |problem: String| AuthError(format!("{what}: {problem}"));
-    let mut response = request
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| fail(describe(&e)))?;
-    if !response.status().is_success() {
-        return Err(fail(format!("answered HTTP {}", response.status())));
-    }
-    let body = match body_within(&mut response, MAX_BODY).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            return Err(fail(format!("answer is larger than {MAX_BODY} bytes")));
-        }
-        Err(BodyError::Failed(e)) => return Err(fail(describe(&e))),
-    };
+    let body = send_for_json(request, MAX_BODY).await.map_err(|error| {
+        fail(match error {
+            FetchError::Failed(e) => describe(&e),
+            FetchError::Status(status) => format!("answered HTTP {status}"),
+            FetchError::TooLarge => format!("answer is larger than {MAX_BODY} bytes"),
+        })
+    })?;
     match serde_json::from_slice(&body) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(fail("answer is not a JSON object".into())),
@@ -48,27 +40,38 @@ pub(crate) async fn json_object(
     }
 }
 
-/// Why [`body_within`] gave no body.
-pub(crate) enum BodyError {
+/// Why [`send_for_json`] gave no body.
+pub(crate) enum FetchError {
+    /// Sending the request, or reading its answer, failed.
+    Failed(reqwest::Error),
+    /// The answer's status is not a success.
+    Status(reqwest::StatusCode),
     /// The body is longer than allowed.
     TooLarge,
-    /// Reading it failed.
-    Failed(reqwest::Error),
 }
 
-/// The body of `response`, read no further than `max` bytes (nor at all when its length
-/// says it is longer), so a hostile server cannot make this one buffer without bound.
-pub(crate) async fn body_within(
-    response: &mut reqwest::Response,
+/// Sends `request` asking for JSON and reads the body of a successful answer, no further than
+/// `max` bytes (nor at all when its length says it is longer), so a hostile server cannot make
+/// this one buffer without bound.
+pub(crate) async fn send_for_json(
+    request: reqwest::RequestBuilder,
     max: usize,
-) -> Result<Vec<u8>, BodyError> {
+) -> Result<Vec<u8>, FetchError> {
+    let mut response = request
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(FetchError::Failed)?;
+    if !response.status().is_success() {
+        return Err(FetchError::Status(response.status()));
+    }
     if response.content_length().is_some_and(|n| n > max as u64) {
-        return Err(BodyError::TooLarge);
+        return Err(FetchError::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Failed)? {
+    while let Some(chunk) = response.chunk().await.map_err(FetchError::Failed)? {
         if body.len() + chunk.len() > max {
-            return Err(BodyError::TooLarge);
+            return Err(FetchError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
@@ -77,7 +80,7 @@ pub(crate) async fn body_within(
 
 /// The error with its causes ("error sending request: connection refused"), which reqwest's
 /// own message leaves out.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::clients::{ClientOrigin, OAuthClient, check_redirect_uri};
-use crate::auth::fetch::{BodyError, body_within};
+use crate::auth::fetch::{self, FetchError, send_for_json};
 use crate::config::OAuthServerSettings;
 
 /// Fetches and caches client metadata documents.
@@ -156,23 +156,15 @@ impl ClientMetadata {
 
     async fn fetch(&self, url: &str) -> Result<OAuthClient, String> {
         let fail = |problem: String| format!("the client metadata document at {url} {problem}");
-        let mut response = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
+        let body = send_for_json(self.http.get(url), self.max_bytes)
             .await
-            .map_err(|e| fail(describe(&e)))?;
-        if !response.status().is_success() {
-            return Err(fail(format!("answered HTTP {}", response.status())));
-        }
-        let body = match body_within(&mut response, self.max_bytes).await {
-            Ok(body) => body,
-            Err(BodyError::TooLarge) => {
-                return Err(fail(format!("is larger than {} bytes", self.max_bytes)));
-            }
-            Err(BodyError::Failed(e)) => return Err(fail(describe(&e))),
-        };
+            .map_err(|error| {
+                fail(match error {
+                    FetchError::Failed(e) => describe(&e),
+                    FetchError::Status(status) => format!("answered HTTP {status}"),
+                    FetchError::TooLarge => format!("is larger than {} bytes", self.max_bytes),
+                })
+            })?;
         let document: Document = serde_json::from_slice(&body)
             .map_err(|e| fail(format!("is not valid client metadata ({e})")))?;
         if document.client_id != url {
@@ -299,13 +291,7 @@ fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "did not answer in time".into();
     }
-    let mut detail = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
+    let detail = fetch::describe(error);
     tracing::info!(%detail, "a client metadata document could not be fetched");
     "could not be fetched".into()
 }
