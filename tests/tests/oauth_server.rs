@@ -976,7 +976,7 @@ async fn an_unknown_or_answered_consent_request_is_forbidden() {
     let mut browser = Browser::new(server.addr);
     let request = Authorization::new(&server.client_id);
     let consent = browser.open_as(&request.path(), USER).await;
-    let (request_id, csrf) = consent_form(&consent);
+    let (_, csrf) = consent_form(&consent);
 
     let unknown = random_token();
     let forged = [
@@ -987,16 +987,11 @@ async fn an_unknown_or_answered_consent_request_is_forbidden() {
     let response = browser.post("/oauth/authorize", &forged).await;
     assert_page(&response, 403, "expired or was already answered");
 
-    let answer = [
-        ("request_id", request_id.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("decision", "allow"),
-    ];
     request.code(
-        &browser.post("/oauth/authorize", &answer).await,
+        &browser.decide(&consent, "allow", &[]).await,
         &server.issuer(),
     );
-    let replayed = browser.post("/oauth/authorize", &answer).await;
+    let replayed = browser.decide(&consent, "allow", &[]).await;
     assert_page(&replayed, 403, "expired or was already answered");
 }
 
@@ -1006,7 +1001,7 @@ async fn a_consent_without_its_csrf_token_is_forbidden_and_issues_no_code() {
     let mut browser = Browser::new(server.addr);
     let request = Authorization::new(&server.client_id);
     let consent = browser.open_as(&request.path(), USER).await;
-    let (request_id, csrf) = consent_form(&consent);
+    let (request_id, _) = consent_form(&consent);
 
     let missing = [("request_id", request_id.as_str()), ("decision", "allow")];
     let response = browser.post("/oauth/authorize", &missing).await;
@@ -1021,13 +1016,8 @@ async fn a_consent_without_its_csrf_token_is_forbidden_and_issues_no_code() {
     assert_page(&response, 403, "CSRF token is wrong");
 
     // The request is still pending: only the refusals above kept the code back.
-    let answer = [
-        ("request_id", request_id.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("decision", "allow"),
-    ];
     request.code(
-        &browser.post("/oauth/authorize", &answer).await,
+        &browser.decide(&consent, "allow", &[]).await,
         &server.issuer(),
     );
 }
@@ -1038,16 +1028,10 @@ async fn a_consent_posted_by_another_user_is_forbidden() {
     let mut alice = Browser::new(server.addr);
     let request = Authorization::new(&server.client_id);
     let consent = alice.open_as(&request.path(), USER).await;
-    let (request_id, csrf) = consent_form(&consent);
 
     let mut admin = Browser::new(server.addr);
     admin.sign_in(ADMIN).await;
-    let answer = [
-        ("request_id", request_id.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("decision", "allow"),
-    ];
-    let response = admin.post("/oauth/authorize", &answer).await;
+    let response = admin.decide(&consent, "allow", &[]).await;
     assert_page(&response, 403, "not signed in as the user");
 }
 
