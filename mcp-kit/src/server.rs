@@ -97,6 +97,8 @@ pub struct ServerBuilder {
     custom_limiter: bool,
     #[cfg(feature = "oauth-server")]
     oauth_users: Option<Arc<dyn crate::oauth_server::UserSource>>,
+    #[cfg(feature = "oauth-server")]
+    oauth_scope_policy: Arc<dyn crate::oauth_server::ScopePolicy>,
 }
 
 /// A built server: serve it over HTTP or stdio, mount its router, or test it in memory.
@@ -133,6 +135,8 @@ impl Server {
             custom_limiter: false,
             #[cfg(feature = "oauth-server")]
             oauth_users: None,
+            #[cfg(feature = "oauth-server")]
+            oauth_scope_policy: Arc::new(crate::oauth_server::PermissionNamedScopes),
         }
     }
 
@@ -274,6 +278,16 @@ impl ServerBuilder {
         self
     }
 
+    /// Who may hold a scope beyond `required_scopes` in the built-in authorization server's
+    /// tokens (feature `oauth-server`): a [`ScopePolicy`](crate::oauth_server::ScopePolicy),
+    /// such as `|user: &Principal, scope: &str| …`. Without one, a user holds a scope when
+    /// they have a permission of the same name.
+    #[cfg(feature = "oauth-server")]
+    pub fn oauth_scope_policy(mut self, policy: impl crate::oauth_server::ScopePolicy) -> Self {
+        self.oauth_scope_policy = Arc::new(policy);
+        self
+    }
+
     /// The permission for items that set none (default: allow anyone who got past
     /// authentication).
     pub fn default_permission(mut self, permission: impl Permission) -> Self {
@@ -342,6 +356,7 @@ impl ServerBuilder {
             &dispatcher,
             &mut self.authenticators,
             self.oauth_users,
+            self.oauth_scope_policy,
         )?;
         #[cfg(not(feature = "oauth-server"))]
         if settings.oauth_server.enabled {
@@ -386,6 +401,7 @@ fn oauth_server(
     dispatcher: &Dispatcher,
     authenticators: &mut Vec<(String, Arc<dyn Authenticator>)>,
     users: Option<Arc<dyn crate::oauth_server::UserSource>>,
+    scope_policy: Arc<dyn crate::oauth_server::ScopePolicy>,
 ) -> Result<
     (
         Settings,
@@ -397,9 +413,14 @@ fn oauth_server(
         return Ok((settings, None));
     }
     let scopes_supported = dispatcher.supported_scopes(&settings.required_scopes);
-    let server = crate::oauth_server::AuthorizationServer::new(&settings, scopes_supported, users)
-        .map(Arc::new)
-        .map_err(|e| Error::Config(ConfigError(e)))?;
+    let server = crate::oauth_server::AuthorizationServer::new(
+        &settings,
+        scopes_supported,
+        scope_policy,
+        users,
+    )
+    .map(Arc::new)
+    .map_err(|e| Error::Config(ConfigError(e)))?;
     settings.oauth_issuer_url = Some(server.issuer().to_owned());
     authenticators.push(("oauth_server".into(), server.authenticator()));
     Ok((settings, Some(server)))

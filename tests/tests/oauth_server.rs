@@ -1807,3 +1807,190 @@ async fn a_parameter_given_twice_is_refused_at_both_endpoints() {
         "`grant_type` is given more than once",
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Who may hold a scope.
+
+/// A report only holders of the `admin` scope may read; its permission puts `admin` into
+/// `scopes_supported`.
+#[tool(annotations(read_only), permission = HasScope("admin"))]
+async fn admin_report() -> &'static str {
+    "the admin report"
+}
+
+/// The granted scope of a successful token response, and its access and refresh tokens.
+#[track_caller]
+fn granted(response: &Response) -> (String, String, String) {
+    let body = response.json();
+    assert_eq!(response.status, 200, "{body}");
+    let field = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
+    (
+        field("scope"),
+        field("access_token"),
+        field("refresh_token"),
+    )
+}
+
+/// Whether `access_token` may call `admin_report`: false when it was refused as a tool
+/// error.
+async fn admin_report_runs(addr: SocketAddr, access_token: &str) -> bool {
+    let auth = format!("Bearer {access_token}");
+    let response = post_mcp_with(
+        addr,
+        &[("authorization", &auth)],
+        call_body("admin_report", json!({})),
+    )
+    .await;
+    let body = response.json();
+    assert_eq!(response.status, 200, "{body}");
+    !body["result"]["isError"].as_bool().expect("a tool result")
+}
+
+/// Signs `username` in, asks for `scope`, allows what the consent page shows, and exchanges
+/// the code. Returns the consent page's text and the token response.
+async fn ask_for_scope(
+    server: &Running,
+    client_id: &str,
+    username: &str,
+    scope: &str,
+) -> (String, Response) {
+    let request = Authorization::new(client_id);
+    let path = request
+        .path()
+        .replace("scope=mcp", &format!("scope={}", percent(scope)));
+    let mut browser = Browser::new(server.addr);
+    let consent = browser.open_as(&path, username).await;
+    let text = page(&consent);
+    let answered = browser.decide(&consent, "allow", &[]).await;
+    let code = request.code(&answered, &server.issuer());
+    (text, exchange(server.addr, &request, &code).await)
+}
+
+#[tokio::test]
+async fn a_user_cannot_grant_themselves_a_scope_they_do_not_hold() {
+    let server = fixture(|_| {}).await;
+    let metadata = send(
+        server.addr,
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        &[],
+        b"",
+    )
+    .await;
+    assert!(
+        metadata.json()["scopes_supported"]
+            .as_array()
+            .expect("scopes")
+            .contains(&json!("admin")),
+        "the server offers `admin`: {}",
+        metadata.json()
+    );
+    let (consent, response) = ask_for_scope(&server, &server.client_id, USER, "mcp admin").await;
+    assert!(consent.contains("<code>mcp</code>"), "{consent}");
+    assert!(
+        !consent.contains("<code>admin</code>"),
+        "the consent page shows only what will be granted: {consent}"
+    );
+    let (scope, access, _) = granted(&response);
+    assert_eq!(scope, "mcp");
+    assert_eq!(claims(&access)["scope"], "mcp");
+    assert!(!admin_report_runs(server.addr, &access).await);
+}
+
+#[tokio::test]
+async fn a_scope_beyond_the_required_ones_needs_a_permission_of_its_name() {
+    let server = fixture(|_| {}).await;
+    let oauth = server.oauth();
+    oauth
+        .save_user("root", PASSWORD, &["admin".to_owned()])
+        .await
+        .expect("a user who may hold `admin`");
+    let (consent, response) = ask_for_scope(&server, &server.client_id, "root", "mcp admin").await;
+    assert!(consent.contains("<code>admin</code>"), "{consent}");
+    let (scope, access, refresh_token) = granted(&response);
+    assert_eq!(scope, "mcp admin");
+    assert!(admin_report_runs(server.addr, &access).await);
+
+    // Losing the permission loses the scope at the next refresh.
+    oauth
+        .save_user("root", PASSWORD, &[])
+        .await
+        .expect("the permission taken away");
+    let refreshed = refresh(server.addr, &server.client_id, &refresh_token).await;
+    let (scope, access, _) = granted(&refreshed);
+    assert_eq!(scope, "mcp");
+    assert!(!admin_report_runs(server.addr, &access).await);
+}
+
+#[tokio::test]
+async fn a_consent_page_left_open_grants_only_what_the_user_still_holds() {
+    let server = fixture(|_| {}).await;
+    let oauth = server.oauth();
+    oauth
+        .save_user("root", PASSWORD, &["admin".to_owned()])
+        .await
+        .expect("a user who may hold `admin`");
+    let request = Authorization::new(&server.client_id);
+    let path = request
+        .path()
+        .replace("scope=mcp", &format!("scope={}", percent("mcp admin")));
+    let mut browser = Browser::new(server.addr);
+    let consent = browser.open_as(&path, "root").await;
+    assert!(page(&consent).contains("<code>admin</code>"));
+    // Taken away while the page is open; the session survives only because a host
+    // application's users keep theirs, so this one signs in again.
+    let (request_id, csrf) = consent_form(&consent);
+    oauth
+        .save_user("root", PASSWORD, &[])
+        .await
+        .expect("the permission taken away");
+    browser.sign_in("root").await;
+    let answered = browser
+        .post(
+            "/oauth/authorize",
+            &[
+                ("request_id", &request_id),
+                ("csrf_token", &csrf),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    let code = request.code(&answered, &server.issuer());
+    let (scope, _, _) = granted(&exchange(server.addr, &request, &code).await);
+    assert_eq!(scope, "mcp");
+}
+#[tokio::test]
+async fn the_application_decides_who_may_hold_a_scope_in_code() {
+    let dir = TempDir::new();
+    let listener = listen().await;
+    let settings = oauth_settings(&listener, &dir.sqlite_url());
+    let server =
+        serve_built(
+            listener,
+            Server::builder().settings(settings).oauth_scope_policy(
+                |user: &Principal, scope: &str| scope == "admin" && user.subject == ADMIN,
+            ),
+        );
+    let oauth = server.oauth();
+    oauth
+        .save_user(USER, PASSWORD, &["admin".to_owned()])
+        .await
+        .expect("a user");
+    oauth
+        .save_user(ADMIN, PASSWORD, &[])
+        .await
+        .expect("an admin");
+    let (client, _) = oauth
+        .ensure_client(CLIENT_NAME, &[REDIRECT.to_owned()], false)
+        .await
+        .expect("a client");
+
+    // The policy replaces the permission rule: a permission named `admin` is not enough...
+    let (_, response) = ask_for_scope(&server, &client.client_id, USER, "mcp admin").await;
+    assert_eq!(granted(&response).0, "mcp");
+    // ...and the required scopes are everyone's, whatever the policy says.
+    let (_, response) = ask_for_scope(&server, &client.client_id, ADMIN, "mcp admin").await;
+    let (scope, access, _) = granted(&response);
+    assert_eq!(scope, "mcp admin");
+    assert!(admin_report_runs(server.addr, &access).await);
+}

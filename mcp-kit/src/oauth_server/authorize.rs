@@ -122,20 +122,22 @@ async fn start_checked(
         Ok(asked) => asked,
         Err((error, description)) => return Ok(reply.error(error, &description)),
     };
-    let grant = Grant {
-        client_id: client.client_id.clone(),
-        redirect_uri: redirect_uri.clone(),
-        code_challenge: asked.code_challenge,
-        scope: asked.scope,
-        resource: asked.resource,
-        state: params.get("state").cloned(),
-    };
     let Some(user) = server.user(request).await? else {
         let next = request
             .uri
             .path_and_query()
             .map_or("/oauth/authorize", |p| p.as_str());
         return Ok(see_other(&server.login_url(next)));
+    };
+    // The user approves their own request, so what the client asks for is narrowed to what
+    // the user may hold before anything is shown or remembered.
+    let grant = Grant {
+        client_id: client.client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        code_challenge: asked.code_challenge,
+        scope: server.scopes.held_by(&user, &asked.scope),
+        resource: asked.resource,
+        state: params.get("state").cloned(),
     };
     let db = server.store.db().await?;
     // A consent is not reused for a client whose codes go only to the user's machine: any
@@ -189,17 +191,6 @@ fn check(
             "code_challenge is not an S256 challenge".into(),
         ));
     }
-    // Scopes this server does not offer (`offline_access`, `openid`, …) are left out rather
-    // than refused (RFC 6749 §3.3); the token response says what was granted.
-    let offered = |scope: &&str| server.scopes_supported.iter().any(|known| known == scope);
-    let mut scopes: Vec<&str> = get("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter(offered)
-        .collect();
-    if scopes.is_empty() {
-        scopes = server.default_scopes.iter().map(String::as_str).collect();
-    }
     let resource = match get("resource") {
         None => server.resource.clone(),
         Some(resource) if same_resource(resource, &server.resource) => server.resource.clone(),
@@ -215,7 +206,7 @@ fn check(
     };
     Ok(Asked {
         code_challenge: challenge.to_owned(),
-        scope: scopes.join(" "),
+        scope: server.scopes.asked(get("scope").unwrap_or_default()),
         resource,
     })
 }
@@ -323,7 +314,6 @@ pub(super) async fn decide(
 struct Pending {
     csrf_hash: String,
     subject: String,
-    permissions: String,
     client_id: String,
     redirect_uri: String,
     code_challenge: String,
@@ -343,7 +333,7 @@ async fn decide_checked(
     };
     let db = server.store.db().await?;
     let row: Option<Pending> = sqlx::query_as(
-        "SELECT csrf_hash, subject, permissions, client_id, redirect_uri, code_challenge, scope,
+        "SELECT csrf_hash, subject, client_id, redirect_uri, code_challenge, scope,
                 resource, state
          FROM mcp_oauth_requests WHERE request_hash = $1 AND expires_at > $2",
     )
@@ -359,14 +349,14 @@ async fn decide_checked(
     if !same(&digest(&csrf_token), &pending.csrf_hash) {
         return Ok(refuse("The form's CSRF token is wrong."));
     }
-    match server.user(request).await? {
-        Some(user) if user.subject == pending.subject => {}
+    let user = match server.user(request).await? {
+        Some(user) if user.subject == pending.subject => user,
         _ => {
             return Ok(refuse(
                 "You are not signed in as the user this page was shown to.",
             ));
         }
-    }
+    };
     // Answered once: a second submission finds nothing.
     let taken = sqlx::query("DELETE FROM mcp_oauth_requests WHERE request_hash = $1")
         .bind(digest(&request_id))
@@ -393,16 +383,17 @@ async fn decide_checked(
     if form.decision.as_deref() != Some("allow") {
         return Ok(reply.error("access_denied", "the user denied the request"));
     }
+    // The user as they are now: a permission taken away while the page was open is gone
+    // from the grant too.
     let grant = Grant {
         client_id: pending.client_id.clone(),
         redirect_uri: pending.redirect_uri.clone(),
         code_challenge: pending.code_challenge.clone(),
-        scope: pending.scope.clone(),
+        scope: server.scopes.held_by(&user, &pending.scope),
         resource: pending.resource.clone(),
         state: pending.state.clone(),
     };
     remember_consent(db, &pending.subject, &grant).await?;
-    let user = users::principal(&pending.subject, &pending.permissions);
     let code = issue_code(server, &user, &grant).await?;
     Ok(reply.send(&[("code", &code)]))
 }

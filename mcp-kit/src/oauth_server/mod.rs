@@ -16,6 +16,7 @@ mod pages;
 mod params;
 mod pkce;
 mod register;
+mod scopes;
 mod secret;
 mod store;
 mod throttle;
@@ -32,6 +33,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 pub use clients::{ClientOrigin, OAuthClient};
+pub use scopes::{PermissionNamedScopes, ScopePolicy};
 pub use users::UserSource;
 
 use crate::auth::{AuthError, Authenticator, Principal, TokenCache};
@@ -39,6 +41,7 @@ use crate::config::{OAuthServerSettings, Settings};
 use client_metadata::ClientMetadata;
 use keys::Keys;
 use pages::Pages;
+use scopes::Scopes;
 use store::Store;
 use throttle::Throttle;
 
@@ -79,8 +82,7 @@ pub struct AuthorizationServer {
     settings: OAuthServerSettings,
     issuer: String,
     resource: String,
-    scopes_supported: Vec<String>,
-    default_scopes: Vec<String>,
+    scopes: Scopes,
     store: Store,
     keys: Keys,
     pages: Pages,
@@ -91,10 +93,12 @@ pub struct AuthorizationServer {
 }
 
 impl AuthorizationServer {
-    /// The server `settings` describe, offering `scopes_supported`.
+    /// The server `settings` describe, offering `scopes_supported` to whom `scope_policy`
+    /// allows.
     pub(crate) fn new(
         settings: &Settings,
         scopes_supported: Vec<String>,
+        scope_policy: Arc<dyn ScopePolicy>,
         users: Option<Arc<dyn UserSource>>,
     ) -> Result<Self, String> {
         let oauth = &settings.oauth_server;
@@ -111,8 +115,11 @@ impl AuthorizationServer {
             keys: Keys::new(oauth.access_token_ttl),
             pages: Pages::new(&oauth.app_name, issuer.starts_with("https://")),
             client_metadata: ClientMetadata::new(oauth),
-            scopes_supported,
-            default_scopes: settings.required_scopes.clone(),
+            scopes: Scopes::new(
+                scopes_supported,
+                settings.required_scopes.clone(),
+                scope_policy,
+            ),
             issuer,
             resource,
             users,
@@ -175,7 +182,7 @@ impl AuthorizationServer {
             "authorization_endpoint": at("/oauth/authorize"),
             "token_endpoint": at("/oauth/token"),
             "jwks_uri": at("/oauth/jwks"),
-            "scopes_supported": self.scopes_supported,
+            "scopes_supported": self.scopes.offered(),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token"],

@@ -297,6 +297,10 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
             None => return Ok(Err(refuse("invalid_grant", "the user no longer exists"))),
         }
     }
+    // What the user may hold is decided again, so a scope whose permission was taken away
+    // is gone from the next token.
+    let user = users::principal(&granted.subject, &granted.permissions);
+    granted.scope = server.scopes.held_by(&user, &granted.scope);
     // A refresh may narrow the scope, never widen it.
     let scope = match form.get("scope") {
         Some(asked) => {
