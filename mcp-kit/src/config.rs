@@ -91,10 +91,26 @@ pub struct Settings {
     /// Count rate limits in this Redis (`redis://host:6379/0`) rather than in memory, so
     /// replicas share them (feature `redis`).
     pub rate_limit_redis_url: Option<String>,
+    /// Keys that seal the `requestState` of input-required results, base64 of 32 random
+    /// bytes each (`openssl rand -base64 32`). The first seals, all open: list a new key
+    /// first to rotate. Replicas share them so that any one can resume a call; without
+    /// any, each process makes its own.
+    pub request_state_keys: Secrets,
     /// The `[auth]` table: static tokens and identity-provider details.
     pub auth: AuthSettings,
     /// The `[oauth_server]` table: the built-in authorization server (feature `oauth-server`).
     pub oauth_server: OAuthServerSettings,
+}
+
+/// Secret values, kept out of debug output.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secrets(pub Vec<String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{} hidden]", self.0.len())
+    }
 }
 
 /// The `[oauth_server]` table: an OAuth 2.1 authorization server beside `/mcp`, for a site
@@ -309,6 +325,7 @@ impl Default for Settings {
             resource_server_url: None,
             write_rate_limit: (30, 60),
             rate_limit_redis_url: None,
+            request_state_keys: Secrets::default(),
             auth: AuthSettings::default(),
             oauth_server: OAuthServerSettings::default(),
         }
@@ -338,6 +355,7 @@ const KEYS: &[&str] = &[
     "required_scopes",
     "oauth_issuer_url",
     "resource_server_url",
+    "request_state_keys",
     "auth",
     "oauth_server",
     "write_rate_limit",

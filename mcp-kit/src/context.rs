@@ -4,14 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::auth::Principal;
 use crate::error::ToolError;
-use crate::interaction::{Elicitation, Sampled, SamplingRequest, form_schema};
+use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
+use crate::round::Round;
 
 /// Severity of a log message sent to the client (RFC 5424 levels, as MCP uses them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,10 +49,15 @@ pub(crate) trait ClientChannel: Send + Sync {
     ) -> BoxFuture<'_, Result<Elicitation<Map<String, Value>>, ToolError>>;
 
     fn sample(&self, request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>>;
+
+    fn list_roots(&self) -> BoxFuture<'_, Result<Vec<Root>, ToolError>>;
+
+    /// Whether the client declared `capability` (`elicitation`, `sampling`, `roots`).
+    fn declares(&self, capability: &str) -> bool;
 }
 
-/// Ask for a `Context` parameter to report progress, send log messages, or notice
-/// that the client cancelled the call.
+/// Ask for a `Context` parameter to report progress, send log messages, ask the client
+/// (see [`Ask`](crate::Ask)), or notice that the client cancelled the call.
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
@@ -64,6 +68,7 @@ struct Inner {
     progress_token: Option<Value>,
     channel: Option<Arc<dyn ClientChannel>>,
     cancellation: CancellationToken,
+    round: Option<Arc<Round>>,
 }
 
 impl Context {
@@ -79,6 +84,7 @@ impl Context {
                 progress_token,
                 channel,
                 cancellation,
+                round: None,
             }),
         }
     }
@@ -118,50 +124,67 @@ impl Context {
     }
 
     /// Sends a log message to the client.
+    ///
+    /// A 2026-07-28 request gets only the levels its `logLevel` asked for, none without it.
     pub async fn log(&self, level: LogLevel, data: impl Into<Value>) -> Result<(), ToolError> {
+        if self.round().is_some_and(|round| !round.wants_log(level)) {
+            return Ok(());
+        }
         match &self.inner.channel {
             Some(channel) => channel.log(level, None, data.into()).await,
             None => Ok(()),
         }
     }
 
-    /// Asks the user to fill a form with `T`'s fields (primitive types: strings, numbers,
-    /// booleans, enums), showing `message`.
-    ///
-    /// Fails with a clear error when the client cannot answer: it did not declare the
-    /// `elicitation` capability, or the server is stateless and has no way to hear back.
-    pub async fn elicit<T: DeserializeOwned + JsonSchema>(
-        &self,
-        message: &str,
-    ) -> Result<Elicitation<T>, ToolError> {
-        self.elicit_with_schema(message, form_schema::<T>())
-            .await?
-            .parse()
-    }
-
-    /// Like [`elicit`](Self::elicit), with a hand-written form schema (defaults, titled
-    /// enums, …); the values come back as they were sent.
-    pub async fn elicit_with_schema(
-        &self,
-        message: &str,
-        schema: Map<String, Value>,
-    ) -> Result<Elicitation<Map<String, Value>>, ToolError> {
-        self.channel("elicitation")?
-            .elicit(message.to_owned(), schema)
-            .await
-    }
-
-    /// Asks the client's model to write a message (sampling).
-    pub async fn sample(&self, request: SamplingRequest) -> Result<Sampled, ToolError> {
-        self.channel("sampling")?.sample(request).await
-    }
-
-    fn channel(&self, what: &str) -> Result<&dyn ClientChannel, ToolError> {
+    /// The client channel, or an error naming `what` needed one.
+    pub(crate) fn channel(&self, what: &str) -> Result<&dyn ClientChannel, ToolError> {
         self.inner.channel.as_deref().ok_or_else(|| {
             ToolError::bad_request(format!(
                 "{what} needs a connected client, and this call has none"
             ))
         })
+    }
+
+    /// Whether the client can be asked to fill a form ([`elicit`](Self::elicit)).
+    pub fn can_elicit(&self) -> bool {
+        self.declares("elicitation")
+    }
+
+    /// Whether the client's model can be asked for a message ([`sample`](Self::sample)).
+    pub fn can_sample(&self) -> bool {
+        self.declares("sampling")
+    }
+
+    /// Whether the client can be asked for its roots ([`list_roots`](Self::list_roots)).
+    pub fn can_list_roots(&self) -> bool {
+        self.declares("roots")
+    }
+
+    fn declares(&self, capability: &str) -> bool {
+        match (self.round(), &self.inner.channel) {
+            (Some(round), _) => round.declares(capability),
+            (None, Some(channel)) => channel.declares(capability),
+            (None, None) => false,
+        }
+    }
+
+    /// The round this call runs in, when the request asks the client in rounds.
+    pub(crate) fn round(&self) -> Option<&Round> {
+        self.inner.round.as_deref()
+    }
+
+    /// This context, running in `round`.
+    pub(crate) fn in_round(self, round: Arc<Round>) -> Self {
+        let inner = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                principal: inner.principal.clone(),
+                progress_token: inner.progress_token.clone(),
+                channel: inner.channel.clone(),
+                cancellation: inner.cancellation.clone(),
+                round: Some(round),
+            }),
+        }
     }
 
     /// Whether the client has cancelled this call.

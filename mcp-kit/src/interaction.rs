@@ -1,8 +1,9 @@
-//! Asking the client during a call: a form for the user to fill (elicitation) or a message for
-//! its model to write (sampling). Both go out on the call's own stream and need a client that
-//! declared the capability and can answer, so a stateful session.
+//! What a call asks the client and what comes back: a form for the user to fill
+//! (elicitation), a message for its model to write (sampling), its roots. How it is asked
+//! depends on the request; see [`crate::ask`].
 
 use schemars::JsonSchema;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -102,4 +103,15 @@ pub struct Sampled {
     pub model: String,
     /// Why it stopped, e.g. `endTurn`.
     pub stop_reason: Option<String>,
+}
+
+/// A directory or file the client lets servers work in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Root {
+    /// Its URI, `file://…`.
+    pub uri: String,
+    /// A name for people.
+    #[serde(default)]
+    pub name: Option<String>,
 }

@@ -21,6 +21,7 @@
 //! shows what was found.
 
 mod access;
+mod ask;
 pub mod auth;
 mod cli;
 mod coerce;
@@ -33,6 +34,7 @@ mod error;
 mod extract;
 mod http;
 mod interaction;
+mod jsonrpc;
 mod locate;
 #[cfg(feature = "metrics")]
 mod metrics;
@@ -46,6 +48,8 @@ pub mod ratelimit;
 mod registry;
 mod resource;
 mod result;
+mod round;
+mod sealed;
 mod server;
 pub mod testing;
 mod tool;
@@ -53,18 +57,19 @@ mod uri_template;
 mod wire;
 
 pub use access::RateLimitSpec;
+pub use ask::Ask;
 pub use auth::Principal;
 pub use completion::Completion;
 pub use config::{
     AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, LogFormat,
-    OAuthServerSettings, Settings, Transport,
+    OAuthServerSettings, Secrets, Settings, Transport,
 };
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};
 pub use dispatch::{BeforeCall, CallError, CallInfo, CompletionTarget, Dispatcher, ItemError};
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
-pub use interaction::{Elicitation, Sampled, SamplingRequest};
+pub use interaction::{Elicitation, Root, Sampled, SamplingRequest};
 pub use mcp_kit_macros::{ModelToolset, prompt, resource, tool, toolset};
 pub use prompt::{IntoPromptResult, Prompt, PromptArgument, PromptMessage, PromptOutput, Role};
 pub use registry::{Registry, RegistryError, is_valid_name};

@@ -109,6 +109,8 @@ pub struct Server {
     pub(crate) settings: Arc<Settings>,
     pub(crate) auth: AuthChain,
     pub(crate) sessions: Arc<crate::wire::Sessions>,
+    /// Seals the state of input-required results.
+    pub(crate) state_keys: crate::sealed::StateKeys,
     /// The built-in authorization server, when `oauth_server.enabled`.
     #[cfg(feature = "oauth-server")]
     pub(crate) oauth: Option<Arc<crate::oauth_server::AuthorizationServer>>,
@@ -367,12 +369,14 @@ impl ServerBuilder {
             )));
         }
         let auth = auth_chain(&settings, self.authenticators)?;
+        let state_keys = state_keys(&settings)?;
         Ok(Server {
             dispatcher,
             info,
             settings: Arc::new(settings),
             auth,
             sessions: Arc::default(),
+            state_keys,
             #[cfg(feature = "oauth-server")]
             oauth,
         })
@@ -424,6 +428,20 @@ fn oauth_server(
     settings.oauth_issuer_url = Some(server.issuer().to_owned());
     authenticators.push(("oauth_server".into(), server.authenticator()));
     Ok((settings, Some(server)))
+}
+
+/// The keys `request_state_keys` lists, or one made for this process.
+fn state_keys(settings: &Settings) -> Result<crate::sealed::StateKeys, Error> {
+    let keys = crate::sealed::StateKeys::from_base64(&settings.request_state_keys.0)
+        .map_err(|e| Error::Config(ConfigError(e)))?;
+    if !keys.is_empty() {
+        return Ok(keys);
+    }
+    tracing::info!(
+        "no request_state_keys set: input-required results are sealed with a key made for this \
+         process, so only this process can resume them; replicas need a shared key"
+    );
+    Ok(crate::sealed::StateKeys::random())
 }
 
 /// The chain `auth_backends` names, with authenticators registered in code but not named

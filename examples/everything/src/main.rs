@@ -2,6 +2,7 @@
 //! it uses: `cargo run -p everything -- serve --port 3001`, then point the suite at
 //! `http://127.0.0.1:3001/mcp` (with `MCP_KIT_REQUIRE_AUTH=false`).
 
+mod input_required;
 mod prompts;
 mod resources;
 mod tools;

@@ -32,8 +32,13 @@ fn lists_name_every_item() {
     );
     assert!(text.ends_with("\n4 resources and templates\n"), "{text}");
     let prompts = json_of(&run(&["prompts", "list", "--json"]));
-    assert_eq!(prompts.as_array().unwrap().len(), 4);
-    assert_eq!(prompts[0]["arguments"][0]["name"], "arg1");
+    let prompts = prompts.as_array().unwrap();
+    assert_eq!(prompts.len(), 5);
+    let with_arguments = prompts
+        .iter()
+        .find(|p| p["name"] == "test_prompt_with_arguments")
+        .expect("listed");
+    assert_eq!(with_arguments["arguments"][0]["name"], "arg1");
 }
 
 #[test]

@@ -203,6 +203,44 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request) -> Respons
     response
 }
 
+/// The answer to a well-formed 2026-07-28 request for a method that revision removed: HTTP
+/// 404 and -32601. Everything else, malformed requests included, goes on to be checked.
+fn removed_method(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<Response> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        id: Option<serde_json::Value>,
+        method: String,
+        params: Option<ProbeParams>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProbeParams {
+        #[serde(rename = "_meta")]
+        meta: Option<serde_json::Map<String, serde_json::Value>>,
+    }
+    let version = headers.get("mcp-protocol-version")?.to_str().ok()?;
+    if version < crate::jsonrpc::PER_REQUEST_REVISION {
+        return None;
+    }
+    let probe: Probe = serde_json::from_slice(body).ok()?;
+    let meta = probe.params?.meta?;
+    let declared = meta.get("io.modelcontextprotocol/protocolVersion")?;
+    if declared != version
+        || !meta.contains_key("io.modelcontextprotocol/clientCapabilities")
+        || crate::jsonrpc::has_method(version, &probe.method)
+    {
+        return None;
+    }
+    let error = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": probe.id,
+        "error": {
+            "code": -32601,
+            "message": format!("method not found: `{}` is not part of the {version} revision", probe.method),
+        },
+    });
+    Some((StatusCode::NOT_FOUND, axum::Json(error)).into_response())
+}
+
 /// Checks Host/Origin and the body limit, then answers from the fast path or lets rmcp parse
 /// the body. When rmcp refuses the body (it answers 415 to anything it cannot parse), the body
 /// is examined again to answer with the JSON-RPC error that says what is wrong; valid requests
@@ -255,6 +293,9 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         tracing::warn!(max, "refused a new session: the server is at max_sessions");
         let message = "too many open sessions; try again later";
         return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
+    }
+    if let Some(refusal) = removed_method(&parts.headers, &bytes) {
+        return refusal;
     }
     #[cfg(feature = "fast-path")]
     if let Some(fast) = &guard.fast

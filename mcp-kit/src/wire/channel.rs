@@ -18,8 +18,7 @@ use serde_json::{Map, Value, json};
 use super::sessions::Session;
 use crate::context::{ClientChannel, LogLevel};
 use crate::error::ToolError;
-use crate::interaction::{Elicitation, Sampled, SamplingRequest};
-use crate::prompt::Role;
+use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
 
 pub(super) struct PeerChannel {
     pub(super) peer: Peer<RoleServer>,
@@ -97,24 +96,7 @@ impl ClientChannel for PeerChannel {
     fn sample(&self, request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
         async move {
             self.require("sampling", |c| c.sampling.is_some())?;
-            let messages: Vec<Value> = request
-                .messages
-                .iter()
-                .map(|(role, text)| {
-                    let role = match role {
-                        Role::User => "user",
-                        Role::Assistant => "assistant",
-                    };
-                    json!({"role": role, "content": {"type": "text", "text": text}})
-                })
-                .collect();
-            let mut params = json!({"messages": messages, "maxTokens": request.max_tokens});
-            if let Some(prompt) = &request.system_prompt {
-                params["systemPrompt"] = prompt.as_str().into();
-            }
-            if let Some(temperature) = request.temperature {
-                params["temperature"] = temperature.into();
-            }
+            let params = super::input_required::sampling_params(&request);
             let params: CreateMessageRequestParams =
                 serde_json::from_value(params).map_err(ToolError::internal)?;
             #[allow(deprecated)] // SEP-2577 deprecates sampling; clients still offer it.
@@ -132,9 +114,39 @@ impl ClientChannel for PeerChannel {
         }
         .boxed()
     }
+
+    fn list_roots(&self) -> BoxFuture<'_, Result<Vec<Root>, ToolError>> {
+        self.roots()
+    }
+
+    fn declares(&self, capability: &str) -> bool {
+        self.peer.peer_info().is_some_and(|info| {
+            let declared = &info.capabilities;
+            match capability {
+                "elicitation" => declared.elicitation.is_some(),
+                "sampling" => declared.sampling.is_some(),
+                "roots" => declared.roots.is_some(),
+                _ => false,
+            }
+        })
+    }
 }
 
 impl PeerChannel {
+    fn roots(&self) -> BoxFuture<'_, Result<Vec<Root>, ToolError>> {
+        async move {
+            self.require("roots", |c| c.roots.is_some())?;
+            let answer = self
+                .peer
+                .list_roots()
+                .await
+                .map_err(|e| ToolError::internal(format!("listing roots failed: {e}")))?;
+            let answer = serde_json::to_value(answer).map_err(ToolError::internal)?;
+            serde_json::from_value(answer["roots"].clone()).map_err(ToolError::internal)
+        }
+        .boxed()
+    }
+
     /// An error that says why the client cannot be asked, if it cannot.
     fn require(
         &self,

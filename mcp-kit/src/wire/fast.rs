@@ -18,11 +18,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, DiscoverResult, ErrorCode,
-    GetPromptRequestParams, GetPromptResponse, InitializeRequestParams, JsonRpcError,
-    JsonRpcResponse, JsonRpcVersion2_0, PaginatedRequestParams, ProtocolVersion,
-    ReadResourceRequestParams, ReadResourceResponse, RequestId, RequestMetaObject,
-    ServerJsonRpcMessage, ServerResult,
+    CallToolRequestParams, CompleteRequestParams, DiscoverResult, ErrorCode,
+    GetPromptRequestParams, InitializeRequestParams, JsonRpcError, JsonRpcResponse,
+    JsonRpcVersion2_0, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
+    RequestId, RequestMetaObject, ServerJsonRpcMessage, ServerResult,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -139,6 +138,7 @@ impl FastPath {
         let (request, meta) = Request::parse(envelope.method, envelope.params)?;
         let era = self.era(&parts.headers, envelope.method, &request, meta.as_ref())?;
         let principal = parts.extensions.get::<Principal>();
+        let declared = meta.as_ref().and_then(super::input_required::declared);
         let id = envelope.id;
         let shared = &self.shared;
         let result = match request {
@@ -175,22 +175,22 @@ impl FastPath {
                 .map(ServerResult::CompleteResult),
             Request::ReadResource(params) => {
                 let read = async move |shared: Arc<Shared>, context| {
-                    let result = shared.read_resource(params, context).await?;
-                    Ok(ReadResourceResponse::from(result).into())
+                    Ok(shared
+                        .read_resource(params, context, declared)
+                        .await?
+                        .into())
                 };
                 return Some(self.with_client(era, id, principal, read).await);
             }
             Request::GetPrompt(params) => {
                 let get = async move |shared: Arc<Shared>, context| {
-                    let result = shared.get_prompt(params, context).await?;
-                    Ok(GetPromptResponse::from(result).into())
+                    Ok(shared.get_prompt(params, context, declared).await?.into())
                 };
                 return Some(self.with_client(era, id, principal, get).await);
             }
             Request::CallTool(params) => {
                 let call = async move |shared: Arc<Shared>, context| {
-                    let result = shared.call_tool(params, context).await?;
-                    Ok(CallToolResponse::from(result).into())
+                    Ok(shared.call_tool(params, context, declared).await?.into())
                 };
                 return Some(self.with_client(era, id, principal, call).await);
             }

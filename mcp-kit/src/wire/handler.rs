@@ -6,24 +6,26 @@
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    CompletionInfo, CustomRequest, CustomResult, ErrorCode, ErrorData, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
-    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams, Tool,
-    UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    CustomRequest, CustomResult, ErrorCode, ErrorData, GetPromptRequestParams, GetPromptResponse,
+    GetPromptResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{RoleServer, ServerHandler};
 
 use super::channel::PeerChannel;
 use super::convert;
+use super::input_required::{self, Request};
 use super::sessions::{Session, Sessions};
 use crate::auth::Principal;
 use crate::context::Context;
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
+use crate::round::Declared;
+use crate::sealed::StateKeys;
 use crate::server::Server;
 
 /// One per session (per request when stateless); what they share is behind an `Arc`.
@@ -41,6 +43,7 @@ pub(super) struct Shared {
     pub(super) tools: Vec<Tool>,
     sessions: Arc<Sessions>,
     page_size: usize,
+    state_keys: StateKeys,
 }
 
 impl Adapter {
@@ -85,6 +88,7 @@ impl Adapter {
                 tools,
                 sessions,
                 page_size: server.settings().page_size,
+                state_keys: server.state_keys.clone(),
             }),
         }
     }
@@ -220,43 +224,63 @@ impl Shared {
 
     pub(super) async fn read_resource(
         &self,
-        request: ReadResourceRequestParams,
+        mut params: ReadResourceRequestParams,
         context: Context,
-    ) -> Result<ReadResourceResult, ErrorData> {
-        let contents = self
-            .dispatcher
-            .read_resource(&request.uri, context)
-            .await
-            .map_err(item_error)?;
-        let contents = contents
-            .into_iter()
-            .map(convert::resource_contents)
-            .collect();
-        Ok(ReadResourceResult::new(contents))
+        declared: Option<Declared>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let request = Request {
+            method: "resources/read",
+            name: &params.uri,
+            arguments: None,
+            responses: params.input_responses.take(),
+            state: params.request_state.take(),
+        };
+        let read = async |context, _| {
+            let contents = self
+                .dispatcher
+                .read_resource(&params.uri, context)
+                .await
+                .map_err(item_error)?;
+            let contents = contents
+                .into_iter()
+                .map(convert::resource_contents)
+                .collect();
+            Ok(ReadResourceResult::new(contents))
+        };
+        let ran = input_required::run(&self.state_keys, declared, request, context, read);
+        Ok(ran.await?.map_or_else(Into::into, Into::into))
     }
 
     pub(super) async fn get_prompt(
         &self,
-        request: GetPromptRequestParams,
+        mut params: GetPromptRequestParams,
         context: Context,
-    ) -> Result<GetPromptResult, ErrorData> {
-        let output = self
-            .dispatcher
-            .get_prompt(
-                &request.name,
-                request.arguments.unwrap_or_default(),
-                context,
-            )
-            .await
-            .map_err(item_error)?;
-        let messages = output
-            .messages
-            .into_iter()
-            .map(convert::prompt_message)
-            .collect();
-        let mut result = GetPromptResult::new(messages);
-        result.description = output.description;
-        Ok(result)
+        declared: Option<Declared>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let request = Request {
+            method: "prompts/get",
+            name: &params.name,
+            arguments: params.arguments.take(),
+            responses: params.input_responses.take(),
+            state: params.request_state.take(),
+        };
+        let get = async |context, arguments: Option<_>| {
+            let output = self
+                .dispatcher
+                .get_prompt(&params.name, arguments.unwrap_or_default(), context)
+                .await
+                .map_err(item_error)?;
+            let messages = output
+                .messages
+                .into_iter()
+                .map(convert::prompt_message)
+                .collect();
+            let mut result = GetPromptResult::new(messages);
+            result.description = output.description;
+            Ok(result)
+        };
+        let ran = input_required::run(&self.state_keys, declared, request, context, get);
+        Ok(ran.await?.map_or_else(Into::into, Into::into))
     }
 
     pub(super) async fn complete(
@@ -288,12 +312,20 @@ impl Shared {
 
     pub(super) async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut params: CallToolRequestParams,
         context: Context,
-    ) -> Result<CallToolResult, ErrorData> {
-        match self
+        declared: Option<Declared>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let request = Request {
+            method: "tools/call",
+            name: &params.name,
+            arguments: params.arguments.take(),
+            responses: params.input_responses.take(),
+            state: params.request_state.take(),
+        };
+        let call = async |context, arguments| match self
             .dispatcher
-            .call_tool(&request.name, request.arguments, context)
+            .call_tool(&params.name, arguments, context)
             .await
         {
             Ok(output) => Ok(convert::call_result(output)),
@@ -303,7 +335,9 @@ impl Shared {
             Err(CallError::Cancelled) => {
                 Err(ErrorData::new(ErrorCode(-32800), "request cancelled", None))
             }
-        }
+        };
+        let ran = input_required::run(&self.state_keys, declared, request, context, call);
+        Ok(ran.await?.map_or_else(Into::into, Into::into))
     }
 }
 
@@ -393,9 +427,11 @@ impl ServerHandler for Adapter {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        let result = self.shared.read_resource(request, call_context).await?;
-        Ok(result.into())
+        self.shared
+            .read_resource(request, call_context, declared)
+            .await
     }
 
     async fn list_prompts(
@@ -412,9 +448,11 @@ impl ServerHandler for Adapter {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        let result = self.shared.get_prompt(request, call_context).await?;
-        Ok(result.into())
+        self.shared
+            .get_prompt(request, call_context, declared)
+            .await
     }
 
     async fn complete(
@@ -477,9 +515,9 @@ impl ServerHandler for Adapter {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        let result = self.shared.call_tool(request, call_context).await?;
-        Ok(result.into())
+        self.shared.call_tool(request, call_context, declared).await
     }
 
     /// A known method whose params did not parse lands here: say so, rather than "unknown method".

@@ -6,6 +6,7 @@ mod convert;
 #[cfg(feature = "fast-path")]
 mod fast;
 mod handler;
+mod input_required;
 mod sessions;
 #[cfg(feature = "fast-path")]
 mod stateless;

@@ -31,7 +31,7 @@ use super::sessions::lock;
 use crate::auth::Principal;
 use crate::context::{ClientChannel, Context, LogLevel};
 use crate::error::ToolError;
-use crate::interaction::{Elicitation, Sampled, SamplingRequest};
+use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
 
 /// What a call returns.
 pub(super) type Answer = Result<ServerResult, ErrorData>;
@@ -280,5 +280,13 @@ impl ClientChannel for StatelessChannel {
 
     fn sample(&self, _request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
         async { Err(undeclared("sampling")) }.boxed()
+    }
+
+    fn list_roots(&self) -> BoxFuture<'_, Result<Vec<Root>, ToolError>> {
+        async { Err(undeclared("roots")) }.boxed()
+    }
+
+    fn declares(&self, _capability: &str) -> bool {
+        false
     }
 }
