@@ -72,6 +72,10 @@ pub struct Settings {
     pub session_idle_timeout: u64,
     /// In stateful mode, the most sessions open at once; past it, new sessions are refused.
     pub max_sessions: usize,
+    /// The most `subscriptions/listen` streams open at once; past it, new ones are refused.
+    pub max_listens: usize,
+    /// The most `subscriptions/listen` streams one caller may hold open.
+    pub max_listens_per_caller: usize,
     /// Seconds in-flight calls get to finish after SIGINT/SIGTERM.
     pub graceful_shutdown_timeout: u64,
     /// `text` or `json` log lines (the level comes from `RUST_LOG`).
@@ -316,6 +320,8 @@ impl Default for Settings {
             page_size: 100,
             session_idle_timeout: 300,
             max_sessions: 1000,
+            max_listens: 1000,
+            max_listens_per_caller: 8,
             graceful_shutdown_timeout: 30,
             log_format: LogFormat::Text,
             auth_backends: vec!["static_bearer".into()],
@@ -348,6 +354,8 @@ const KEYS: &[&str] = &[
     "page_size",
     "session_idle_timeout",
     "max_sessions",
+    "max_listens",
+    "max_listens_per_caller",
     "graceful_shutdown_timeout",
     "log_format",
     "auth_backends",

@@ -191,6 +191,16 @@ impl Dispatcher {
             .filter(move |prompt| self.allows(&prompt.access, principal))
     }
 
+    /// Whether `principal` may read the resource at `uri`.
+    pub(crate) fn may_read(&self, uri: &str, principal: Option<&Principal>) -> bool {
+        self.registry
+            .resources()
+            .iter()
+            .filter(|resource| resource.access.is_enabled())
+            .find(|resource| resource.template.matches(uri).is_some())
+            .is_some_and(|resource| self.allows(&resource.access, principal))
+    }
+
     /// Reads the resource at `uri`: the fixed resource with that URI, else the first template
     /// that matches it.
     pub async fn read_resource(

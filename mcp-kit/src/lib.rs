@@ -40,6 +40,7 @@ mod locate;
 mod metrics;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod model;
+mod notifier;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
 pub mod permission;
@@ -71,6 +72,7 @@ pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
 pub use interaction::{Elicitation, Root, Sampled, SamplingRequest};
 pub use mcp_kit_macros::{ModelToolset, prompt, resource, tool, toolset};
+pub use notifier::Notifier;
 pub use prompt::{IntoPromptResult, Prompt, PromptArgument, PromptMessage, PromptOutput, Role};
 pub use registry::{Registry, RegistryError, is_valid_name};
 pub use resource::{IntoResourceResult, Resource, ResourceOutput};

@@ -7,6 +7,7 @@ use crate::config::{ConfigError, Settings};
 use crate::dispatch::{CallInfo, Dispatcher, Policy};
 use crate::error::ToolError;
 use crate::extract::StateMap;
+use crate::notifier::Notifier;
 use crate::permission::Permission;
 use crate::prompt::Prompt;
 use crate::ratelimit::{Rate, RateLimiter};
@@ -95,6 +96,7 @@ pub struct ServerBuilder {
     authenticators: Vec<(String, Arc<dyn Authenticator>)>,
     policy: Policy,
     custom_limiter: bool,
+    notifier: Notifier,
     #[cfg(feature = "oauth-server")]
     oauth_users: Option<Arc<dyn crate::oauth_server::UserSource>>,
     #[cfg(feature = "oauth-server")]
@@ -108,7 +110,7 @@ pub struct Server {
     pub(crate) info: ServerInfo,
     pub(crate) settings: Arc<Settings>,
     pub(crate) auth: AuthChain,
-    pub(crate) sessions: Arc<crate::wire::Sessions>,
+    pub(crate) notifier: Notifier,
     /// Seals the state of input-required results.
     pub(crate) state_keys: crate::sealed::StateKeys,
     /// The built-in authorization server, when `oauth_server.enabled`.
@@ -135,6 +137,7 @@ impl Server {
             authenticators: Vec::new(),
             policy: Policy::default(),
             custom_limiter: false,
+            notifier: Notifier::default(),
             #[cfg(feature = "oauth-server")]
             oauth_users: None,
             #[cfg(feature = "oauth-server")]
@@ -181,26 +184,29 @@ impl Server {
     }
 
     /// Tells the clients subscribed to `uri` that the resource changed
-    /// (`notifications/resources/updated`).
+    /// (`notifications/resources/updated`), those that may read it.
     pub async fn notify_resource_updated(&self, uri: &str) {
-        self.sessions.resource_updated(uri).await;
+        self.notifier.notify_resource_updated(uri).await;
     }
 
     /// Tells connected clients that the list of resources changed.
     pub async fn notify_resource_list_changed(&self) {
-        self.sessions
-            .list_changed(crate::wire::List::Resources)
-            .await;
+        self.notifier.notify_resource_list_changed().await;
     }
 
     /// Tells connected clients that the list of tools changed.
     pub async fn notify_tool_list_changed(&self) {
-        self.sessions.list_changed(crate::wire::List::Tools).await;
+        self.notifier.notify_tool_list_changed().await;
     }
 
     /// Tells connected clients that the list of prompts changed.
     pub async fn notify_prompt_list_changed(&self) {
-        self.sessions.list_changed(crate::wire::List::Prompts).await;
+        self.notifier.notify_prompt_list_changed().await;
+    }
+
+    /// A handle that announces changes, as the `notify_*` methods do.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// The `serverInfo` reported to clients.
@@ -269,6 +275,12 @@ impl ServerBuilder {
         Fut: std::future::Future<Output = Option<Principal>> + Send + 'static,
     {
         self.authenticator("bearer_resolver", Resolver(resolve))
+    }
+
+    /// The [`Notifier`] the built server will announce changes with: hand it to tools as
+    /// state, so that they can say a list or a resource changed.
+    pub fn notifier(&self) -> Notifier {
+        self.notifier.clone()
     }
 
     /// Who is signed in, for the built-in authorization server's consent and connector pages,
@@ -352,6 +364,7 @@ impl ServerBuilder {
             policy.limiter = redis_limiter(url).map_err(|e| Error::Config(ConfigError(e)))?;
         }
         let dispatcher = Arc::new(Dispatcher::new(registry, self.state, policy));
+        self.notifier.attach(&dispatcher);
         #[cfg(feature = "oauth-server")]
         let (settings, oauth) = oauth_server(
             settings,
@@ -375,7 +388,7 @@ impl ServerBuilder {
             info,
             settings: Arc::new(settings),
             auth,
-            sessions: Arc::default(),
+            notifier: self.notifier,
             state_keys,
             #[cfg(feature = "oauth-server")]
             oauth,

@@ -87,6 +87,7 @@ async def test_prompts_are_listed_and_rendered(everything: HelloServer) -> None:
             "test_prompt_with_arguments",
             "test_prompt_with_embedded_resource",
             "test_prompt_with_image",
+            "test_input_required_result_prompt",
         }
         arguments = prompts["test_prompt_with_arguments"].arguments
         assert [(a.name, a.required) for a in arguments] == [("arg1", True), ("arg2", True)]

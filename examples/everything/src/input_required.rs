@@ -6,7 +6,7 @@
 use std::future::IntoFuture as _;
 
 use mcp_kit::prelude::*;
-use mcp_kit::{Elicitation, SamplingRequest};
+use mcp_kit::{Elicitation, Notifier, SamplingRequest};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -166,4 +166,38 @@ async fn test_input_required_result_prompt(context: Context) -> Result<String, T
 async fn test_logging_tool(context: Context) -> Result<String, ToolError> {
     context.log(mcp_kit::LogLevel::Info, "a log line").await?;
     Ok("logged".into())
+}
+
+/// Asks the user for a topic, then the client's model for a line about it: two rounds in
+/// 2026-07-28, two requests on the stream in a session.
+#[tool]
+async fn test_elicit_then_sample(context: Context) -> Result<String, ToolError> {
+    #[derive(Deserialize, JsonSchema)]
+    struct Topic {
+        topic: String,
+    }
+    let Some(Topic { topic }) = context
+        .elicit::<Topic>("What should the line be about?")
+        .await?
+        .accepted()
+    else {
+        return Ok("no topic".into());
+    };
+    let request = SamplingRequest::new(format!("Write one line about {topic}."), 50);
+    let line = context.sample(request).await?.text.unwrap_or_default();
+    Ok(format!("{topic}: {line}"))
+}
+
+/// Announces that the tool list changed, to the listen streams that asked.
+#[tool]
+async fn test_trigger_tool_change(notifier: State<Notifier>) -> &'static str {
+    notifier.notify_tool_list_changed().await;
+    "announced: tools/list_changed"
+}
+
+/// Announces that the prompt list changed, to the listen streams that asked.
+#[tool]
+async fn test_trigger_prompt_change(notifier: State<Notifier>) -> &'static str {
+    notifier.notify_prompt_list_changed().await;
+    "announced: prompts/list_changed"
 }

@@ -8,7 +8,11 @@ mod resources;
 mod tools;
 
 fn main() -> Result<(), mcp_kit::Error> {
-    mcp_kit::Server::builder()
+    let builder = mcp_kit::Server::builder();
+    // The `test_trigger_*` tools announce list changes through it.
+    let notifier = builder.notifier();
+    builder
+        .state(notifier)
         .info(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
         .config_file(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp-kit.toml"))
         .tool(tools::json_schema_2020_12_tool())

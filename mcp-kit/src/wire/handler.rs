@@ -11,15 +11,16 @@ use rmcp::model::{
     GetPromptResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
     ReadResourceResponse, ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
+    SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, Tool,
+    UnsubscribeRequestParams,
 };
-use rmcp::service::{NotificationContext, RequestContext};
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{RoleServer, ServerHandler};
 
 use super::channel::PeerChannel;
 use super::convert;
 use super::input_required::{self, Request};
-use super::sessions::{Session, Sessions};
+use super::sessions::{ListenLimits, Session, Sessions, TooMany};
 use crate::auth::Principal;
 use crate::context::Context;
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
@@ -44,6 +45,7 @@ pub(super) struct Shared {
     sessions: Arc<Sessions>,
     page_size: usize,
     state_keys: StateKeys,
+    listen_limits: ListenLimits,
 }
 
 impl Adapter {
@@ -79,7 +81,7 @@ impl Adapter {
             server.info.version.clone(),
         ));
         let tools = registry.tools().iter().map(convert::tool).collect();
-        let sessions = server.sessions.clone();
+        let sessions = server.notifier.sessions().clone();
         Self {
             session: sessions.open(),
             shared: Arc::new(Shared {
@@ -89,6 +91,10 @@ impl Adapter {
                 sessions,
                 page_size: server.settings().page_size,
                 state_keys: server.state_keys.clone(),
+                listen_limits: ListenLimits {
+                    total: server.settings().max_listens,
+                    per_caller: server.settings().max_listens_per_caller,
+                },
             }),
         }
     }
@@ -495,6 +501,37 @@ impl ServerHandler for Adapter {
             .log_level
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(convert::log_level(request.level));
+        Ok(())
+    }
+
+    /// Every category the server advertises; rmcp drops the others.
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    /// Holds a `subscriptions/listen` stream open, registered for announcements, until the
+    /// client closes it or the server shuts down.
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let principal = principal(context.request_context());
+        let sessions = &self.shared.sessions;
+        let sink = context.sink().clone();
+        let _listening = match sessions.listen(sink, principal, self.shared.listen_limits) {
+            Ok(listening) => listening,
+            Err(TooMany::Total { max }) => {
+                let message = format!("the server has {max} listen streams open; try again later");
+                return Err(ErrorData::new(ErrorCode(-32000), message, None));
+            }
+            Err(TooMany::Caller { max }) => {
+                let message = format!(
+                    "this caller has {max} listen streams open, the most allowed; close one first"
+                );
+                return Err(ErrorData::new(ErrorCode(-32000), message, None));
+            }
+        };
+        context.cancelled().await;
         Ok(())
     }
 
