@@ -57,6 +57,7 @@ struct ArgAttrs {
     description: Option<String>,
     rename: Option<LitStr>,
     default: Flag,
+    header: Option<LitStr>,
 }
 
 pub struct ParamModel {
@@ -67,6 +68,8 @@ pub struct ParamModel {
     pub required: bool,
     /// `#[arg(default)]`: a missing argument takes `Default::default()`.
     pub default: bool,
+    /// `#[arg(header = "Region")]`: the client mirrors the argument into `Mcp-Param-Region`.
+    pub header: Option<String>,
     /// `Option<Principal>`, filled through a wrapper type: `ty` is the wrapper, and the
     /// function receives its `.0`.
     pub unwrap: bool,
@@ -182,6 +185,17 @@ pub fn parse_params(
                 .with_span(&span),
             );
         }
+        let header = attrs.header.as_ref().and_then(|header| {
+            let name = header.value();
+            let problem = header_problem(&name, params.iter().filter_map(|p| p.header.as_deref()));
+            match problem {
+                Some(problem) => {
+                    errors.push(darling::Error::custom(problem).with_span(&header.span()));
+                    None
+                }
+                None => Some(name),
+            }
+        });
         let default = attrs.default.is_present();
         // A blanket impl makes every `Option<T: Deserialize>` an argument, so the optional
         // caller goes through a type of its own.
@@ -200,10 +214,32 @@ pub fn parse_params(
             description: attrs.description,
             required,
             default,
+            header,
             unwrap,
         });
     }
     params
+}
+
+/// What is wrong with `name` as the suffix of an `Mcp-Param-` header (SEP-2243): it must be
+/// an HTTP token, and no other parameter's, whatever the case.
+fn header_problem<'a>(name: &str, taken: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    const TOKEN_PUNCTUATION: &str = "!#$%&'*+-.^_`|~";
+    if name.is_empty() {
+        return Some("a header name cannot be empty".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && !TOKEN_PUNCTUATION.contains(*c))
+    {
+        return Some(format!(
+            "`{bad}` cannot be in a header name: use letters, digits and {TOKEN_PUNCTUATION}"
+        ));
+    }
+    taken
+        .into_iter()
+        .find(|other| other.eq_ignore_ascii_case(name))
+        .map(|other| format!("another parameter already uses the header `Mcp-Param-{other}`"))
 }
 
 /// `Option<T>` by its last path segment, as serde does for `#[serde(default)]`-free fields.
@@ -261,8 +297,12 @@ pub fn input_schema(params: &[ParamModel]) -> TokenStream {
         let name = &param.wire_name;
         let description = option_str(param.description.as_deref());
         let required = param.required;
+        let header = param.header.as_ref().map(|header| {
+            quote_spanned! {ty.span()=> schema.header(#name, #header); }
+        });
         quote_spanned! {ty.span()=>
             schema.param::<#ty>(generator, #name, #description, #required);
+            #header
         }
     });
     quote! {

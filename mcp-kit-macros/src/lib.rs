@@ -22,8 +22,9 @@ use proc_macro::TokenStream;
 ///
 /// Keys: `name` (default: the function's name), `title`, `description` (default: the doc
 /// comment), `annotations(read_only, destructive, idempotent, open_world)`. A parameter may
-/// carry `#[arg(description = "…", rename = "…", default)]` (`default`: a missing argument takes
-/// `Default::default()`).
+/// carry `#[arg(description = "…", rename = "…", default, header = "…")]` (`default`: a
+/// missing argument takes `Default::default()`; `header`: the client mirrors the argument
+/// into an `Mcp-Param-…` header, SEP-2243).
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     tool::expand(attr.into(), item.into()).into()

@@ -439,6 +439,19 @@ pub struct InputSchema {
     whole: Option<Schema>,
 }
 
+/// Whether a property's schema is a string, an integer or a boolean (`Option`s too).
+fn carries_header(property: &Map<String, Value>) -> bool {
+    let primitive = |kind: &Value| matches!(kind.as_str(), Some("string" | "integer" | "boolean"));
+    match property.get("type") {
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter(|kind| kind.as_str() != Some("null"))
+            .all(primitive),
+        Some(kind) => primitive(kind),
+        None => false,
+    }
+}
+
 impl InputSchema {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
@@ -460,6 +473,24 @@ impl InputSchema {
         if let Some(schema) = P::schema(generator) {
             self.add(P::KIND, schema, name, description, required);
         }
+    }
+
+    /// Marks the argument `name` as one the client mirrors into the `Mcp-Param-{header}`
+    /// HTTP header (SEP-2243, `x-mcp-header`).
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a string, integer or boolean argument, the only kinds a header
+    /// can carry: a mistake in the item's code, found when the server is built.
+    pub fn header(&mut self, name: &str, header: &str) {
+        let property = self.properties.get_mut(name).and_then(Value::as_object_mut);
+        let Some(property) = property.filter(|p| carries_header(p)) else {
+            panic!(
+                "`#[arg(header = \"{header}\")]` is on `{name}`, which is not a string, integer or \
+                 boolean argument; only those can travel in a header"
+            );
+        };
+        property.insert("x-mcp-header".into(), header.into());
     }
 
     /// The part of [`InputSchema::param`] that does not depend on the type: compiled once.

@@ -227,3 +227,11 @@ pub fn json_schema_2020_12_tool() -> Tool {
     })
     .description("Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)")
 }
+
+/// Echoes the region the client also sent in the `Mcp-Param-Region` header (SEP-2243).
+#[tool]
+async fn test_custom_header(
+    #[arg(header = "Region", description = "Where to run")] region: String,
+) -> String {
+    format!("region: {region}")
+}
