@@ -196,3 +196,18 @@ async fn a_caller_may_hold_only_so_many_streams() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_filter_the_server_does_not_know_is_left_out_of_the_acknowledgment() {
+    let (http, _notifier) = server(|_| {}).await;
+    let filter = json!({"toolsListChanged": true, "weatherChanged": true});
+    let mut stream = listen(http.addr, "alice", 5, filter).await;
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "acknowledged").await;
+    let ack = &messages(&seen)[0];
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"toolsListChanged": true}),
+        "{ack}"
+    );
+}
