@@ -1,5 +1,6 @@
 //! Access keys shared by item macros: `permission = …`, `permissions(…)`,
-//! `rate_limit(calls = …, per = …)`, `no_rate_limit`, `enabled = path`.
+//! `rate_limit(calls = …, per = …)`, `no_rate_limit`, `enabled = path`,
+//! `cache(ttl = …, scope = "…")`.
 
 use darling::FromMeta;
 use darling::ast::NestedMeta;
@@ -19,6 +20,16 @@ pub struct AccessArgs {
     no_rate_limit: Flag,
     /// `fn() -> bool`: the item exists only while it returns true.
     enabled: Option<Path>,
+    /// How long clients may keep the item's lists and contents.
+    cache: Option<CacheArgs>,
+}
+
+#[derive(Debug, FromMeta)]
+struct CacheArgs {
+    /// Seconds; any literal, so a wrong one is reported with the other mistakes.
+    ttl: syn::Lit,
+    /// `"public"` or `"private"` (the default).
+    scope: Option<syn::LitStr>,
 }
 
 #[derive(Debug, FromMeta)]
@@ -76,6 +87,7 @@ impl FromMeta for ExprList {
 impl AccessArgs {
     /// Checks what darling cannot: keys that exclude each other, and positive rates.
     pub fn validate(&self, errors: &mut darling::error::Accumulator) {
+        self.validate_cache(errors);
         if let (Some(_), Some(list)) = (&self.permission, &self.permissions) {
             let span = list
                 .0
@@ -107,6 +119,27 @@ impl AccessArgs {
         }
     }
 
+    fn validate_cache(&self, errors: &mut darling::error::Accumulator) {
+        let Some(cache) = &self.cache else { return };
+        if !matches!(&cache.ttl, syn::Lit::Int(ttl) if ttl.base10_parse::<u64>().is_ok()) {
+            errors.push(
+                darling::Error::custom("`ttl` must be a whole number of seconds")
+                    .with_span(&cache.ttl),
+            );
+        }
+        if let Some(scope) = &cache.scope
+            && !matches!(scope.value().as_str(), "public" | "private")
+        {
+            errors.push(
+                darling::Error::custom(format!(
+                    "unknown cache scope `{}`: use \"public\" or \"private\"",
+                    scope.value()
+                ))
+                .with_span(scope),
+            );
+        }
+    }
+
     /// Refuses the rate-limit keys on items whose use is not counted (resources, prompts).
     pub fn refuse_rate_limits(&self, noun: &str, errors: &mut darling::error::Accumulator) {
         let span = match (&self.rate_limit, self.no_rate_limit.is_present()) {
@@ -135,38 +168,50 @@ impl AccessArgs {
             (None, None) => &[],
         };
         let all: Vec<&Expr> = own.iter().chain(more).collect();
-        let permission = match all.as_slice() {
-            [] => quote!(::mcp_kit::__private::None),
-            [expr] => {
-                quote_spanned!(expr.span()=> ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(#expr)))
-            }
+        // Only what differs from the defaults is written out, so expansions stay short.
+        let mut fields = Vec::new();
+        match all.as_slice() {
+            [] => {}
+            [expr] => fields.push(
+                quote_spanned!(expr.span()=> permission: ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(#expr))),
+            ),
             list => {
                 let boxed = list.iter().map(|expr| {
                     quote_spanned!(expr.span()=> ::mcp_kit::__private::Box::new(#expr) as ::mcp_kit::__private::Box<dyn ::mcp_kit::__private::Permission>)
                 });
-                quote! {
-                    ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(
+                fields.push(quote! {
+                    permission: ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(
                         ::mcp_kit::__private::All(::mcp_kit::__private::Vec::from([#(#boxed),*]))
                     ))
-                }
+                });
             }
-        };
-        let rate_limit = match (&self.rate_limit, self.no_rate_limit.is_present()) {
-            (Some(RateLimitArgs { calls, per }), _) => quote! {
-                ::mcp_kit::__private::RateLimitSpec::Rate(::mcp_kit::__private::Rate::per_seconds(#calls, #per))
-            },
-            (None, true) => quote!(::mcp_kit::__private::RateLimitSpec::Off),
-            (None, false) => quote!(::mcp_kit::__private::RateLimitSpec::Default),
-        };
-        let enabled = match &self.enabled {
-            Some(path) => quote_spanned!(path.span()=> ::mcp_kit::__private::Some(#path)),
-            None => quote!(::mcp_kit::__private::None),
-        };
+        }
+        match (&self.rate_limit, self.no_rate_limit.is_present()) {
+            (Some(RateLimitArgs { calls, per }), _) => fields.push(quote! {
+                rate_limit: ::mcp_kit::__private::RateLimitSpec::Rate(::mcp_kit::__private::Rate::per_seconds(#calls, #per))
+            }),
+            (None, true) => fields.push(quote!(rate_limit: ::mcp_kit::__private::RateLimitSpec::Off)),
+            (None, false) => {}
+        }
+        if let Some(path) = &self.enabled {
+            fields.push(quote_spanned!(path.span()=> enabled: ::mcp_kit::__private::Some(#path)));
+        }
+        if let Some(CacheArgs { ttl, scope }) = &self.cache {
+            let scope = match scope.as_ref().map(syn::LitStr::value).as_deref() {
+                Some("public") => quote!(::mcp_kit::__private::CacheScope::Public),
+                _ => quote!(::mcp_kit::__private::CacheScope::Private),
+            };
+            fields.push(quote! {
+                cache: ::mcp_kit::__private::Some(::mcp_kit::__private::CacheHint::new(#ttl, #scope))
+            });
+        }
+        if fields.is_empty() {
+            return quote!(::mcp_kit::__private::AccessDef::DEFAULT);
+        }
         quote! {
             ::mcp_kit::__private::AccessDef {
-                permission: #permission,
-                rate_limit: #rate_limit,
-                enabled: #enabled,
+                #(#fields,)*
+                ..::mcp_kit::__private::AccessDef::DEFAULT
             }
         }
     }

@@ -1,9 +1,11 @@
-//! An item's access rules: its permission, its rate limit and its `enabled` gate, in the
-//! static form the macros emit and the runtime form the dispatcher reads.
+//! An item's access rules: its permission, its rate limit, its `enabled` gate and how its
+//! results may be cached, in the static form the macros emit and the runtime form the
+//! dispatcher reads.
 
 use std::sync::Arc;
 
 use crate::auth::Principal;
+use crate::cache::CacheHint;
 use crate::permission::{Denied, Permission};
 use crate::ratelimit::Rate;
 
@@ -26,6 +28,7 @@ pub struct AccessDef {
     pub permission: Option<fn() -> Box<dyn Permission>>,
     pub rate_limit: RateLimitSpec,
     pub enabled: Option<fn() -> bool>,
+    pub cache: Option<CacheHint>,
 }
 
 impl AccessDef {
@@ -34,6 +37,7 @@ impl AccessDef {
         permission: None,
         rate_limit: RateLimitSpec::Default,
         enabled: None,
+        cache: None,
     };
 }
 
@@ -43,6 +47,7 @@ pub struct Access {
     pub(crate) permission: Option<Arc<dyn Permission>>,
     pub(crate) rate_limit: RateLimitSpec,
     pub(crate) enabled: Option<fn() -> bool>,
+    pub(crate) cache: Option<CacheHint>,
 }
 
 impl Access {
@@ -51,6 +56,7 @@ impl Access {
             permission: def.permission.map(|make| Arc::from(make())),
             rate_limit: def.rate_limit,
             enabled: def.enabled,
+            cache: def.cache,
         }
     }
 

@@ -11,6 +11,7 @@ use tracing::Instrument as _;
 
 use crate::access::Access;
 use crate::auth::Principal;
+use crate::cache::CacheHint;
 use crate::coerce::coerce;
 use crate::completion::Completion;
 use crate::content::ResourceContents;
@@ -154,6 +155,49 @@ impl Dispatcher {
         access.enabled.is_none()
             && access.permission.is_none()
             && self.policy.default_permission.is_none()
+    }
+
+    /// The cache hint of an item with `access`: its own, private unless everyone may see it.
+    pub(crate) fn cache_hint(&self, access: &Access) -> Option<CacheHint> {
+        access.cache.map(|hint| {
+            if self.is_open(access) {
+                hint
+            } else {
+                hint.private()
+            }
+        })
+    }
+
+    /// Whether no permission decides who sees an item with `access`.
+    fn is_open(&self, access: &Access) -> bool {
+        access.permission.is_none() && self.policy.default_permission.is_none()
+    }
+
+    /// The cache hint of a list showing the items `shown` of all those of its kind: private
+    /// when any of them is filtered by permission, since the list then differs by caller.
+    pub(crate) fn list_hint<'a>(
+        &self,
+        shown: impl Iterator<Item = &'a Access>,
+        all: impl Iterator<Item = &'a Access>,
+    ) -> CacheHint {
+        let hint = CacheHint::of_list(shown.map(|access| self.cache_hint(access)));
+        let mut all = all;
+        if all.all(|access| self.is_open(access)) {
+            hint
+        } else {
+            hint.private()
+        }
+    }
+
+    /// The cache hint of reading `uri`.
+    pub(crate) fn read_hint(&self, uri: &str) -> Option<CacheHint> {
+        let resource = self
+            .registry
+            .resources()
+            .iter()
+            .filter(|resource| resource.access.is_enabled())
+            .find(|resource| resource.template.matches(uri).is_some())?;
+        self.cache_hint(&resource.access)
     }
 
     /// Whether `principal` sees the tool at index `i`.

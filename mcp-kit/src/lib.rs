@@ -23,6 +23,7 @@
 mod access;
 mod ask;
 pub mod auth;
+mod cache;
 mod cli;
 mod coerce;
 mod completion;
@@ -60,6 +61,7 @@ mod wire;
 pub use access::RateLimitSpec;
 pub use ask::Ask;
 pub use auth::Principal;
+pub use cache::{CacheHint, CacheScope};
 pub use completion::Completion;
 pub use config::{
     AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, LogFormat,
@@ -112,6 +114,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::access::{AccessDef, RateLimitSpec};
+    pub use crate::cache::{CacheHint, CacheScope};
     pub use crate::completion::{CompleteFn, boxed as boxed_completion};
     pub use crate::extract::{
         AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, check_params,

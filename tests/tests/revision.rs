@@ -16,8 +16,11 @@ async fn removed_methods_are_unknown_in_2026_and_still_there_before() {
     let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                       "io.modelcontextprotocol/clientCapabilities": {}});
     let removed = [
-        ("initialize", json!({"protocolVersion": "2026-07-28", "capabilities": {},
-                              "clientInfo": {"name": "t", "version": "1"}})),
+        (
+            "initialize",
+            json!({"protocolVersion": "2026-07-28", "capabilities": {},
+                              "clientInfo": {"name": "t", "version": "1"}}),
+        ),
         ("ping", json!({})),
         ("logging/setLevel", json!({"level": "info"})),
         ("resources/subscribe", json!({"uri": "x://y"})),
@@ -28,7 +31,10 @@ async fn removed_methods_are_unknown_in_2026_and_still_there_before() {
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         let response = post_mcp_with(
             http.addr,
-            &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)],
+            &[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", method),
+            ],
             body.to_string(),
         )
         .await;

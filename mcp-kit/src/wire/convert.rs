@@ -151,3 +151,14 @@ pub(super) fn log_level(level: LoggingLevel) -> LogLevel {
         LoggingLevel::Emergency => LogLevel::Emergency,
     }
 }
+
+/// A cache hint as the result fields that carry it.
+pub(super) fn cache_hint(
+    hint: crate::cache::CacheHint,
+) -> (Option<u64>, Option<model::CacheScope>) {
+    let scope = match hint.scope {
+        crate::cache::CacheScope::Public => model::CacheScope::Public,
+        crate::cache::CacheScope::Private => model::CacheScope::Private,
+    };
+    (Some(hint.ttl_ms), Some(scope))
+}

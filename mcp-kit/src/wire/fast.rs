@@ -157,17 +157,17 @@ impl FastPath {
             Request::ListTools(params) => match params.filter(|p| p.cursor.is_some()) {
                 None => return Some(self.first_tool_page(era, id, principal)),
                 Some(params) => shared
-                    .list_tools(principal, Some(&params))
+                    .list_tools(principal, Some(&params), era == Era::PerRequest)
                     .map(ServerResult::ListToolsResult),
             },
             Request::ListResources(params) => shared
-                .list_resources(principal, params.as_ref())
+                .list_resources(principal, params.as_ref(), era == Era::PerRequest)
                 .map(ServerResult::ListResourcesResult),
             Request::ListResourceTemplates(params) => shared
-                .list_resource_templates(principal, params.as_ref())
+                .list_resource_templates(principal, params.as_ref(), era == Era::PerRequest)
                 .map(ServerResult::ListResourceTemplatesResult),
             Request::ListPrompts(params) => shared
-                .list_prompts(principal, params.as_ref())
+                .list_prompts(principal, params.as_ref(), era == Era::PerRequest)
                 .map(ServerResult::ListPromptsResult),
             Request::Complete(params) => shared
                 .complete(params, principal)
@@ -301,7 +301,9 @@ impl FastPath {
                     Ok(bit) => key.1[bit / 64] & (1 << (bit % 64)) != 0,
                     Err(_) => true,
                 };
-                let page = self.shared.list_tools_where(visible, None);
+                let page = self
+                    .shared
+                    .list_tools_where(visible, None, era == Era::PerRequest);
                 let Ok(page) = page else {
                     let (status, message) =
                         finish(era, id, page.map(ServerResult::ListToolsResult));

@@ -22,6 +22,7 @@ use super::convert;
 use super::input_required::{self, Request};
 use super::sessions::{ListenLimits, Session, Sessions, TooMany};
 use crate::auth::Principal;
+use crate::cache::CacheHint;
 use crate::context::Context;
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
@@ -162,8 +163,13 @@ impl Shared {
         &self,
         principal: Option<&Principal>,
         request: Option<&PaginatedRequestParams>,
+        hints: bool,
     ) -> Result<ListToolsResult, ErrorData> {
-        self.list_tools_where(|i| self.dispatcher.tool_is_visible(i, principal), request)
+        self.list_tools_where(
+            |i| self.dispatcher.tool_is_visible(i, principal),
+            request,
+            hints,
+        )
     }
 
     /// `tools/list` of the tools whose index passes `visible`.
@@ -171,6 +177,7 @@ impl Shared {
         &self,
         visible: impl Fn(usize) -> bool,
         request: Option<&PaginatedRequestParams>,
+        hints: bool,
     ) -> Result<ListToolsResult, ErrorData> {
         let tools = (0..self.tools.len())
             .filter(|&i| visible(i))
@@ -178,6 +185,15 @@ impl Shared {
         let (tools, next) = self.page(tools, request)?;
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next;
+        if hints {
+            let tools = self.dispatcher.registry().tools();
+            let shown = (0..tools.len()).filter(|&i| visible(i));
+            let hint = self.dispatcher.list_hint(
+                shown.map(|i| &tools[i].access),
+                tools.iter().map(|tool| &tool.access),
+            );
+            (result.ttl_ms, result.cache_scope) = convert::cache_hint(hint);
+        }
         Ok(result)
     }
 
@@ -185,6 +201,7 @@ impl Shared {
         &self,
         principal: Option<&Principal>,
         request: Option<&PaginatedRequestParams>,
+        hints: bool,
     ) -> Result<ListResourcesResult, ErrorData> {
         let resources = self
             .dispatcher
@@ -194,6 +211,16 @@ impl Shared {
         let (resources, next) = self.page(resources, request)?;
         let mut result = ListResourcesResult::with_all_items(resources);
         result.next_cursor = next;
+        if hints {
+            let dispatcher = &self.dispatcher;
+            let shown = dispatcher.visible_resources(principal);
+            let all = dispatcher.registry().resources().iter();
+            let hint = dispatcher.list_hint(
+                shown.filter(|r| !r.is_template()).map(|r| &r.access),
+                all.filter(|r| !r.is_template()).map(|r| &r.access),
+            );
+            (result.ttl_ms, result.cache_scope) = convert::cache_hint(hint);
+        }
         Ok(result)
     }
 
@@ -201,6 +228,7 @@ impl Shared {
         &self,
         principal: Option<&Principal>,
         request: Option<&PaginatedRequestParams>,
+        hints: bool,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         let templates = self
             .dispatcher
@@ -210,6 +238,16 @@ impl Shared {
         let (templates, next) = self.page(templates, request)?;
         let mut result = ListResourceTemplatesResult::with_all_items(templates);
         result.next_cursor = next;
+        if hints {
+            let dispatcher = &self.dispatcher;
+            let shown = dispatcher.visible_resources(principal);
+            let all = dispatcher.registry().resources().iter();
+            let hint = dispatcher.list_hint(
+                shown.filter(|r| r.is_template()).map(|r| &r.access),
+                all.filter(|r| r.is_template()).map(|r| &r.access),
+            );
+            (result.ttl_ms, result.cache_scope) = convert::cache_hint(hint);
+        }
         Ok(result)
     }
 
@@ -217,6 +255,7 @@ impl Shared {
         &self,
         principal: Option<&Principal>,
         request: Option<&PaginatedRequestParams>,
+        hints: bool,
     ) -> Result<ListPromptsResult, ErrorData> {
         let prompts = self
             .dispatcher
@@ -225,6 +264,13 @@ impl Shared {
         let (prompts, next) = self.page(prompts, request)?;
         let mut result = ListPromptsResult::with_all_items(prompts);
         result.next_cursor = next;
+        if hints {
+            let dispatcher = &self.dispatcher;
+            let shown = dispatcher.visible_prompts(principal).map(|p| &p.access);
+            let all = dispatcher.registry().prompts().iter().map(|p| &p.access);
+            let hint = dispatcher.list_hint(shown, all);
+            (result.ttl_ms, result.cache_scope) = convert::cache_hint(hint);
+        }
         Ok(result)
     }
 
@@ -241,6 +287,17 @@ impl Shared {
             responses: params.input_responses.take(),
             state: params.request_state.take(),
         };
+        // A retry's answer depends on what the client answered: never cached.
+        let retried = request.responses.is_some() || request.state.is_some();
+        let hint = match declared {
+            Some(_) if retried => Some(CacheHint::NONE),
+            Some(_) => Some(
+                self.dispatcher
+                    .read_hint(&params.uri)
+                    .unwrap_or(CacheHint::NONE),
+            ),
+            None => None,
+        };
         let read = async |context, _| {
             let contents = self
                 .dispatcher
@@ -251,7 +308,11 @@ impl Shared {
                 .into_iter()
                 .map(convert::resource_contents)
                 .collect();
-            Ok(ReadResourceResult::new(contents))
+            let mut result = ReadResourceResult::new(contents);
+            if let Some(hint) = hint {
+                (result.ttl_ms, result.cache_scope) = convert::cache_hint(hint);
+            }
+            Ok(result)
         };
         let ran = input_required::run(&self.state_keys, declared, request, context, read);
         Ok(ran.await?.map_or_else(Into::into, Into::into))
@@ -387,6 +448,11 @@ fn item_error(error: ItemError) -> ErrorData {
 
 /// The principal the HTTP layer authenticated, carried in the request's extensions. None on
 /// stdio, where the client is the local user who started the process.
+/// Whether the request is of the 2026-07-28 revision, whose results carry cache hints.
+fn per_request(context: &RequestContext<RoleServer>) -> bool {
+    input_required::declared(&context.meta).is_some()
+}
+
 fn principal(context: &RequestContext<RoleServer>) -> Option<Principal> {
     context
         .extensions
@@ -406,8 +472,11 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        self.shared
-            .list_tools(principal(&context).as_ref(), request.as_ref())
+        self.shared.list_tools(
+            principal(&context).as_ref(),
+            request.as_ref(),
+            per_request(&context),
+        )
     }
 
     async fn list_resources(
@@ -415,8 +484,11 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        self.shared
-            .list_resources(principal(&context).as_ref(), request.as_ref())
+        self.shared.list_resources(
+            principal(&context).as_ref(),
+            request.as_ref(),
+            per_request(&context),
+        )
     }
 
     async fn list_resource_templates(
@@ -424,8 +496,11 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        self.shared
-            .list_resource_templates(principal(&context).as_ref(), request.as_ref())
+        self.shared.list_resource_templates(
+            principal(&context).as_ref(),
+            request.as_ref(),
+            per_request(&context),
+        )
     }
 
     async fn read_resource(
@@ -445,8 +520,11 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        self.shared
-            .list_prompts(principal(&context).as_ref(), request.as_ref())
+        self.shared.list_prompts(
+            principal(&context).as_ref(),
+            request.as_ref(),
+            per_request(&context),
+        )
     }
 
     async fn get_prompt(
