@@ -95,6 +95,9 @@ pub struct Settings {
     /// Count rate limits in this Redis (`redis://host:6379/0`) rather than in memory, so
     /// replicas share them (feature `redis`).
     pub rate_limit_redis_url: Option<String>,
+    /// Share announcements (`notify_*`) through this Redis's pub/sub, so listeners
+    /// connected to any replica hear what any replica announces (feature `redis`).
+    pub notify_redis_url: Option<String>,
     /// Keys that seal the `requestState` of input-required results, base64 of 32 random
     /// bytes each (`openssl rand -base64 32`). The first seals, all open: list a new key
     /// first to rotate. Replicas share them so that any one can resume a call; without
@@ -331,6 +334,7 @@ impl Default for Settings {
             resource_server_url: None,
             write_rate_limit: (30, 60),
             rate_limit_redis_url: None,
+            notify_redis_url: None,
             request_state_keys: Secrets::default(),
             auth: AuthSettings::default(),
             oauth_server: OAuthServerSettings::default(),
@@ -368,6 +372,7 @@ const KEYS: &[&str] = &[
     "oauth_server",
     "write_rate_limit",
     "rate_limit_redis_url",
+    "notify_redis_url",
 ];
 
 /// A setting that could not be read. The message names the key and where its value came from.

@@ -365,6 +365,11 @@ impl ServerBuilder {
         }
         let dispatcher = Arc::new(Dispatcher::new(registry, self.state, policy));
         self.notifier.attach(&dispatcher);
+        if let Some(url) = &settings.notify_redis_url {
+            self.notifier
+                .relay_through(url)
+                .map_err(|e| Error::Config(ConfigError(e)))?;
+        }
         #[cfg(feature = "oauth-server")]
         let (settings, oauth) = oauth_server(
             settings,

@@ -1,6 +1,7 @@
-//! Rate limits shared through a real `redis-server`: two server processes behind the same
-//! Redis admit exactly the allowed number of calls between them, and when Redis goes away the
-//! counted tools say so while the rest keep working.
+//! Replicas sharing a real `redis-server`: two server processes behind the same Redis admit
+//! exactly the allowed number of calls between them, and when Redis goes away the counted
+//! tools say so while the rest keep working; an announcement made on one replica reaches
+//! `subscriptions/listen` streams open on either.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -148,5 +149,99 @@ scopes = ["mcp"]
         outcome(&call(first, "bob-token", "peek").await),
         (false, "peeked".into())
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Opens a 2026-07-28 listen stream for updates of `uri` on `addr`.
+async fn listen(addr: SocketAddr, token: &str, uri: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "subscriptions/listen", "params": {
+        "notifications": {"resourceSubscriptions": [uri]},
+        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {}}}})
+    .to_string();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
+         mcp-protocol-version: 2026-07-28\r\nmcp-method: subscriptions/listen\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
+}
+
+/// Reads `stream` into `seen` until `needle` shows up.
+async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needle: &str) {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while !seen.contains(needle) {
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the stream closed before `{needle}`: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no `{needle}` on the stream: {seen}"));
+}
+
+#[tokio::test]
+async fn an_announcement_on_one_replica_reaches_listeners_on_the_other() {
+    let (_redis, redis_port) = start_redis().await;
+    let dir = std::env::temp_dir().join(format!("mcp-kit-notify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("mcp-kit.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+notify_redis_url = "redis://127.0.0.1:{redis_port}/"
+
+[[auth.static_tokens]]
+token_sha256 = "{alice}"
+subject = "alice"
+scopes = ["mcp"]
+"#,
+            alice = sha256_hex("alice-token"),
+        ),
+    )
+    .unwrap();
+    let (_one, first) = start_replica(&config).await;
+    let (_two, second) = start_replica(&config).await;
+
+    let mut on_first = listen(first, "alice-token", "replica://doc").await;
+    let mut on_second = listen(second, "alice-token", "replica://doc").await;
+    let (mut first_seen, mut second_seen) = (String::new(), String::new());
+    read_until(&mut on_first, &mut first_seen, "acknowledged").await;
+    read_until(&mut on_second, &mut second_seen, "acknowledged").await;
+    // The replicas subscribe to Redis in the background: announce until it gets across.
+    let update = r#""method":"notifications/resources/updated""#;
+    wait_for(
+        "an announcement to cross to the other replica",
+        async || {
+            assert_eq!(
+                outcome(&call(first, "alice-token", "touch").await),
+                (false, "touched".into())
+            );
+            let mut seen = second_seen.clone();
+            let crossed = tokio::time::timeout(
+                std::time::Duration::from_millis(300),
+                read_until(&mut on_second, &mut seen, update),
+            )
+            .await
+            .is_ok();
+            second_seen = seen;
+            crossed
+        },
+    )
+    .await;
+    assert!(
+        second_seen.contains(r#""uri":"replica://doc""#),
+        "{second_seen}"
+    );
+    // The announcing replica's own listener hears it too, from the replica itself.
+    read_until(&mut on_first, &mut first_seen, update).await;
     let _ = std::fs::remove_dir_all(dir);
 }

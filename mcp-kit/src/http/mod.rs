@@ -123,6 +123,7 @@ impl Guard {
 
 /// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
 pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
+    server.notifier.start_relay(&shutdown);
     let hosts = HostPolicy::new(server);
     let endpoint = crate::wire::http_service(server, shutdown);
     let guard = Arc::new(Guard {

@@ -91,7 +91,7 @@ pub(crate) struct ListenLimits {
 }
 
 /// Which list changed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum List {
     Tools,
     Resources,
