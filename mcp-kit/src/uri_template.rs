@@ -1,5 +1,7 @@
 //! RFC 6570 URI templates as resource templates use them: `{name}` matches one path segment
-//! (no `/`), `{+name}` matches the rest, `/` included. Values are percent-decoded.
+//! (no `/`), `{+name}` matches the rest, `/` included. Values are percent-decoded, and checked
+//! after decoding: a `{name}` value never holds a `/` (`%2F`), and no value is or holds a
+//! `.` or `..` segment, so a variable cannot walk out of where its template points.
 
 use std::fmt;
 
@@ -105,13 +107,24 @@ impl UriTemplate {
                     if raw.is_empty() || (!reserved && raw.contains('/')) {
                         return None;
                     }
-                    values.push((name.clone(), percent_decode(raw)?));
+                    let value = percent_decode(raw)?;
+                    if (!reserved && value.contains('/')) || has_dot_segment(&value) {
+                        return None;
+                    }
+                    values.push((name.clone(), value));
                     rest = &rest[end..];
                 }
             }
         }
         rest.is_empty().then_some(values)
     }
+}
+
+/// Whether `value` is, or has between slashes, `.` or `..`.
+fn has_dot_segment(value: &str) -> bool {
+    value
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -157,6 +170,27 @@ mod tests {
         );
         assert_eq!(vars("x://fixed", "x://fixed"), Some(vec![]));
         assert_eq!(vars("x://fixed", "x://fixed/more"), None);
+    }
+
+    #[test]
+    fn decoded_values_cannot_hold_a_slash_or_a_dot_segment() {
+        assert_eq!(
+            vars("t://{id}/data", "t://..%2F..%2Fetc%2Fpasswd/data"),
+            None
+        );
+        assert_eq!(vars("t://{id}/data", "t://a%2fb/data"), None);
+        assert_eq!(vars("t://{id}/data", "t://../data"), None);
+        assert_eq!(vars("t://{id}/data", "t://%2e/data"), None);
+        assert_eq!(vars("file:///{+path}", "file:///a/../../etc/passwd"), None);
+        assert_eq!(vars("file:///{+path}", "file:///a/%2E%2E/b"), None);
+        assert_eq!(
+            vars("t://{id}/data", "t://..a/data"),
+            Some(vec![("id".into(), "..a".into())])
+        );
+        assert_eq!(
+            vars("file:///{+path}", "file:///a/.hidden/b"),
+            Some(vec![("path".into(), "a/.hidden/b".into())])
+        );
     }
 
     #[test]

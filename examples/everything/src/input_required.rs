@@ -201,3 +201,12 @@ async fn test_trigger_prompt_change(notifier: State<Notifier>) -> &'static str {
     notifier.notify_prompt_list_changed().await;
     "announced: prompts/list_changed"
 }
+
+/// Announces that `test://watched-resource` changed, to those subscribed to it.
+#[tool]
+async fn test_trigger_resource_update(notifier: State<Notifier>) -> &'static str {
+    notifier
+        .notify_resource_updated("test://watched-resource")
+        .await;
+    "announced: test://watched-resource updated"
+}
