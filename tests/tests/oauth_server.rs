@@ -1994,3 +1994,39 @@ async fn the_application_decides_who_may_hold_a_scope_in_code() {
     assert_eq!(scope, "mcp admin");
     assert!(admin_report_runs(server.addr, &access).await);
 }
+
+#[tokio::test]
+async fn a_remembered_consent_is_not_reused_for_a_loopback_redirect_of_the_same_client() {
+    let server = fixture(|_| {}).await;
+    let native = "http://127.0.0.1/callback";
+    let (client, _) = server
+        .oauth()
+        .ensure_client(
+            "Web and Native",
+            &[REDIRECT.to_owned(), native.to_owned()],
+            false,
+        )
+        .await
+        .expect("a client");
+    let mut browser = Browser::new(server.addr);
+    // Allowed once through the https redirect: remembered for it.
+    let web = Authorization::new(&client.client_id);
+    let consent = browser.open_as(&web.path(), USER).await;
+    let answered = browser.decide(&consent, "allow", &[]).await;
+    web.code(&answered, &server.issuer());
+    let again = Authorization::new(&client.client_id);
+    let straight = browser.get(&again.path()).await;
+    again.code(&straight, &server.issuer());
+
+    // A code for a loopback port, where any local program could listen, is asked again.
+    let local =
+        Authorization::new(&client.client_id).redirect_uri("http://127.0.0.1:40123/callback");
+    let asked = browser.get(&local.path()).await;
+    assert_eq!(
+        asked.status,
+        200,
+        "the consent page, not a redirect: {}",
+        page(&asked)
+    );
+    assert!(page(&asked).contains("Authorize"), "{}", page(&asked));
+}

@@ -16,7 +16,9 @@ use serde::Deserialize;
 
 use super::pages::see_other;
 use super::secret::{digest, id, now, same, token};
-use super::{AuthorizationServer, ClientOrigin, OAuthClient, OAuthError, params, pkce, users};
+use super::{
+    AuthorizationServer, ClientOrigin, OAuthClient, OAuthError, clients, params, pkce, users,
+};
 use crate::auth::Principal;
 
 /// How long the consent page stays valid.
@@ -140,9 +142,10 @@ async fn start_checked(
         state: params.get("state").cloned(),
     };
     let db = server.store.db().await?;
-    // A consent is not reused for a client whose codes go only to the user's machine: any
-    // local program could be listening there.
-    let remembered = !client.only_local_redirects() && consented(db, &user.subject, &grant).await?;
+    // A consent is not reused for a code that goes to the user's machine: any local program
+    // could be listening there, whatever other redirect URIs the client has.
+    let remembered = !clients::is_local_redirect(&grant.redirect_uri)
+        && consented(db, &user.subject, &grant).await?;
     if client.skip_consent || remembered {
         let code = issue_code(server, &user, &grant).await?;
         return Ok(reply.send(&[("code", &code)]));

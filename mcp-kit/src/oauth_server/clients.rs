@@ -68,15 +68,13 @@ impl OAuthClient {
             .iter()
             .any(|allowed| allowed == uri || same_but_loopback_port(allowed, uri))
     }
+}
 
-    /// Whether every redirect URI ends on the user's own machine (loopback or an app's
-    /// scheme), where any local program could be listening.
-    pub(crate) fn only_local_redirects(&self) -> bool {
-        self.redirect_uris.iter().all(|uri| {
-            url::Url::parse(uri)
-                .is_ok_and(|url| !matches!(url.scheme(), "https" | "http") || is_loopback(&url))
-        })
-    }
+/// Whether `redirect_uri` ends on the user's own machine (loopback or an app's scheme), where
+/// any local program could be listening.
+pub(crate) fn is_local_redirect(redirect_uri: &str) -> bool {
+    url::Url::parse(redirect_uri)
+        .is_ok_and(|url| !matches!(url.scheme(), "https" | "http") || is_loopback(&url))
 }
 
 /// An absolute URI without a fragment, whitespace or control characters (which URL parsing
