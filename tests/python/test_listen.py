@@ -15,8 +15,12 @@ session it raises `ListenNotSupportedError`, so the client negotiates 2026-07-28
   and `test_trigger_tool_change` (both called through the SDK) as `ResourceUpdated` and
   `ToolsListChanged` events, and the raw notifications carry the listen request's id.
 * A listen for the resource only is not told about a tool list change: the server leaves the
-  unrequested category out of the acknowledgment and does not send it on the stream (checked on
-  the `message_handler` tee, which sees frames the SDK's own filter would hide from the iterator).
+  unrequested category out of the acknowledgment and sends no `notifications/tools/list_changed`
+  at all, neither on the listen stream nor on the trigger's own `tools/call` response stream
+  (checked on the `message_handler` tee, which also sees frames the SDK's listen filter would
+  hide from the iterator). At 2026-07-28 change notifications arrive only on a listen stream
+  that asked for them ("The server MUST NOT send notification types the client has not
+  explicitly requested", draft basic/patterns/subscriptions).
 """
 
 from __future__ import annotations
@@ -201,9 +205,11 @@ async def test_listen_hears_a_resource_update_and_a_tool_list_change(server: Hel
             with anyio.fail_after(EVENT_TIMEOUT_S):
                 await tee.wait_for(stamped(sub, TOOLS_CHANGED))
 
-    # One update per trigger, nothing else, all on this subscription.
+    # One notification per trigger, nothing else: at 2026-07-28 change notifications travel
+    # only on a listen stream, so none may reach the client without this subscription's id.
+    strays = [n for n in tee.seen if n.get("params", {}).get("_meta", {}).get(SUBSCRIPTION_ID) != sub.subscription_id]
+    assert strays == [], f"change notifications outside listen stream {sub.subscription_id!r}: {strays}"
     assert [(n["method"], n["params"].get("uri")) for n in tee.seen] == [(RESOURCE_UPDATED, WATCHED), (TOOLS_CHANGED, None)], tee.seen
-    assert {n["params"]["_meta"][SUBSCRIPTION_ID] for n in tee.seen} == {sub.subscription_id}, tee.seen
     # The triggers were ordinary 2026-07-28 calls, not riding the listen request.
     calls = [body["params"]["name"] for body in posted if body.get("method") == "tools/call"]
     assert calls == ["test_trigger_resource_update", "test_trigger_tool_change"], calls
@@ -217,12 +223,15 @@ async def test_listen_hears_only_what_it_asked_for(server: HelloServer) -> None:
             assert sub.honored.resource_subscriptions == [WATCHED], sub.honored
             assert not sub.honored.tools_list_changed, sub.honored
 
-            # The tool change is announced (to nobody here) before the update; both go out
-            # before each trigger's result, so once the update is in, an unrequested
-            # tools/list_changed would have been received ahead of it on the same stream.
+            # The tool change is announced (to nobody here) before the update, and each
+            # announcement goes out before its trigger's result: once the update is in, an
+            # unrequested tools/list_changed, on this listen stream or on the call's own
+            # response stream, would already have been handed to the tee.
             check_triggered(await client.call_tool("test_trigger_tool_change", {}), "announced: tools/list_changed")
             check_triggered(await client.call_tool("test_trigger_resource_update", {}), f"announced: {WATCHED} updated")
             assert await next_event(sub) == ResourceUpdated(uri=WATCHED)
             with anyio.fail_after(EVENT_TIMEOUT_S):
                 await tee.wait_for(stamped(sub, RESOURCE_UPDATED))
-            assert [n["method"] for n in tee.seen] == [RESOURCE_UPDATED], tee.seen
+            seen = list(tee.seen)
+
+    assert [n["method"] for n in seen] == [RESOURCE_UPDATED], f"unrequested or stray notifications: {seen}"

@@ -2030,3 +2030,32 @@ async fn a_remembered_consent_is_not_reused_for_a_loopback_redirect_of_the_same_
     );
     assert!(page(&asked).contains("Authorize"), "{}", page(&asked));
 }
+
+#[tokio::test]
+async fn wrong_passwords_sent_at_once_are_counted_before_any_is_checked() {
+    let server = fixture(|_| {}).await;
+    let mut browser = Browser::new(server.addr);
+    let form_page = browser.get("/oauth/login").await;
+    let csrf = input_value(&form_page, "csrf_token").expect("a csrf_token field");
+    let cookies = browser.cookies.clone();
+    // Twenty guesses in flight together: only the ten allowed reach a password check.
+    let guesses = (0..20).map(|n| {
+        let mut browser = Browser::new(server.addr);
+        browser.cookies = cookies.clone();
+        let csrf = csrf.clone();
+        async move {
+            let password = format!("guess number {n}");
+            let fields = [
+                ("username", USER),
+                ("password", password.as_str()),
+                ("next", "/oauth/connector"),
+                ("csrf_token", csrf.as_str()),
+            ];
+            browser.post("/oauth/login", &fields).await.status
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!((checked, refused), (10, 10), "{statuses:?}");
+}

@@ -69,12 +69,16 @@ pub(super) async fn submit(
     let username = form.username.unwrap_or_default();
     let username = username.trim();
     let password = form.password.unwrap_or_default();
-    if let Err(seconds) = server.throttle.check(username) {
-        let minutes = seconds.div_ceil(60);
-        let error =
-            format!("Too many failed sign-ins for this user. Try again in {minutes} minute(s).");
-        return again(Some(username), &error, StatusCode::TOO_MANY_REQUESTS);
-    }
+    let attempt = match server.throttle.reserve(username) {
+        Ok(attempt) => attempt,
+        Err(seconds) => {
+            let minutes = seconds.div_ceil(60);
+            let error = format!(
+                "Too many failed sign-ins for this user. Try again in {minutes} minute(s)."
+            );
+            return again(Some(username), &error, StatusCode::TOO_MANY_REQUESTS);
+        }
+    };
     let checked = async {
         let db = server.store.db().await?;
         let user = {
@@ -91,7 +95,7 @@ pub(super) async fn submit(
     };
     match checked.await {
         Ok(Some(session)) => {
-            server.throttle.succeeded(username);
+            attempt.succeeded();
             tracing::info!(user = %username, "signed in");
             let ttl = server.settings.session_ttl;
             let cookie = server.pages.session_cookie(&session, ttl);
@@ -100,13 +104,15 @@ pub(super) async fn submit(
             response
         }
         Ok(None) => {
-            server.throttle.failed(username);
-            // Not the username: people type their password there by mistake.
+            // Counted when reserved. Not the username: people type their password there by mistake.
             tracing::info!("a sign-in failed");
             let error = "Wrong username or password.";
             again(Some(username), error, StatusCode::UNAUTHORIZED)
         }
-        Err(error) => server.pages.internal(&error),
+        Err(error) => {
+            attempt.uncounted();
+            server.pages.internal(&error)
+        }
     }
 }
 

@@ -30,38 +30,30 @@ impl Throttle {
         }
     }
 
-    /// `Err(seconds to wait)` when `username` failed too often lately.
-    pub(crate) fn check(&self, username: &str) -> Result<(), u64> {
-        let failures = self.lock();
-        match failures.get(username) {
-            Some((count, since)) if *count >= FAILURES && since.elapsed() < WINDOW => {
-                Err((WINDOW - since.elapsed()).as_secs().max(1))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a failed sign-in for `username`.
-    pub(crate) fn failed(&self, username: &str) {
+    /// Counts a sign-in attempt for `username` before its password is checked, so attempts
+    /// in flight together count too; `Err(seconds to wait)` when it failed too often lately.
+    /// The attempt stays counted as a failure unless [`Attempt::succeeded`] says otherwise.
+    pub(crate) fn reserve(&self, username: &str) -> Result<Attempt<'_>, u64> {
         let mut failures = self.lock();
-        if failures.len() >= TRACKED {
-            failures.retain(|_, (_, since)| since.elapsed() < WINDOW);
+        let now = Instant::now();
+        if let Some(entry) = failures.get_mut(username)
+            && now.duration_since(entry.1) >= WINDOW
+        {
+            *entry = (0, now);
         }
-        if failures.len() >= TRACKED {
-            failures.clear();
+        if let Some((count, since)) = failures.get(username)
+            && *count >= FAILURES
+        {
+            return Err((WINDOW - now.duration_since(*since)).as_secs().max(1));
         }
-        let entry = failures
-            .entry(username.to_owned())
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
-            *entry = (0, Instant::now());
+        if !failures.contains_key(username) && failures.len() >= TRACKED {
+            make_room(&mut failures, now);
         }
-        entry.0 += 1;
-    }
-
-    /// Forgets the failures of `username`, once it signed in.
-    pub(crate) fn succeeded(&self, username: &str) {
-        self.lock().remove(username);
+        failures.entry(username.to_owned()).or_insert((0, now)).0 += 1;
+        Ok(Attempt {
+            throttle: self,
+            username: username.to_owned(),
+        })
     }
 
     /// A slot to hash a password in; waits while all are taken.
@@ -77,6 +69,43 @@ impl Throttle {
     }
 }
 
+/// One sign-in attempt, counted as a failure until it succeeds.
+pub(crate) struct Attempt<'a> {
+    throttle: &'a Throttle,
+    username: String,
+}
+
+impl Attempt<'_> {
+    /// The password was right: the username's failures are forgotten.
+    pub(crate) fn succeeded(self) {
+        self.throttle.lock().remove(&self.username);
+    }
+
+    /// The password could not be checked (the database failed): not a guess.
+    pub(crate) fn uncounted(self) {
+        if let Some(entry) = self.throttle.lock().get_mut(&self.username) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+    }
+}
+
+/// Frees one place: the expired entries go, else the oldest that is not locked out (the
+/// oldest locked-out one only when all are), never all of them, so a flood of new usernames
+/// cannot lift a lockout that is still running.
+fn make_room(failures: &mut HashMap<String, (u32, Instant)>, now: Instant) {
+    failures.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+    if failures.len() < TRACKED {
+        return;
+    }
+    let oldest = failures
+        .iter()
+        .min_by_key(|(_, (count, since))| (*count >= FAILURES, *since))
+        .map(|(username, _)| username.clone());
+    if let Some(oldest) = oldest {
+        failures.remove(&oldest);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,18 +113,45 @@ mod tests {
     #[test]
     fn a_username_is_refused_after_too_many_failures() {
         let throttle = Throttle::new();
-        for _ in 0..FAILURES - 1 {
-            throttle.failed("alice");
+        for _ in 0..FAILURES {
+            drop(throttle.reserve("alice").expect("allowed"));
         }
-        assert!(throttle.check("alice").is_ok());
-        throttle.failed("alice");
-        let wait = throttle.check("alice").expect_err("refused");
+        let wait = throttle.reserve("alice").err().expect("refused");
         assert!(wait > 0 && wait <= WINDOW.as_secs());
+        let bob = throttle
+            .reserve("bob")
+            .expect("other users are not affected");
+        bob.succeeded();
+    }
+
+    #[test]
+    fn attempts_in_flight_count_and_a_success_forgets_the_failures() {
+        let throttle = Throttle::new();
+        let in_flight: Vec<_> = (0..FAILURES)
+            .map(|_| throttle.reserve("alice").expect("allowed"))
+            .collect();
         assert!(
-            throttle.check("bob").is_ok(),
-            "other users are not affected"
+            throttle.reserve("alice").is_err(),
+            "in-flight attempts count"
         );
-        throttle.succeeded("alice");
-        assert!(throttle.check("alice").is_ok());
+        let mut in_flight = in_flight.into_iter();
+        in_flight.next().expect("one").succeeded();
+        assert!(throttle.reserve("alice").is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_usernames_does_not_lift_a_running_lockout() {
+        let throttle = Throttle::new();
+        for _ in 0..FAILURES {
+            drop(throttle.reserve("alice").expect("allowed"));
+        }
+        for n in 0..TRACKED + 10 {
+            drop(throttle.reserve(&format!("user{n}")).expect("allowed"));
+        }
+        assert!(throttle.lock().len() <= TRACKED);
+        assert!(
+            throttle.reserve("alice").is_err(),
+            "alice is still locked out"
+        );
     }
 }
