@@ -238,8 +238,9 @@ impl reqwest::dns::Resolve for PublicAddresses {
 }
 
 /// Whether `ip` is on the public internet: not loopback, private, link-local, shared
-/// (carrier-grade NAT), benchmarking, reserved, documentation, unique-local, multicast or
-/// unspecified; an IPv4 address inside an IPv6 one (NAT64, 6to4) is judged as itself.
+/// (carrier-grade NAT), benchmarking, reserved, documentation, unique-local, multicast,
+/// discard-only or unspecified, nor a tunnel (Teredo) or a local-use NAT64 prefix; an IPv4
+/// address inside an IPv6 one (NAT64, 6to4) is judged as itself.
 fn is_public(ip: IpAddr) -> bool {
     match ip.to_canonical() {
         IpAddr::V4(ip) => {
@@ -278,7 +279,14 @@ fn is_public(ip: IpAddr) -> bool {
                         || (s[0] & 0xfe00) == 0xfc00
                         || (s[0] & 0xffc0) == 0xfe80
                         || (s[0] & 0xffc0) == 0xfec0
-                        || (s[0] == 0x2001 && s[1] == 0x0db8))
+                        || (s[0] == 0x2001 && s[1] == 0x0db8)
+                        // Local-use NAT64 (64:ff9b:1::/48) reaches the operator's own network.
+                        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                        // IETF protocol assignments (2001::/23): Teredo tunnels (2001::/32)
+                        // to an address hidden in the rest, benchmarking, ORCHIDs.
+                        || (s[0] == 0x2001 && s[1] < 0x0200)
+                        // Discard-only (100::/64).
+                        || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]))
                 }
             }
         }
@@ -357,6 +365,13 @@ mod tests {
             "fd12::1",
             "240.0.0.1",
             "::",
+            // Local-use NAT64 (RFC 8215) translates to the operator's own addresses.
+            "64:ff9b:1::a00:1",
+            // Teredo (2001::/32) tunnels to an address hidden in the rest.
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            // Benchmarking (2001:2::/48) and discard-only (100::/64).
+            "2001:2::1",
+            "100::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
