@@ -113,7 +113,10 @@ impl Adapter {
     }
 
     fn context(&self, context: &RequestContext<RoleServer>) -> Context {
-        self.session.attach(&context.peer);
+        // A 2026-07-28 request is no session: announcements reach it only on a listen stream.
+        if !per_request(context) {
+            self.session.attach(&context.peer);
+        }
         let progress_token = context
             .meta
             .get_progress_token()
