@@ -72,6 +72,8 @@ pub struct Settings {
     pub session_idle_timeout: u64,
     /// In stateful mode, the most sessions open at once; past it, new sessions are refused.
     pub max_sessions: usize,
+    /// In stateful mode, the most sessions one caller may hold open at once.
+    pub max_sessions_per_caller: usize,
     /// The most `subscriptions/listen` streams open at once; past it, new ones are refused.
     pub max_listens: usize,
     /// The most `subscriptions/listen` streams one caller may hold open.
@@ -323,6 +325,7 @@ impl Default for Settings {
             page_size: 100,
             session_idle_timeout: 300,
             max_sessions: 1000,
+            max_sessions_per_caller: 16,
             max_listens: 1000,
             max_listens_per_caller: 8,
             graceful_shutdown_timeout: 30,
@@ -358,6 +361,7 @@ const KEYS: &[&str] = &[
     "page_size",
     "session_idle_timeout",
     "max_sessions",
+    "max_sessions_per_caller",
     "max_listens",
     "max_listens_per_caller",
     "graceful_shutdown_timeout",

@@ -2,6 +2,7 @@
 //! authentication, JSON-RPC errors for bodies rmcp refuses, and serving with graceful shutdown.
 
 mod auth;
+mod owners;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::server::Server;
-use crate::wire::SessionCount;
+use crate::wire::LiveSessions;
 use auth::{Gatekeeper, METADATA_PATH};
 
 /// The path of the MCP endpoint.
@@ -99,7 +100,8 @@ struct Guard {
     hosts: HostPolicy,
     gatekeeper: Gatekeeper,
     body_limit: usize,
-    sessions: Option<(SessionCount, usize)>,
+    sessions: Option<(LiveSessions, usize)>,
+    owners: owners::SessionOwners,
     #[cfg(feature = "fast-path")]
     fast: Option<crate::wire::FastPath>,
     /// rmcp's endpoint, for every request the guard lets through and does not answer itself.
@@ -132,7 +134,8 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
         body_limit: server.settings().body_limit,
         sessions: endpoint
             .sessions
-            .map(|count| (count, server.settings().max_sessions)),
+            .map(|live| (live, server.settings().max_sessions)),
+        owners: owners::SessionOwners::new(server.settings().max_sessions_per_caller),
         #[cfg(feature = "fast-path")]
         fast: endpoint.fast,
         rmcp: endpoint.service,
@@ -263,6 +266,30 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         Ok(None) => {}
         Err(refusal) => return refusal,
     }
+    let subject = request
+        .extensions()
+        .get::<crate::auth::Principal>()
+        .map(|p| p.subject.clone());
+    let session = request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(id) = &session
+        && !guard.owners.allows(id, subject.as_deref())
+    {
+        // The same answer as for a session that does not exist: nothing to learn from it.
+        return rpc_error(StatusCode::NOT_FOUND, -32600, "session not found");
+    }
+    if request.method() == Method::DELETE {
+        let response = guard.rmcp(request).await;
+        if response.status().is_success()
+            && let Some(id) = &session
+        {
+            guard.owners.closed(id);
+        }
+        return response;
+    }
     let is_json = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -286,14 +313,22 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
             return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, &message);
         }
     };
-    if let Some((count, max)) = &guard.sessions
+    let opens_session = guard.sessions.is_some()
         && !parts.headers.contains_key("mcp-session-id")
-        && method_of(&bytes).as_deref() == Some("initialize")
-        && count().await >= *max
-    {
-        tracing::warn!(max, "refused a new session: the server is at max_sessions");
-        let message = "too many open sessions; try again later";
-        return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
+        && method_of(&bytes).as_deref() == Some("initialize");
+    if opens_session && let Some((live, max)) = &guard.sessions {
+        let live = live().await;
+        if live.len() >= *max {
+            tracing::warn!(max, "refused a new session: the server is at max_sessions");
+            let message = "too many open sessions; try again later";
+            return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
+        }
+        if let Err(max) = guard.owners.may_open(subject.as_deref(), &live) {
+            let message = format!(
+                "this caller has {max} sessions open, the most allowed; end one (DELETE) first"
+            );
+            return rpc_error(StatusCode::TOO_MANY_REQUESTS, -32000, &message);
+        }
     }
     if let Some(refusal) = removed_method(&parts.headers, &bytes) {
         return refusal;
@@ -307,6 +342,14 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
     let response = guard
         .rmcp(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
+    if opens_session
+        && let Some(id) = response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+    {
+        guard.owners.opened(id, subject.as_deref());
+    }
     if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
         && let Err((code, message)) = check_envelope(&bytes)
     {

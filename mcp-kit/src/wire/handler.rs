@@ -557,6 +557,14 @@ impl ServerHandler for Adapter {
         request: SubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        // The same answer as for a URI that matches nothing: nothing to learn from it.
+        if !self
+            .shared
+            .dispatcher
+            .may_read(&request.uri, principal(&context).as_ref())
+        {
+            return Err(item_error(ItemError::UnknownResource(request.uri)));
+        }
         self.session.attach(&context.peer);
         self.session.subscribe(request.uri);
         Ok(())

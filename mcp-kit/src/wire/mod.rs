@@ -31,14 +31,14 @@ pub(crate) use sessions::{List, Sessions};
 /// The Streamable HTTP endpoint as a tower service, for axum to route.
 pub(crate) type HttpService = axum::routing::MethodRouter;
 
-/// Counts the open sessions of a stateful endpoint.
-pub(crate) type SessionCount = Arc<dyn Fn() -> BoxFuture<'static, usize> + Send + Sync>;
+/// The ids of a stateful endpoint's open sessions.
+pub(crate) type LiveSessions = Arc<dyn Fn() -> BoxFuture<'static, Vec<String>> + Send + Sync>;
 
 /// The Streamable HTTP endpoint and what the HTTP layer needs beside it.
 pub(crate) struct Endpoint {
     pub(crate) service: HttpService,
-    /// In stateful mode, a way to count the open sessions.
-    pub(crate) sessions: Option<SessionCount>,
+    /// In stateful mode, a way to list the open sessions.
+    pub(crate) sessions: Option<LiveSessions>,
     /// In stateless mode with JSON answers, unless turned off: plain requests served directly.
     #[cfg(feature = "fast-path")]
     pub(crate) fast: Option<FastPath>,
@@ -75,15 +75,18 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
             Some(Duration::from_secs(settings.session_idle_timeout));
         let sessions = Arc::new(sessions);
         let open = sessions.clone();
-        let count: SessionCount = Arc::new(move || {
+        let live: LiveSessions = Arc::new(move || {
             let open = open.clone();
-            Box::pin(async move { open.sessions.read().await.len() })
+            Box::pin(async move {
+                let sessions = open.sessions.read().await;
+                sessions.keys().map(|id| id.to_string()).collect()
+            })
         });
         Endpoint {
             service: axum::routing::any_service(StreamableHttpService::new(
                 factory, sessions, config,
             )),
-            sessions: Some(count),
+            sessions: Some(live),
             #[cfg(feature = "fast-path")]
             fast,
         }
