@@ -97,6 +97,9 @@ pub struct Settings {
     /// Count rate limits in this Redis (`redis://host:6379/0`) rather than in memory, so
     /// replicas share them (feature `redis`).
     pub rate_limit_redis_url: Option<String>,
+    /// The SHA-256 (hex) of the bearer token `/metrics` asks for (feature `metrics`). Without
+    /// it, `/metrics` is served only while `require_auth` is off.
+    pub metrics_token_sha256: Option<String>,
     /// Share announcements (`notify_*`) through this Redis's pub/sub, so listeners
     /// connected to any replica hear what any replica announces (feature `redis`).
     pub notify_redis_url: Option<String>,
@@ -338,6 +341,7 @@ impl Default for Settings {
             write_rate_limit: (30, 60),
             rate_limit_redis_url: None,
             notify_redis_url: None,
+            metrics_token_sha256: None,
             request_state_keys: Secrets::default(),
             auth: AuthSettings::default(),
             oauth_server: OAuthServerSettings::default(),
@@ -377,6 +381,7 @@ const KEYS: &[&str] = &[
     "write_rate_limit",
     "rate_limit_redis_url",
     "notify_redis_url",
+    "metrics_token_sha256",
 ];
 
 /// A setting that could not be read. The message names the key and where its value came from.

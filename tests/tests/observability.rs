@@ -59,3 +59,45 @@ async fn calls_are_counted_by_tool_and_outcome() {
     .await;
     assert_eq!(rebinding.status, 403);
 }
+
+#[tokio::test]
+async fn with_authentication_required_metrics_need_their_own_token() {
+    let mut settings = test_settings();
+    settings.require_auth = true;
+    let closed = spawn(
+        Server::builder()
+            .settings(settings.clone())
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let refused = send(closed.addr, "GET", "/metrics", &[], b"").await;
+    assert_eq!(refused.status, 403);
+    let message = String::from_utf8_lossy(&refused.body).into_owned();
+    assert!(message.contains("metrics_token_sha256"), "{message}");
+
+    settings.metrics_token_sha256 = Some(mcp_kit::auth::sha256_hex("scrape-token"));
+    let server = spawn(Server::builder().settings(settings).build().unwrap()).await;
+    for presented in [
+        None,
+        Some("Bearer wrong-token"),
+        Some("Basic c2NyYXBlLXRva2Vu"),
+    ] {
+        let headers: Vec<(&str, &str)> = presented
+            .map(|a| ("authorization", a))
+            .into_iter()
+            .collect();
+        let response = send(server.addr, "GET", "/metrics", &headers, b"").await;
+        assert_eq!(response.status, 401, "{presented:?}");
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    }
+    let scraped = send(
+        server.addr,
+        "GET",
+        "/metrics",
+        &[("authorization", "Bearer scrape-token")],
+        b"",
+    )
+    .await;
+    assert_eq!(scraped.status, 200);
+}

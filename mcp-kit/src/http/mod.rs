@@ -168,13 +168,48 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
     router
 }
 
-/// `GET /metrics`, in Prometheus' text format, behind the same Host/Origin check as `/mcp`.
+/// `GET /metrics`, in Prometheus' text format, behind the same Host/Origin check as `/mcp`
+/// and, while authentication is required, its own bearer token (`metrics_token_sha256`):
+/// call counts name the tools and how busy the server is.
 #[cfg(feature = "metrics")]
 fn metrics_route(server: &Server, guard: Arc<Guard>) -> Router {
+    use subtle::ConstantTimeEq as _;
     let dispatcher = server.dispatcher.clone();
+    let settings = server.settings();
+    let token = settings.metrics_token_sha256.clone();
+    let open = !settings.require_auth;
     let metrics = get(move |headers: HeaderMap| async move {
         if let Err(message) = guard.hosts.check(&headers) {
             return (StatusCode::FORBIDDEN, message).into_response();
+        }
+        match &token {
+            None if open => {}
+            None => {
+                let message = "/metrics needs a token while authentication is required: set \
+                               metrics_token_sha256 to the SHA-256 of the token Prometheus sends";
+                return (StatusCode::FORBIDDEN, message).into_response();
+            }
+            Some(expected) => {
+                let presented = headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .map(crate::auth::sha256_hex)
+                    .unwrap_or_default();
+                if !bool::from(
+                    presented
+                        .as_bytes()
+                        .ct_eq(expected.to_ascii_lowercase().as_bytes()),
+                ) {
+                    let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        challenge,
+                        "a valid bearer token is needed",
+                    )
+                        .into_response();
+                }
+            }
         }
         let content_type = [(header::CONTENT_TYPE, "text/plain; version=0.0.4")];
         (content_type, dispatcher.metrics.render()).into_response()
