@@ -141,6 +141,9 @@ pub struct OAuthServerSettings {
     pub access_token_ttl: u64,
     /// Seconds a refresh token is valid.
     pub refresh_token_ttl: u64,
+    /// Seconds a grant lasts from the user's consent, however often its refresh tokens
+    /// rotate; then the user signs in again.
+    pub grant_lifetime: u64,
     /// Seconds an authorization code is valid.
     pub code_ttl: u64,
     /// Seconds a login lasts.
@@ -172,6 +175,7 @@ impl Default for OAuthServerSettings {
             database_url: "sqlite://mcp-kit-oauth.db?mode=rwc".into(),
             access_token_ttl: 3600,
             refresh_token_ttl: 30 * 24 * 3600,
+            grant_lifetime: 90 * 24 * 3600,
             code_ttl: 60,
             session_ttl: 14 * 24 * 3600,
             dynamic_registration: false,
@@ -267,6 +271,7 @@ impl std::fmt::Debug for OAuthServerSettings {
             .field("database_url", &without_password(&self.database_url))
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("grant_lifetime", &self.grant_lifetime)
             .field("code_ttl", &self.code_ttl)
             .field("session_ttl", &self.session_ttl)
             .field("dynamic_registration", &self.dynamic_registration)

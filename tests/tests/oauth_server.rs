@@ -1527,6 +1527,13 @@ impl UserSource for HostLogin {
         Box::pin(async move { user })
     }
 
+    fn find<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Option<Principal>> {
+        Box::pin(async move { Some(Principal::new(subject)) })
+    }
+
     fn login_url(&self, next: &str) -> String {
         format!("/accounts/login/?next={}", percent(next))
     }
@@ -2058,4 +2065,136 @@ async fn wrong_passwords_sent_at_once_are_counted_before_any_is_checked() {
     let checked = statuses.iter().filter(|&&s| s == 401).count();
     let refused = statuses.iter().filter(|&&s| s == 429).count();
     assert_eq!((checked, refused), (10, 10), "{statuses:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grants end with the credentials they came from.
+
+#[tokio::test]
+async fn a_new_password_ends_refresh_tokens_and_remembered_consents() {
+    let server = fixture(|_| {}).await;
+    let (_, _, refresh_token) = grant(&server, &server.client_id).await;
+    server
+        .oauth()
+        .save_user(USER, "a brand new password", &[])
+        .await
+        .expect("saved");
+    let refused = refresh(server.addr, &server.client_id, &refresh_token).await;
+    assert_token_error(&refused, "invalid_grant", "revoked");
+    // The consent is asked again.
+    let request = Authorization::new(&server.client_id);
+    let mut browser = Browser::new(server.addr);
+    let response = browser.get(&request.path()).await;
+    let login = location(&response).expect("to the login").to_owned();
+    let form_page = browser.get(&login).await;
+    let csrf = input_value(&form_page, "csrf_token").expect("a csrf_token field");
+    let next = input_value(&form_page, "next").expect("a next field");
+    let fields = [
+        ("username", USER),
+        ("password", "a brand new password"),
+        ("next", next.as_str()),
+        ("csrf_token", csrf.as_str()),
+    ];
+    let signed_in = browser.post("/oauth/login", &fields).await;
+    assert_eq!(signed_in.status, 303, "{}", page(&signed_in));
+    let consent = browser.get(&request.path()).await;
+    assert_eq!(
+        consent.status,
+        200,
+        "the consent page again: {}",
+        page(&consent)
+    );
+}
+
+#[tokio::test]
+async fn saving_the_same_password_with_new_permissions_keeps_the_grant() {
+    let server = fixture(|_| {}).await;
+    let (_, _, refresh_token) = grant(&server, &server.client_id).await;
+    server
+        .oauth()
+        .save_user(USER, PASSWORD, &["notes.view_note".to_owned()])
+        .await
+        .expect("saved");
+    tokens(&refresh(server.addr, &server.client_id, &refresh_token).await);
+}
+
+#[tokio::test]
+async fn a_grant_ends_at_its_absolute_lifetime_however_often_it_is_refreshed() {
+    let server = fixture(|settings| settings.oauth_server.grant_lifetime = 0).await;
+    let (_, _, refresh_token) = grant(&server, &server.client_id).await;
+    let refused = refresh(server.addr, &server.client_id, &refresh_token).await;
+    assert_token_error(&refused, "invalid_grant", "sign in again");
+}
+
+#[tokio::test]
+async fn revoke_grants_ends_every_grant_of_a_user() {
+    let server = fixture(|_| {}).await;
+    let (_, _, first) = grant(&server, &server.client_id).await;
+    let (_, _, second) = grant(&server, &server.client_id).await;
+    let revoked = server.oauth().revoke_grants(USER).await.expect("revoked");
+    assert_eq!(revoked, 2);
+    for refresh_token in [first, second] {
+        let refused = refresh(server.addr, &server.client_id, &refresh_token).await;
+        assert_token_error(&refused, "invalid_grant", "revoked");
+    }
+}
+
+/// The host application's login, whose users can be removed while they hold grants.
+struct Directory {
+    removed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl UserSource for Directory {
+    fn user<'a>(
+        &'a self,
+        _request: &'a axum::http::request::Parts,
+    ) -> futures_util::future::BoxFuture<'a, Option<Principal>> {
+        Box::pin(async { Some(Principal::new("dora")) })
+    }
+
+    fn find<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Option<Principal>> {
+        let removed = self.removed.load(Ordering::SeqCst);
+        Box::pin(async move {
+            (!removed && subject == "dora")
+                .then(|| Principal::new("dora").with_permissions(["reports.view"]))
+        })
+    }
+
+    fn login_url(&self, next: &str) -> String {
+        format!("/accounts/login/?next={}", percent(next))
+    }
+}
+
+#[tokio::test]
+async fn a_host_applications_user_is_read_again_at_each_refresh() {
+    let dir = TempDir::new();
+    let listener = listen().await;
+    let settings = oauth_settings(&listener, &dir.sqlite_url());
+    let removed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let users = Directory {
+        removed: removed.clone(),
+    };
+    let server = serve_built(
+        listener,
+        Server::builder().settings(settings).oauth_users(users),
+    );
+    let (client, _) = server
+        .oauth()
+        .ensure_client(CLIENT_NAME, &[REDIRECT.to_owned()], true)
+        .await
+        .expect("a client");
+    let request = Authorization::new(&client.client_id);
+    let answered = Browser::new(server.addr).get(&request.path()).await;
+    let code = request.code(&answered, &server.issuer());
+    let (_, refresh_token) = tokens(&exchange(server.addr, &request, &code).await);
+
+    let refreshed = refresh(server.addr, &client.client_id, &refresh_token).await;
+    let (access, refresh_token) = tokens(&refreshed);
+    assert_eq!(claims(&access)["permissions"], "reports.view");
+    removed.store(true, Ordering::SeqCst);
+    let refused = refresh(server.addr, &client.client_id, &refresh_token).await;
+    assert_token_error(&refused, "invalid_grant", "no longer exists");
 }

@@ -430,8 +430,8 @@ async fn issue_code(
     let code = token();
     sqlx::query(
         "INSERT INTO mcp_oauth_codes (code_hash, client_id, subject, permissions, redirect_uri,
-            code_challenge, scope, resource, expires_at, family)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            code_challenge, scope, resource, expires_at, family, grant_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(digest(&code))
     .bind(&grant.client_id)
@@ -443,6 +443,7 @@ async fn issue_code(
     .bind(&grant.resource)
     .bind(now() + server.settings.code_ttl as i64)
     .bind(id())
+    .bind(now() + server.settings.grant_lifetime as i64)
     .execute(server.store.db().await?)
     .await?;
     Ok(code)

@@ -42,6 +42,12 @@ pub(crate) enum UserCommand {
         #[arg(long = "permission", value_name = "PERM")]
         permissions: Vec<String>,
     },
+    /// End every grant of a user (refresh tokens, unused codes, remembered consents): their
+    /// clients must sign in again
+    RevokeGrants {
+        /// The user's subject: a built-in user's name, or the host application's user id
+        subject: String,
+    },
 }
 
 /// `oauth-key …`
@@ -115,22 +121,29 @@ pub(crate) async fn client(server: &AuthorizationServer, command: ClientCommand)
 }
 
 pub(crate) async fn user(server: &AuthorizationServer, command: UserCommand) -> Outcome {
-    let UserCommand::Create {
-        username,
-        permissions,
-    } = command;
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .map_err(|e| format!("reading the password from standard input: {e}"))?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    let created = server
-        .save_user(&username, password, &permissions)
-        .await
-        .map_err(failed)?;
-    let verb = if created { "Created" } else { "Updated" };
-    println!("{verb} user '{username}'");
+    match command {
+        UserCommand::Create {
+            username,
+            permissions,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .map_err(|e| format!("reading the password from standard input: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let created = server
+                .save_user(&username, password, &permissions)
+                .await
+                .map_err(failed)?;
+            let verb = if created { "Created" } else { "Updated" };
+            println!("{verb} user '{username}'");
+        }
+        UserCommand::RevokeGrants { subject } => {
+            let ended = server.revoke_grants(&subject).await.map_err(failed)?;
+            println!("Ended {ended} grant(s) of '{subject}'; their clients must sign in again");
+        }
+    }
     Ok(())
 }
 

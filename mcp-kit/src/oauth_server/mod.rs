@@ -276,6 +276,12 @@ impl AuthorizationServer {
         users::save(self.store.db().await?, username, password, permissions).await
     }
 
+    /// Ends every grant of the user `subject`: their refresh tokens, unused codes and
+    /// remembered consents. Returns how many grants (refresh token families) ended.
+    pub async fn revoke_grants(&self, subject: &str) -> Result<u64, OAuthError> {
+        users::end_grants(self.store.db().await?, subject).await
+    }
+
     /// Starts signing tokens with a new key; the old ones stay published until the tokens
     /// they signed expire. Returns the new key's id.
     pub async fn rotate_key(&self) -> Result<String, OAuthError> {

@@ -18,8 +18,9 @@ use super::secret::now;
 /// Each entry of [`MIGRATIONS`] is one version of the schema, applied once, in order; the
 /// versions applied are kept in `mcp_oauth_schema`. A change to the schema is a new entry,
 /// never an edit of an old one.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_clients (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_clients (
         client_id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
         redirect_uris TEXT NOT NULL,
@@ -28,10 +29,10 @@ const MIGRATIONS: &[&[&str]] = &[&[
         created_at BIGINT NOT NULL,
         revoked_at BIGINT
     )",
-    // `oauth-client create` finds its client by name.
-    "CREATE UNIQUE INDEX IF NOT EXISTS mcp_oauth_clients_command_name
+        // `oauth-client create` finds its client by name.
+        "CREATE UNIQUE INDEX IF NOT EXISTS mcp_oauth_clients_command_name
         ON mcp_oauth_clients (name) WHERE origin = 'cli'",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_requests (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_requests (
         request_hash TEXT PRIMARY KEY,
         csrf_hash TEXT NOT NULL,
         subject TEXT NOT NULL,
@@ -44,7 +45,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         state TEXT,
         expires_at BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_codes (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_codes (
         code_hash TEXT PRIMARY KEY,
         client_id TEXT NOT NULL,
         subject TEXT NOT NULL,
@@ -57,7 +58,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         used_at BIGINT,
         family TEXT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_refresh_tokens (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_refresh_tokens (
         token_hash TEXT PRIMARY KEY,
         family TEXT NOT NULL,
         client_id TEXT NOT NULL,
@@ -69,34 +70,34 @@ const MIGRATIONS: &[&[&str]] = &[&[
         used_at BIGINT,
         revoked_at BIGINT
     )",
-    "CREATE INDEX IF NOT EXISTS mcp_oauth_refresh_tokens_family
+        "CREATE INDEX IF NOT EXISTS mcp_oauth_refresh_tokens_family
         ON mcp_oauth_refresh_tokens (family)",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_consents (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_consents (
         subject TEXT NOT NULL,
         client_id TEXT NOT NULL,
         scope TEXT NOT NULL,
         granted_at BIGINT NOT NULL,
         PRIMARY KEY (subject, client_id)
     )",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_keys (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_keys (
         kid TEXT PRIMARY KEY,
         algorithm TEXT NOT NULL,
         private_key TEXT NOT NULL,
         created_at BIGINT NOT NULL,
         retired_at BIGINT
     )",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_users (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_users (
         username TEXT PRIMARY KEY,
         password_hash TEXT NOT NULL,
         permissions TEXT NOT NULL,
         created_at BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_sessions (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_sessions (
         session_hash TEXT PRIMARY KEY,
         username TEXT NOT NULL,
         expires_at BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS mcp_oauth_connector (
+        "CREATE TABLE IF NOT EXISTS mcp_oauth_connector (
         id BIGINT PRIMARY KEY,
         enabled BIGINT NOT NULL,
         app_name TEXT NOT NULL,
@@ -104,7 +105,13 @@ const MIGRATIONS: &[&[&str]] = &[&[
         skip_consent BIGINT NOT NULL,
         client_id TEXT
     )",
-]];
+    ],
+    &[
+        // Version 2: a grant's absolute lifetime, carried by its code and refresh tokens.
+        "ALTER TABLE mcp_oauth_codes ADD COLUMN grant_expires_at BIGINT",
+        "ALTER TABLE mcp_oauth_refresh_tokens ADD COLUMN grant_expires_at BIGINT",
+    ],
+];
 
 /// The database, connected on first use (building a server needs neither the database up
 /// nor a runtime), with its tables created then.

@@ -138,6 +138,9 @@ struct Granted {
     scope: String,
     resource: String,
     family: String,
+    /// When the grant ends, however often it is refreshed; `None` for grants made before
+    /// grants had a lifetime, which get one at their next refresh.
+    grant_expires_at: Option<i64>,
 }
 
 /// Checks the parts of a grant the client repeats at the token endpoint.
@@ -185,7 +188,7 @@ async fn redeem_code(server: &AuthorizationServer, form: &HashMap<String, String
     let db = server.store.db().await?;
     let row: Option<StoredCode> = sqlx::query_as(
         "SELECT client_id, subject, permissions, redirect_uri, code_challenge, scope,
-                resource, family, expires_at, used_at
+                resource, family, grant_expires_at, expires_at, used_at
          FROM mcp_oauth_codes WHERE code_hash = $1",
     )
     .bind(digest(code))
@@ -250,7 +253,8 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
     };
     let db = server.store.db().await?;
     let row: Option<StoredRefreshToken> = sqlx::query_as(
-        "SELECT family, client_id, subject, permissions, scope, resource, expires_at,
+        "SELECT family, client_id, subject, permissions, scope, resource, grant_expires_at,
+                expires_at,
                 used_at, revoked_at
          FROM mcp_oauth_refresh_tokens WHERE token_hash = $1",
     )
@@ -276,6 +280,12 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
     if used_at.is_some() {
         return Ok(Err(reused(db, &granted, &spent).await?));
     }
+    if granted.grant_expires_at.is_some_and(|end| end <= now()) {
+        return Ok(Err(refuse(
+            "invalid_grant",
+            "the grant has reached its lifetime; sign in again",
+        )));
+    }
     if expires_at <= now() {
         return Ok(Err(refuse(
             "invalid_grant",
@@ -289,13 +299,18 @@ async fn refresh(server: &AuthorizationServer, form: &HashMap<String, String>) -
     if let Err(problem) = server.client(&granted.client_id).await? {
         return Ok(Err(refuse("invalid_client", problem)));
     }
-    // The built-in login's users are read again, so a changed permission or a removed user
-    // reaches connected clients at their next refresh.
-    if server.users.is_none() {
-        match users::permissions_of(db, &granted.subject).await? {
-            Some(permissions) => granted.permissions = permissions,
-            None => return Ok(Err(refuse("invalid_grant", "the user no longer exists"))),
-        }
+    // The user is read again, so a changed permission or a removed user reaches connected
+    // clients at their next refresh.
+    let permissions = match &server.users {
+        None => users::permissions_of(db, &granted.subject).await?,
+        Some(source) => source
+            .find(&granted.subject)
+            .await
+            .map(|user| users::permissions_text(&user)),
+    };
+    match permissions {
+        Some(permissions) => granted.permissions = permissions,
+        None => return Ok(Err(refuse("invalid_grant", "the user no longer exists"))),
     }
     // What the user may hold is decided again, so a scope whose permission was taken away
     // is gone from the next token.
@@ -409,10 +424,14 @@ async fn issue(
         return Ok(None);
     }
     let refresh_token = token();
+    let grant_expires_at = granted
+        .grant_expires_at
+        .unwrap_or(at + server.settings.grant_lifetime as i64);
+    let expires_at = (at + server.settings.refresh_token_ttl as i64).min(grant_expires_at);
     sqlx::query(
         "INSERT INTO mcp_oauth_refresh_tokens (token_hash, family, client_id, subject, permissions,
-            scope, resource, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            scope, resource, expires_at, grant_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(digest(&refresh_token))
     .bind(&granted.family)
@@ -421,7 +440,8 @@ async fn issue(
     .bind(&granted.permissions)
     .bind(&granted.scope)
     .bind(&granted.resource)
-    .bind(at + server.settings.refresh_token_ttl as i64)
+    .bind(expires_at)
+    .bind(grant_expires_at)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -17,6 +17,11 @@ pub trait UserSource: Send + Sync + 'static {
     /// The signed-in user of `request` (read its session cookie, say), or `None`.
     fn user<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<Principal>>;
 
+    /// The user `subject` as they are now, or `None` when they no longer exist or may no
+    /// longer sign in. Read at each refresh, so a removed user's clients lose access and a
+    /// changed permission reaches them.
+    fn find<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Option<Principal>>;
+
     /// Where a visitor signs in, to come back to `next` (a path on this server) afterwards.
     fn login_url(&self, next: &str) -> String;
 }
@@ -39,6 +44,15 @@ pub(crate) async fn save(
             "a password must have at least 8 characters".into(),
         ));
     }
+    let previous: Option<(String,)> =
+        sqlx::query_as("SELECT password_hash FROM mcp_oauth_users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(db)
+            .await?;
+    let changed = match previous {
+        Some((previous,)) => !matches(password, previous).await?,
+        None => false,
+    };
     let hash = hash(password).map_err(|e| OAuthError::Other(format!("hashing a password: {e}")))?;
     let permissions = permissions.join(" ");
     let updated = sqlx::query(
@@ -51,11 +65,16 @@ pub(crate) async fn save(
     .await?
     .rows_affected();
     if updated > 0 {
-        // A new password signs the user out everywhere.
-        sqlx::query("DELETE FROM mcp_oauth_sessions WHERE username = $1")
-            .bind(username)
-            .execute(db)
-            .await?;
+        // A new password signs the user out everywhere and ends what they granted: whoever
+        // knew the old one may have used it. New permissions alone reach clients at their
+        // next refresh.
+        if changed {
+            sqlx::query("DELETE FROM mcp_oauth_sessions WHERE username = $1")
+                .bind(username)
+                .execute(db)
+                .await?;
+            end_grants(db, username).await?;
+        }
         return Ok(false);
     }
     sqlx::query(
@@ -84,12 +103,19 @@ pub(crate) async fn check_password(
     .bind(username)
     .fetch_optional(db)
     .await?;
-    let password = password.to_owned();
     let (hash, permissions, known) = match row {
         Some((hash, permissions)) => (hash, permissions, true),
         None => (unknown_user_hash().to_owned(), String::new(), false),
     };
-    let matches = tokio::task::spawn_blocking(move || {
+    let matches = matches(password, hash).await?;
+    Ok((matches && known).then(|| principal(username, &permissions)))
+}
+
+/// Whether `password` is the one `hash` was made from; on the blocking pool, as argon2 is
+/// slow on purpose.
+async fn matches(password: &str, hash: String) -> Result<bool, OAuthError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
@@ -97,8 +123,7 @@ pub(crate) async fn check_password(
         })
     })
     .await
-    .map_err(|e| OAuthError::Other(format!("checking a password: {e}")))?;
-    Ok((matches && known).then(|| principal(username, &permissions)))
+    .map_err(|e| OAuthError::Other(format!("checking a password: {e}")))
 }
 
 /// A hash no password matches in practice, verified for unknown usernames.
@@ -192,4 +217,37 @@ pub(crate) async fn end_session(
             .await?;
     }
     Ok(())
+}
+
+/// Ends every grant of `subject`: refresh tokens revoked, unused codes and remembered
+/// consents deleted. Returns how many refresh token families were live.
+pub(crate) async fn end_grants(db: &AnyPool, subject: &str) -> Result<u64, OAuthError> {
+    let at = now();
+    let (families,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT family) FROM mcp_oauth_refresh_tokens
+         WHERE subject = $1 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(subject)
+    .bind(at)
+    .fetch_one(db)
+    .await?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE mcp_oauth_refresh_tokens SET revoked_at = $1
+         WHERE subject = $2 AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(subject)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM mcp_oauth_codes WHERE subject = $1 AND used_at IS NULL")
+        .bind(subject)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM mcp_oauth_consents WHERE subject = $1")
+        .bind(subject)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(u64::try_from(families).unwrap_or(0))
 }
