@@ -2198,3 +2198,61 @@ async fn a_host_applications_user_is_read_again_at_each_refresh() {
     let refused = refresh(server.addr, &client.client_id, &refresh_token).await;
     assert_token_error(&refused, "invalid_grant", "no longer exists");
 }
+
+#[tokio::test]
+async fn junk_registrations_do_not_use_up_the_limit() {
+    let server = fixture(|settings| {
+        settings.oauth_server.dynamic_registration = true;
+        settings.oauth_server.registrations_per_minute = 2;
+    })
+    .await;
+    for junk in [
+        json!({"redirect_uris": []}),
+        json!({"redirect_uris": ["http://evil.example/x"]}),
+        json!([1, 2]),
+    ] {
+        assert_eq!(register(server.addr, junk).await.status, 400);
+    }
+    let metadata = json!({"redirect_uris": [REDIRECT]});
+    for _ in 0..2 {
+        let response = register(server.addr, metadata.clone()).await;
+        assert_eq!(response.status, 201, "{}", response.json());
+    }
+}
+
+#[tokio::test]
+async fn registered_clients_that_never_finish_a_flow_are_swept_after_a_day() {
+    let server = fixture(|settings| settings.oauth_server.dynamic_registration = true).await;
+    let unused = register(server.addr, json!({"redirect_uris": [REDIRECT]}))
+        .await
+        .json();
+    let used = register(server.addr, json!({"redirect_uris": [REDIRECT]}))
+        .await
+        .json();
+    let used_id = used["client_id"].as_str().unwrap();
+    grant(&server, used_id).await;
+    let oauth = server.oauth();
+    let a_day_later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 86_400
+        + 60;
+    oauth.sweep_as_of(a_day_later).await.expect("swept");
+    let left: Vec<String> = oauth
+        .clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    assert!(
+        !left.contains(&unused["client_id"].as_str().unwrap().to_owned()),
+        "{left:?}"
+    );
+    assert!(left.contains(&used_id.to_owned()), "{left:?}");
+    assert!(
+        left.contains(&server.client_id),
+        "a command's client stays: {left:?}"
+    );
+}

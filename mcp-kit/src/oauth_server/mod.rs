@@ -282,6 +282,13 @@ impl AuthorizationServer {
         users::end_grants(self.store.db().await?, subject).await
     }
 
+    /// Deletes what can no longer be used as of `at` (seconds since the epoch), as the
+    /// server does by itself every few minutes.
+    #[doc(hidden)]
+    pub async fn sweep_as_of(&self, at: i64) -> Result<(), OAuthError> {
+        self.store.sweep(self.store.db().await?, at).await
+    }
+
     /// Starts signing tokens with a new key; the old ones stay published until the tokens
     /// they signed expire. Returns the new key's id.
     pub async fn rotate_key(&self) -> Result<String, OAuthError> {

@@ -25,6 +25,19 @@ pub(super) struct Metadata {
     response_types: Option<Vec<String>>,
 }
 
+fn too_many(refusal: Refusal) -> Response {
+    let wait = match refusal {
+        Refusal::Wait(wait) => wait.as_secs().max(1),
+        Refusal::Unavailable(_) => 60,
+    };
+    let body = json!({
+        "error": "temporarily_unavailable",
+        "error_description": format!("too many registrations; try again in {wait} s"),
+    });
+    let retry_after = [(axum::http::header::RETRY_AFTER, wait.to_string())];
+    (StatusCode::TOO_MANY_REQUESTS, retry_after, axum::Json(body)).into_response()
+}
+
 fn invalid(error: &str, description: String) -> Response {
     let body = json!({"error": error, "error_description": description});
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
@@ -35,19 +48,6 @@ pub(super) async fn register(
     State(server): State<Arc<AuthorizationServer>>,
     body: Result<axum::Json<Metadata>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let rate = Rate::per_seconds(server.settings.registrations_per_minute, 60);
-    if let Err(refusal) = server.registrations.acquire("register", rate).await {
-        let wait = match refusal {
-            Refusal::Wait(wait) => wait.as_secs().max(1),
-            Refusal::Unavailable(_) => 60,
-        };
-        let body = json!({
-            "error": "temporarily_unavailable",
-            "error_description": format!("too many registrations; try again in {wait} s"),
-        });
-        let retry_after = [(axum::http::header::RETRY_AFTER, wait.to_string())];
-        return (StatusCode::TOO_MANY_REQUESTS, retry_after, axum::Json(body)).into_response();
-    }
     let metadata = match body {
         Ok(axum::Json(metadata)) => metadata,
         Err(rejection) => {
@@ -99,6 +99,11 @@ pub(super) async fn register(
         .client_name
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "Unnamed client".into());
+    // Only a registration that would be made counts, so junk cannot use up the limit.
+    let rate = Rate::per_seconds(server.settings.registrations_per_minute, 60);
+    if let Err(refusal) = server.registrations.acquire("register", rate).await {
+        return too_many(refusal);
+    }
     let new = NewClient {
         name: name.trim(),
         redirect_uris: &metadata.redirect_uris,

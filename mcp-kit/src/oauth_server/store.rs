@@ -126,12 +126,18 @@ pub(crate) struct Store {
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// Statements that delete what can no longer be used. Used codes are kept a day past their
-/// expiry, so a late replay still finds (and revokes) what they gave.
+/// expiry, so a late replay still finds (and revokes) what they gave. `$1` is now.
 const SWEEP: &[&str] = &[
     "DELETE FROM mcp_oauth_requests WHERE expires_at < $1",
     "DELETE FROM mcp_oauth_sessions WHERE expires_at < $1",
     "DELETE FROM mcp_oauth_codes WHERE expires_at < $1 - 86400",
     "DELETE FROM mcp_oauth_refresh_tokens WHERE expires_at < $1",
+    // Registered clients that never finished a flow (no consent, no token) within a day:
+    // registration needs no credentials, so such rows would otherwise pile up for ever.
+    "DELETE FROM mcp_oauth_clients
+     WHERE origin = 'registered' AND created_at < $1 - 86400
+       AND client_id NOT IN (SELECT client_id FROM mcp_oauth_consents)
+       AND client_id NOT IN (SELECT client_id FROM mcp_oauth_refresh_tokens)",
 ];
 
 impl Store {
@@ -193,13 +199,22 @@ impl Store {
         }
         let pool = pool.clone();
         tokio::spawn(async move {
-            for statement in SWEEP {
-                if let Err(error) = sqlx::query(statement).bind(now()).execute(&pool).await {
-                    tracing::warn!(%error, "could not delete expired OAuth rows");
-                    return;
-                }
+            if let Err(error) = Self::sweep_at(&pool, now()).await {
+                tracing::warn!(%error, "could not delete expired OAuth rows");
             }
         });
+    }
+
+    /// Deletes what can no longer be used as of `at`.
+    pub(crate) async fn sweep(&self, pool: &AnyPool, at: i64) -> Result<(), OAuthError> {
+        Ok(Self::sweep_at(pool, at).await?)
+    }
+
+    async fn sweep_at(pool: &AnyPool, at: i64) -> Result<(), sqlx::Error> {
+        for statement in SWEEP {
+            sqlx::query(statement).bind(at).execute(pool).await?;
+        }
+        Ok(())
     }
 }
 
