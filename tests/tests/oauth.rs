@@ -126,6 +126,8 @@ struct Provider {
     /// Introspection answers by token; unknown tokens are inactive.
     answers: Arc<Mutex<HashMap<String, Value>>>,
     introspections: Arc<AtomicUsize>,
+    /// While held, introspection answers wait for it to be released.
+    gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 const INTROSPECTION_CLIENT: (&str, &str) = ("mcp-server", "introspection-password");
@@ -141,6 +143,7 @@ async fn introspect(
     body: String,
 ) -> Result<axum::Json<Value>, StatusCode> {
     provider.introspections.fetch_add(1, Ordering::SeqCst);
+    let _open = provider.gate.read().await;
     let (id, secret) = INTROSPECTION_CLIENT;
     let expected = format!(
         "Basic {}",
@@ -654,4 +657,32 @@ async fn static_tokens_and_jwts_share_one_chain() {
         "alice [mcp notes:read]"
     );
     assert_eq!(call_with(server.addr, "static-nobody").await.status, 401);
+}
+
+#[tokio::test]
+async fn concurrent_look_ups_of_one_token_share_one_introspection() {
+    let (provider, addr) = Provider::start(vec![]).await;
+    provider
+        .answers
+        .lock()
+        .unwrap()
+        .insert("opaque-shared".into(), active(json!({"sub": "carol"})));
+    let server = start(introspection_settings(addr, INTROSPECTION_CLIENT.1)).await;
+    let held = provider.gate.write().await;
+    let calls: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(call_with(server.addr, "opaque-shared")))
+        .collect();
+    mcp_kit_tests::wait_for("the first introspection", async || {
+        provider.introspections.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    // Every call has had its turn to start before the answer comes.
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    drop(held);
+    for call in calls {
+        assert_eq!(caller(&call.await.unwrap()), "carol [mcp notes:read]");
+    }
+    assert_eq!(provider.introspections.load(Ordering::SeqCst), 1);
 }

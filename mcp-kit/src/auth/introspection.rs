@@ -1,12 +1,24 @@
 //! Opaque access tokens checked by asking the authorization server (RFC 7662), with answers
-//! kept briefly so a busy client does not cost one round trip per request.
+//! kept briefly so a busy client does not cost one round trip per request. Look-ups of one
+//! token in flight together share one request, and only so many run at once, so anonymous
+//! traffic cannot turn into a flood on the identity provider.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::{OnceCell, Semaphore};
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
-use super::token_cache::{TokenCache, digest, held_until, unix_now};
+use super::token_cache::{TokenCache, TokenDigest, digest, held_until, unix_now};
+
+/// Introspection requests in flight at most; more wait for a slot.
+const MAX_IN_FLIGHT: usize = 16;
+
+/// A look-up in flight, which later callers for the same token wait on.
+type Pending = Arc<OnceCell<Result<Option<Principal>, String>>>;
 use super::{AuthError, Authenticator, Principal, claims, fetch};
 
 /// What an [`Introspection`] authenticator asks and accepts.
@@ -46,6 +58,8 @@ pub struct Introspection {
     config: IntrospectionConfig,
     client: reqwest::Client,
     cache: TokenCache,
+    pending: Mutex<HashMap<TokenDigest, Pending>>,
+    slots: Semaphore,
 }
 
 impl Introspection {
@@ -55,6 +69,8 @@ impl Introspection {
             config,
             client: fetch::client(),
             cache: TokenCache::default(),
+            pending: Mutex::default(),
+            slots: Semaphore::new(MAX_IN_FLIGHT),
         }
     }
 
@@ -63,6 +79,29 @@ impl Introspection {
         if let Some(verdict) = self.cache.get(&digest) {
             return Ok(verdict);
         }
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(digest)
+            .or_default()
+            .clone();
+        let verdict = pending
+            .get_or_init(|| async {
+                let _slot = self.slots.acquire().await.expect("never closed");
+                self.ask(token, digest).await.map_err(|e| e.0)
+            })
+            .await
+            .clone();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&digest);
+        verdict.map_err(AuthError)
+    }
+
+    /// Asks the endpoint about `token`, and keeps the verdict.
+    async fn ask(&self, token: &str, digest: TokenDigest) -> Result<Option<Principal>, AuthError> {
         let mut request = self
             .client
             .post(&self.config.url)

@@ -1,5 +1,8 @@
 //! Verdicts on tokens, kept briefly by the token's SHA-256 (never the token itself), so a
 //! client sending the same token on every request pays for one check, not one per request.
+//! Refusals are kept apart, fewer and shorter, so a flood of made-up tokens can neither push
+//! out the verdicts of real ones nor grow the cache; a full table drops the least recently
+//! used verdict, never all of them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,8 +12,12 @@ use sha2::{Digest, Sha256};
 
 use super::Principal;
 
-/// The most verdicts kept; past it, expired ones are dropped, then all.
+/// The most acceptances kept; past it, expired ones go, then the least recently used.
 const MAX_ENTRIES: usize = 10_000;
+
+/// The most refusals kept, and for how long at most.
+const MAX_REFUSALS: usize = 1_000;
+const REFUSAL_TTL: Duration = Duration::from_secs(30);
 
 /// A token's SHA-256: the cache's key.
 pub(crate) type TokenDigest = [u8; 32];
@@ -36,18 +43,63 @@ pub(crate) fn held_until(exp: Option<u64>, cap: Duration) -> Instant {
     Instant::now() + left.min(cap)
 }
 
-/// Verdicts (`None`: refused) and when each stops holding.
+/// Verdicts: acceptances and refusals, apart.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    entries: Mutex<HashMap<TokenDigest, (Option<Principal>, Instant)>>,
+    accepted: Mutex<Verdicts<Principal>>,
+    refused: Mutex<Verdicts<()>>,
+}
+
+/// Verdicts by token digest: what, until when, and when last used.
+struct Verdicts<T> {
+    entries: HashMap<TokenDigest, (T, Instant, Instant)>,
+}
+
+impl<T> Default for Verdicts<T> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> Verdicts<T> {
+    fn get(&mut self, digest: &TokenDigest) -> Option<T> {
+        let now = Instant::now();
+        let (verdict, until, used) = self.entries.get_mut(digest)?;
+        if *until <= now {
+            return None;
+        }
+        *used = now;
+        Some(verdict.clone())
+    }
+
+    fn insert(&mut self, digest: TokenDigest, verdict: T, until: Instant, max: usize) {
+        let now = Instant::now();
+        if self.entries.len() >= max && !self.entries.contains_key(&digest) {
+            self.entries.retain(|_, (_, until, _)| *until > now);
+            if self.entries.len() >= max {
+                let least_recent = self
+                    .entries
+                    .iter()
+                    .min_by_key(|(_, (_, _, used))| *used)
+                    .map(|(digest, _)| *digest);
+                if let Some(least_recent) = least_recent {
+                    self.entries.remove(&least_recent);
+                }
+            }
+        }
+        self.entries.insert(digest, (verdict, until, now));
+    }
 }
 
 impl TokenCache {
-    /// The verdict on `digest`, if one is held and still good.
+    /// The verdict on `digest` (`Some(None)`: refused), if one is held and still good.
     pub(crate) fn get(&self, digest: &TokenDigest) -> Option<Option<Principal>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (verdict, until) = entries.get(digest)?;
-        (*until > Instant::now()).then(|| verdict.clone())
+        if let Some(principal) = lock(&self.accepted).get(digest) {
+            return Some(Some(principal));
+        }
+        lock(&self.refused).get(digest).map(|()| None)
     }
 
     /// The principal of a signed token: the one held for it, or else what `verify` finds,
@@ -75,16 +127,40 @@ impl TokenCache {
         Ok(principal)
     }
 
-    /// Holds `verdict` on `digest` until `until`.
+    /// Holds `verdict` on `digest` until `until` (a refusal, at most [`REFUSAL_TTL`]).
     pub(crate) fn insert(&self, digest: TokenDigest, verdict: Option<Principal>, until: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            let now = Instant::now();
-            entries.retain(|_, (_, until)| *until > now);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+        match verdict {
+            Some(principal) => lock(&self.accepted).insert(digest, principal, until, MAX_ENTRIES),
+            None => {
+                let until = until.min(Instant::now() + REFUSAL_TTL);
+                lock(&self.refused).insert(digest, (), until, MAX_REFUSALS);
             }
         }
-        entries.insert(digest, (verdict, until));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_kept_apart_and_cannot_push_out_an_accepted_token() {
+        let cache = TokenCache::default();
+        let later = Instant::now() + Duration::from_secs(300);
+        let good = digest("good-token");
+        cache.insert(good, Some(Principal::new("carol")), later);
+        for n in 0..MAX_ENTRIES * 2 {
+            cache.insert(digest(&format!("bad-{n}")), None, later);
+        }
+        assert_eq!(
+            cache.get(&good).flatten().map(|p| p.subject),
+            Some("carol".to_owned())
+        );
+        assert_eq!(lock(&cache.refused).entries.len(), MAX_REFUSALS);
+        assert_eq!(lock(&cache.accepted).entries.len(), 1);
     }
 }
