@@ -66,6 +66,13 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// Seconds a client has to send a request's headers; an idle keep-alive connection is
+    /// closed after as long.
+    pub header_read_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    pub body_read_timeout: u64,
+    /// The most connections served at once; more wait to be accepted.
+    pub max_connections: usize,
     /// Items per page of `tools/list`, `resources/list`, `prompts/list`, …; 0: one page.
     pub page_size: usize,
     /// In stateful mode, seconds before an idle session is closed.
@@ -330,6 +337,9 @@ impl Default for Settings {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             body_limit: 4 * 1024 * 1024,
+            header_read_timeout: 30,
+            body_read_timeout: 30,
+            max_connections: 1024,
             page_size: 100,
             session_idle_timeout: 300,
             max_sessions: 1000,
@@ -367,6 +377,9 @@ const KEYS: &[&str] = &[
     "allowed_hosts",
     "allowed_origins",
     "body_limit",
+    "header_read_timeout",
+    "body_read_timeout",
+    "max_connections",
     "page_size",
     "session_idle_timeout",
     "max_sessions",

@@ -2,6 +2,7 @@
 //! authentication, JSON-RPC errors for bodies rmcp refuses, and serving with graceful shutdown.
 
 mod auth;
+mod limits;
 mod owners;
 
 use std::borrow::Cow;
@@ -14,7 +15,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum::serve::ListenerExt as _;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
@@ -100,6 +100,7 @@ struct Guard {
     hosts: HostPolicy,
     gatekeeper: Gatekeeper,
     body_limit: usize,
+    body_read_timeout: Duration,
     sessions: Option<(LiveSessions, usize)>,
     owners: owners::SessionOwners,
     #[cfg(feature = "fast-path")]
@@ -132,6 +133,7 @@ pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
         hosts,
         gatekeeper: Gatekeeper::new(server),
         body_limit: server.settings().body_limit,
+        body_read_timeout: Duration::from_secs(server.settings().body_read_timeout),
         sessions: endpoint
             .sessions
             .map(|live| (live, server.settings().max_sessions)),
@@ -338,14 +340,22 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         return guard.rmcp(request).await;
     }
     let (parts, body) = request.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, guard.body_limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
+    let read = axum::body::to_bytes(body, guard.body_limit);
+    let bytes: Bytes = match tokio::time::timeout(guard.body_read_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
             let message = format!(
                 "request body is larger than the {}-byte limit",
                 guard.body_limit
             );
             return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, &message);
+        }
+        Err(_) => {
+            let message = format!(
+                "the request body did not arrive within {} s",
+                guard.body_read_timeout.as_secs()
+            );
+            return rpc_error(StatusCode::REQUEST_TIMEOUT, -32600, &message);
         }
     };
     let opens_session = guard.sessions.is_some()
@@ -502,17 +512,17 @@ pub(crate) async fn serve(server: &Server) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     let streams = CancellationToken::new();
     let app = router(server, streams.clone());
-    let listener = listener.tap_io(|tcp| {
-        // Without it, each keep-alive response can wait ~40 ms on Nagle's algorithm.
-        let _ = tcp.set_nodelay(true);
-    });
     tracing::info!(name = %server.info.name, version = %server.info.version, "serving MCP on http://{address}{MCP_PATH}");
     let stop = CancellationToken::new();
     tokio::spawn(shutdown_signal(stop.clone()));
     let timeout = Duration::from_secs(settings.graceful_shutdown_timeout);
-    let serving = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+    let limits = limits::Limits {
+        max_connections: settings.max_connections,
+        header_read_timeout: Duration::from_secs(settings.header_read_timeout),
+    };
+    let serving = limits::serve(listener, app, limits, stop.clone());
     tokio::select! {
-        served = serving => served?,
+        () = serving => {}
         () = async { stop.cancelled().await; tokio::time::sleep(timeout).await } => {
             tracing::warn!("in-flight requests did not finish within {}s; closing them", timeout.as_secs());
         }
