@@ -150,6 +150,7 @@ impl Dispatcher {
     }
 
     /// Whether everyone sees the tool at index `i`, always: no `enabled` gate, no permission.
+    #[cfg(feature = "fast-path")]
     pub(crate) fn tool_is_open(&self, i: usize) -> bool {
         let access = &self.registry.tools()[i].access;
         access.enabled.is_none()

@@ -108,6 +108,7 @@ impl Adapter {
         }
     }
 
+    #[cfg(feature = "fast-path")]
     pub(super) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
