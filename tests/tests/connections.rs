@@ -18,7 +18,10 @@ async fn serve(max_connections: usize) -> SocketAddr {
     settings.header_read_timeout = 1;
     settings.body_read_timeout = 1;
     settings.max_connections = max_connections;
-    let server = Server::builder().settings(settings).build().expect("builds");
+    let server = Server::builder()
+        .settings(settings)
+        .build()
+        .expect("builds");
     tokio::spawn(async move { server.serve().await });
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     wait_healthy(addr, "the server").await;
