@@ -29,11 +29,18 @@ impl SessionOwners {
     }
 
     /// Whether `subject` may open another session, once the sessions no longer `live` are
-    /// forgotten; `Err(max)` when it holds the most allowed.
+    /// forgotten; `Err(max)` when it holds the most allowed. Anonymous callers (authentication
+    /// off) are everyone at once, so only `max_sessions` bounds them.
     pub(super) fn may_open(&self, subject: Option<&str>, live: &[String]) -> Result<(), usize> {
         let mut owners = self.lock();
         owners.retain(|id, _| live.iter().any(|l| l == id));
-        let held = owners.values().filter(|o| o.as_deref() == subject).count();
+        let Some(subject) = subject else {
+            return Ok(());
+        };
+        let held = owners
+            .values()
+            .filter(|o| o.as_deref() == Some(subject))
+            .count();
         if held >= self.per_caller {
             return Err(self.per_caller);
         }
@@ -69,6 +76,13 @@ mod tests {
         let live = vec!["s1".to_owned()];
         assert_eq!(owners.may_open(Some("alice"), &live), Err(1));
         assert_eq!(owners.may_open(Some("bob"), &live), Ok(()));
+        owners.opened("s3", None);
+        let live = vec!["s1".to_owned(), "s3".to_owned()];
+        assert_eq!(
+            owners.may_open(None, &live),
+            Ok(()),
+            "anonymous: max_sessions only"
+        );
         // An expired session no longer counts.
         assert_eq!(owners.may_open(Some("alice"), &[]), Ok(()));
         owners.opened("s2", Some("alice"));
