@@ -2,6 +2,7 @@
 //! client that can send exactly the bytes a test wants (bad Host headers, invalid UTF-8, …).
 
 mod postgres;
+mod stream;
 
 use std::net::SocketAddr;
 
@@ -12,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 pub use postgres::Postgres;
+pub use stream::{listen, messages, read_until};
 
 /// A server running on 127.0.0.1 until dropped.
 pub struct TestServer {

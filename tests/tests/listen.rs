@@ -2,15 +2,11 @@
 //! filter asked for, tagged with its subscription id, and only updates of resources its
 //! caller may read; streams are bounded per caller.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use mcp_kit::prelude::*;
 use mcp_kit::{Notifier, Settings};
-use mcp_kit_tests::{TestServer, spawn, test_settings};
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use mcp_kit_tests::{TestServer, listen, messages, read_until, spawn, test_settings};
+use serde_json::json;
+use tokio::io::AsyncReadExt as _;
 
 /// A public board.
 #[resource("board://public", permission = AllowAny)]
@@ -42,47 +38,6 @@ async fn server(configure: impl FnOnce(&mut Settings)) -> (TestServer, Notifier)
     let notifier = builder.notifier();
     let server = builder.build().expect("builds");
     (spawn(server).await, notifier)
-}
-
-/// Opens a listen stream as `caller` with `filter`, request id `id`.
-async fn listen(addr: SocketAddr, caller: &str, id: u64, filter: Value) -> TcpStream {
-    let body = json!({"jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": {
-        "notifications": filter,
-        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                  "io.modelcontextprotocol/clientCapabilities": {}}}})
-    .to_string();
-    let request = format!(
-        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {caller}\r\n\
-         content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
-         mcp-protocol-version: 2026-07-28\r\nmcp-method: subscriptions/listen\r\n\
-         content-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    stream
-}
-
-/// Reads `stream` until `needle` shows up, into `seen`.
-async fn read_until(stream: &mut TcpStream, seen: &mut String, needle: &str) {
-    let mut buffer = [0u8; 4096];
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !seen.contains(needle) {
-            let n = stream.read(&mut buffer).await.unwrap();
-            assert!(n > 0, "the stream closed before `{needle}`: {seen}");
-            seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no `{needle}` on the stream: {seen}"));
-}
-
-/// The JSON-RPC messages of an event stream read so far.
-fn messages(seen: &str) -> Vec<Value> {
-    seen.lines()
-        .filter_map(|line| line.strip_prefix("data:"))
-        .filter_map(|data| serde_json::from_str(data.trim()).ok())
-        .collect()
 }
 
 #[tokio::test]

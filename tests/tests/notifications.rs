@@ -3,12 +3,11 @@
 //! client hears that a list changed.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use mcp_kit::prelude::*;
-use mcp_kit_tests::{Response, post_mcp_with, spawn, test_settings};
+use mcp_kit_tests::{Response, post_mcp_with, read_until, spawn, test_settings};
 use serde_json::json;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 /// A counter clients watch.
@@ -30,20 +29,6 @@ async fn open_stream(addr: SocketAddr, session: &str) -> TcpStream {
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     stream
-}
-
-/// Reads `stream` until `needle` shows up; returns everything read.
-async fn read_until(stream: &mut TcpStream, seen: &mut String, needle: &str) {
-    let mut buffer = [0u8; 4096];
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !seen.contains(needle) {
-            let n = stream.read(&mut buffer).await.unwrap();
-            assert!(n > 0, "the stream closed before `{needle}`: {seen}");
-            seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no `{needle}` on the stream: {seen}"));
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 
 use mcp_kit::auth::sha256_hex;
 use mcp_kit_tests::{
-    Process, Response, call_body, free_port, post_mcp_with, wait_for, wait_healthy,
+    Process, Response, call_body, free_port, listen, post_mcp_with, read_until, wait_for,
+    wait_healthy,
 };
 use serde_json::json;
 
@@ -152,41 +153,6 @@ scopes = ["mcp"]
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Opens a 2026-07-28 listen stream for updates of `uri` on `addr`.
-async fn listen(addr: SocketAddr, token: &str, uri: &str) -> tokio::net::TcpStream {
-    use tokio::io::AsyncWriteExt as _;
-    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "subscriptions/listen", "params": {
-        "notifications": {"resourceSubscriptions": [uri]},
-        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                  "io.modelcontextprotocol/clientCapabilities": {}}}})
-    .to_string();
-    let request = format!(
-        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\n\
-         content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
-         mcp-protocol-version: 2026-07-28\r\nmcp-method: subscriptions/listen\r\n\
-         content-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    stream
-}
-
-/// Reads `stream` into `seen` until `needle` shows up.
-async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needle: &str) {
-    use tokio::io::AsyncReadExt as _;
-    let mut buffer = [0u8; 4096];
-    tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        while !seen.contains(needle) {
-            let n = stream.read(&mut buffer).await.unwrap();
-            assert!(n > 0, "the stream closed before `{needle}`: {seen}");
-            seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no `{needle}` on the stream: {seen}"));
-}
-
 #[tokio::test]
 async fn an_announcement_on_one_replica_reaches_listeners_on_the_other() {
     let (_redis, redis_port) = start_redis().await;
@@ -211,8 +177,9 @@ scopes = ["mcp"]
     let (_one, first) = start_replica(&config).await;
     let (_two, second) = start_replica(&config).await;
 
-    let mut on_first = listen(first, "alice-token", "replica://doc").await;
-    let mut on_second = listen(second, "alice-token", "replica://doc").await;
+    let filter = json!({"resourceSubscriptions": ["replica://doc"]});
+    let mut on_first = listen(first, "alice-token", 7, filter.clone()).await;
+    let mut on_second = listen(second, "alice-token", 7, filter).await;
     let (mut first_seen, mut second_seen) = (String::new(), String::new());
     read_until(&mut on_first, &mut first_seen, "acknowledged").await;
     read_until(&mut on_second, &mut second_seen, "acknowledged").await;
