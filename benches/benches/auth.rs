@@ -86,6 +86,7 @@ fn authenticate(c: &mut Criterion) {
         leeway: Duration::from_secs(30),
         jwks_cache_ttl: Duration::from_secs(3600),
         jwks_min_refresh_interval: Duration::from_secs(30),
+        require_access_token_type: false,
     })
     .unwrap();
     let tokens = StaticTokens::new(&[StaticToken {

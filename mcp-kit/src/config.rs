@@ -227,6 +227,9 @@ pub struct JwtSettings {
     /// The fewest seconds between two fetches of the keys (a token naming an unknown key
     /// triggers one).
     pub jwks_min_refresh_interval: u64,
+    /// Accept only tokens typed as access tokens (`typ: at+jwt`, RFC 9068), so an ID token
+    /// or another JWT the issuer signs for the same audience is refused.
+    pub require_access_token_type: bool,
 }
 
 impl Default for JwtSettings {
@@ -239,6 +242,7 @@ impl Default for JwtSettings {
             leeway: 30,
             jwks_cache_ttl: 600,
             jwks_min_refresh_interval: 30,
+            require_access_token_type: false,
         }
     }
 }

@@ -544,6 +544,7 @@ mod oauth {
             leeway: Duration::from_secs(jwt.leeway),
             jwks_cache_ttl: Duration::from_secs(jwt.jwks_cache_ttl),
             jwks_min_refresh_interval: Duration::from_secs(jwt.jwks_min_refresh_interval),
+            require_access_token_type: jwt.require_access_token_type,
         })?))
     }
 

@@ -686,3 +686,29 @@ async fn concurrent_look_ups_of_one_token_share_one_introspection() {
     }
     assert_eq!(provider.introspections.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn with_the_option_set_only_access_token_typed_jwts_are_accepted() {
+    let keys = keys();
+    let (_, jwks) = Provider::start(vec![keys.rsa_jwk.clone()]).await;
+    let mut settings = jwt_settings(jwks, 30);
+    settings.auth.jwt.require_access_token_type = true;
+    let server = start(settings).await;
+    // `typ: JWT`: an ID token or any other JWT the issuer signs, not an access token.
+    let plain = rs256(&claims(json!({})));
+    assert_eq!(
+        verdict(&call_with(server.addr, &plain).await),
+        (401, "invalid_token".into())
+    );
+    for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("rsa-1".into());
+        header.typ = Some(typ.into());
+        let token = jsonwebtoken::encode(&header, &claims(json!({})), &keys.rsa).unwrap();
+        assert_eq!(
+            caller(&call_with(server.addr, &token).await),
+            "alice [mcp notes:read]",
+            "{typ}"
+        );
+    }
+}

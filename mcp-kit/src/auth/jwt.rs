@@ -22,6 +22,7 @@ pub struct JwtAuthenticator {
     verified: TokenCache,
     /// The longest a verified token is trusted without checking again.
     recheck: Duration,
+    require_access_token_type: bool,
 }
 
 /// What a [`JwtAuthenticator`] accepts.
@@ -41,6 +42,8 @@ pub struct JwtConfig {
     pub jwks_cache_ttl: Duration,
     /// The shortest time between two fetches of the keys.
     pub jwks_min_refresh_interval: Duration,
+    /// Accept only `typ: at+jwt` tokens (RFC 9068).
+    pub require_access_token_type: bool,
 }
 
 impl JwtAuthenticator {
@@ -82,6 +85,7 @@ impl JwtAuthenticator {
             validations,
             verified: TokenCache::default(),
             recheck: config.jwks_cache_ttl.min(Duration::from_secs(300)),
+            require_access_token_type: config.require_access_token_type,
         })
     }
 
@@ -95,6 +99,13 @@ impl JwtAuthenticator {
             tracing::debug!("bearer token is not a JWT");
             return Ok(None);
         };
+        let access_token_type = header.typ.as_deref().is_some_and(|typ| {
+            typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+        });
+        if self.require_access_token_type && !access_token_type {
+            tracing::info!(typ = ?header.typ, "JWT refused: not typed as an access token (at+jwt)");
+            return Ok(None);
+        }
         let Some(validation) = self
             .validations
             .iter()
