@@ -111,6 +111,8 @@ pub struct Server {
     pub(crate) settings: Arc<Settings>,
     pub(crate) auth: AuthChain,
     pub(crate) notifier: Notifier,
+    /// Requests the fast path answered.
+    pub(crate) fast_path_answered: Arc<std::sync::atomic::AtomicU64>,
     /// Seals the state of input-required results.
     pub(crate) state_keys: crate::sealed::StateKeys,
     /// The built-in authorization server, when `oauth_server.enabled`.
@@ -202,6 +204,14 @@ impl Server {
     /// Tells connected clients that the list of prompts changed.
     pub async fn notify_prompt_list_changed(&self) {
         self.notifier.notify_prompt_list_changed().await;
+    }
+
+    /// How many requests the fast path has answered, over every router of this server: for
+    /// tests that must know it answered at all.
+    #[doc(hidden)]
+    pub fn fast_path_answers(&self) -> u64 {
+        self.fast_path_answered
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A handle that announces changes, as the `notify_*` methods do.
@@ -394,6 +404,7 @@ impl ServerBuilder {
             settings: Arc::new(settings),
             auth,
             notifier: self.notifier,
+            fast_path_answered: Arc::default(),
             state_keys,
             #[cfg(feature = "oauth-server")]
             oauth,

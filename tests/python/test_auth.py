@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from conftest import _stop, connect_with_token as connect
 from test_lifecycle import start
@@ -50,9 +51,19 @@ async def test_each_token_lists_only_what_it_may_use(secured: int, mode: str) ->
 
 @pytest.mark.anyio
 async def test_without_a_token_the_sdk_is_refused(secured: int) -> None:
-    with pytest.raises(Exception):
-        async with Client(f"http://127.0.0.1:{secured}/mcp", mode="legacy", cache=None) as client:
-            await client.list_tools()
+    # The SDK reports a refusal as a generic error; what the server answered is read off the
+    # wire, so a refused connection or any other failure cannot pass for the 401.
+    statuses: list[int] = []
+
+    async def record(response: httpx2.Response) -> None:
+        statuses.append(response.status_code)
+
+    async with httpx2.AsyncClient(event_hooks={"response": [record]}) as http:
+        with pytest.raises(Exception):
+            transport = streamable_http_client(f"http://127.0.0.1:{secured}/mcp", http_client=http)
+            async with Client(transport, mode="legacy", cache=None) as client:
+                await client.list_tools()
+    assert statuses == [401], statuses
 
 
 def test_the_challenge_points_at_the_metadata(secured: int) -> None:

@@ -322,8 +322,8 @@ def test_initialize_is_stateless_json(http: httpx2.Client) -> None:
 
 def test_malformed_json_is_parse_error(http: httpx2.Client) -> None:
     response = http.post("/mcp", content=b'{"jsonrpc": "2.0", "id": 1, "method": ', headers=JSON_HEADERS)
-    # JSON-RPC over HTTP: the spec allows 400 (or 200) for an error with no request id.
-    assert response.status_code in (200, 400), (response.status_code, response.text)
+    # JSON-RPC over HTTP allows 400 or 200 for an error with no request id; this server says 400.
+    assert response.status_code == 400, (response.status_code, response.text)
     assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
     assert body.get("jsonrpc") == "2.0"
@@ -334,8 +334,9 @@ def test_malformed_json_is_parse_error(http: httpx2.Client) -> None:
 
 def test_foreign_host_rejected(http: httpx2.Client) -> None:
     response = http.post("/mcp", json=initialize_body(), headers={**JSON_HEADERS, "Host": "evil.example"})
-    # DNS-rebinding protection: the status is the server's choice (the SDK uses 421).
-    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    # DNS-rebinding protection: the status is the server's choice (the SDK uses 421; this server 403).
+    assert response.status_code == 403, (response.status_code, response.text)
+    assert "evil.example" in response.json()["error"]["message"]
     assert "result" not in response.text
 
 

@@ -184,10 +184,24 @@ fn auth_settings() -> Settings {
     settings
 }
 
+/// A server serving, and the handle that counts what its fast path answered.
+struct Served {
+    http: TestServer,
+    server: Server,
+}
+
+impl std::ops::Deref for Served {
+    type Target = TestServer;
+
+    fn deref(&self) -> &TestServer {
+        &self.http
+    }
+}
+
 /// Two servers from the same items and settings: the first with the fast path, the second
 /// without.
-async fn pair(settings: Settings) -> (TestServer, TestServer) {
-    let serve = |fast_path| {
+async fn pair(settings: Settings) -> (Served, Served) {
+    let serve = async |fast_path| {
         let mut settings = settings.clone();
         settings.fast_path = fast_path;
         let server = Server::builder()
@@ -195,7 +209,10 @@ async fn pair(settings: Settings) -> (TestServer, TestServer) {
             .settings(settings)
             .build()
             .expect("server builds");
-        spawn(server)
+        Served {
+            http: spawn(server.clone()).await,
+            server,
+        }
     };
     (serve(true).await, serve(false).await)
 }
@@ -408,8 +425,9 @@ async fn compare(on: SocketAddr, off: SocketAddr, case: &Case) -> Result<(), Str
     }
 }
 
-/// Sends every case to a fresh pair of servers; panics listing each case answered differently.
-async fn run(settings: Settings, cases: Vec<Case>) {
+/// Sends every case to a fresh pair of servers; panics listing each case answered
+/// differently, or when the fast path answered fewer than `fast_cases` of them.
+async fn run(settings: Settings, cases: Vec<Case>, fast_cases: usize) {
     let mut names = HashSet::new();
     for case in &cases {
         assert!(
@@ -432,6 +450,14 @@ async fn run(settings: Settings, cases: Vec<Case>) {
         cases.len(),
         mismatches.join("\n\n")
     );
+    // A fast path that declined everything would compare rmcp with rmcp.
+    let answered = on.server.fast_path_answers();
+    assert!(
+        answered >= fast_cases as u64,
+        "the fast path answered {answered} of {} cases; at least {fast_cases} are plain",
+        cases.len()
+    );
+    assert_eq!(off.server.fast_path_answers(), 0, "the rmcp-only server");
 }
 
 // The corpus.
@@ -553,7 +579,7 @@ async fn legacy_requests_are_answered_alike() {
         Case::new("tools/list params as an array", r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":[]}"#),
         Case::new("resources/read params as an array", r#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":["fp://static"]}"#),
     ]);
-    run(settings(), cases).await;
+    run(settings(), cases, 53).await;
 }
 
 /// A named change to a request's headers.
@@ -636,7 +662,7 @@ async fn header_variants_are_answered_alike() {
             })
         })
         .collect();
-    run(settings(), cases).await;
+    run(settings(), cases, 26).await;
 }
 
 #[tokio::test]
@@ -838,7 +864,7 @@ async fn requests_of_the_2026_era_are_answered_alike() {
         .header("mcp-protocol-version", V2026)
         .header("mcp-method", "server/discover"),
     ];
-    run(settings(), cases).await;
+    run(settings(), cases, 18).await;
 }
 
 #[tokio::test]
@@ -989,7 +1015,7 @@ async fn malformed_bodies_are_answered_alike() {
         [100, 126, 127, 128, 129, 130, 200]
             .map(|depth| Case::new(format!("JSON nested {depth} levels"), nested(depth))),
     );
-    run(settings(), cases).await;
+    run(settings(), cases, 11).await;
 }
 
 #[tokio::test]
@@ -1045,7 +1071,7 @@ async fn authenticated_requests_are_answered_alike() {
         modern("bob lists tools", 7, "tools/list", Value::Null).bearer("fp-bob"),
         modern("no token, tools/list", 8, "tools/list", Value::Null),
     ];
-    run(auth_settings(), cases).await;
+    run(auth_settings(), cases, 11).await;
 }
 
 /// Both servers answer plain calls correctly, so the equal answers above are not equal failures.

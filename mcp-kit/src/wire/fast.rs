@@ -44,6 +44,8 @@ pub(crate) struct FastPath {
     gated_tools: Vec<usize>,
     /// Tools whose input schema names SEP-2243 parameter headers, which rmcp checks.
     header_tools: Vec<String>,
+    /// Requests answered here, for tests that must know the fast path answered at all.
+    answered: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Distinct sets of visible tools worth remembering; principals rarely differ in more.
@@ -93,7 +95,11 @@ struct MetaOnly {
 }
 
 impl FastPath {
-    pub(super) fn new(shared: Arc<Shared>, shutdown: CancellationToken) -> Self {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        shutdown: CancellationToken,
+        answered: Arc<std::sync::atomic::AtomicU64>,
+    ) -> Self {
         let header_tools = shared
             .tools
             .iter()
@@ -112,11 +118,21 @@ impl FastPath {
             tool_pages: Mutex::new(HashMap::new()),
             gated_tools,
             header_tools,
+            answered,
         }
     }
 
     /// The answer to a POSTed JSON body, or `None` when rmcp should answer it.
     pub(crate) async fn serve(&self, parts: &Parts, body: &Bytes) -> Option<Response> {
+        let answer = self.answer(parts, body).await;
+        if answer.is_some() {
+            self.answered
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        answer
+    }
+
+    async fn answer(&self, parts: &Parts, body: &Bytes) -> Option<Response> {
         if !accepts_json_and_sse(&parts.headers)? {
             return None;
         }

@@ -57,8 +57,10 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
         .disable_allowed_origins();
     let adapter = Adapter::new(server);
     #[cfg(feature = "fast-path")]
-    let fast = (settings.stateless && settings.json_response && settings.fast_path)
-        .then(|| FastPath::new(adapter.shared().clone(), shutdown.clone()));
+    let fast = (settings.stateless && settings.json_response && settings.fast_path).then(|| {
+        let answered = server.fast_path_answered.clone();
+        FastPath::new(adapter.shared().clone(), shutdown.clone(), answered)
+    });
     let factory = move || Ok(adapter.for_session());
     if settings.stateless {
         let service =
