@@ -14,32 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::context::{ClientChannel, Context};
 use crate::error::ToolError;
-use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
-
-/// What a handler asks the client.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Question {
-    /// A form for the user (`elicitation/create`).
-    Elicit {
-        message: String,
-        schema: Map<String, Value>,
-    },
-    /// A message from the client's model (`sampling/createMessage`).
-    Sample(SamplingRequest),
-    /// The client's roots (`roots/list`).
-    ListRoots,
-}
-
-impl Question {
-    /// The client capability that answering needs, as the protocol names it.
-    pub(crate) fn capability(&self) -> &'static str {
-        match self {
-            Self::Elicit { .. } => "elicitation",
-            Self::Sample(_) => "sampling",
-            Self::ListRoots => "roots",
-        }
-    }
-}
+use crate::interaction::{Elicitation, Question, Root, Sampled, SamplingRequest};
 
 /// A question for the client, answered when awaited. Name it with [`key`](Self::key) when
 /// the client should be able to answer it without having seen it (the key is what the

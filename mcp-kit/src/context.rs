@@ -10,20 +10,8 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use crate::auth::Principal;
 use crate::error::ToolError;
 use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
+pub use crate::log_level::LogLevel;
 use crate::round::Round;
-
-/// Severity of a log message sent to the client (RFC 5424 levels, as MCP uses them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LogLevel {
-    Debug,
-    Info,
-    Notice,
-    Warning,
-    Error,
-    Critical,
-    Alert,
-    Emergency,
-}
 
 /// The way back to the client that made a call. Implemented by each transport.
 pub(crate) trait ClientChannel: Send + Sync {

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::ToolError;
-use crate::prompt::Role;
+use crate::role::Role;
 
 /// The user's answer to a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +51,8 @@ impl Elicitation<Map<String, Value>> {
 
 /// A form's schema for `T`: an object of primitive properties, as elicitation requires.
 pub(crate) fn form_schema<T: JsonSchema>() -> Map<String, Value> {
-    let mut generator = crate::tool::generator();
-    let mut schema = crate::tool::schema_object(generator.root_schema_for::<T>());
+    let mut generator = crate::schema::generator();
+    let mut schema = crate::schema::schema_object(generator.root_schema_for::<T>());
     schema.remove("title");
     schema
 }
@@ -114,4 +114,29 @@ pub struct Root {
     /// A name for people.
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// What a handler asks the client.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Question {
+    /// A form for the user (`elicitation/create`).
+    Elicit {
+        message: String,
+        schema: Map<String, Value>,
+    },
+    /// A message from the client's model (`sampling/createMessage`).
+    Sample(SamplingRequest),
+    /// The client's roots (`roots/list`).
+    ListRoots,
+}
+
+impl Question {
+    /// The client capability that answering needs, as the protocol names it.
+    pub(crate) fn capability(&self) -> &'static str {
+        match self {
+            Self::Elicit { .. } => "elicitation",
+            Self::Sample(_) => "sampling",
+            Self::ListRoots => "roots",
+        }
+    }
 }

@@ -37,6 +37,7 @@ mod http;
 mod interaction;
 mod jsonrpc;
 mod locate;
+mod log_level;
 #[cfg(feature = "metrics")]
 mod metrics;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -50,7 +51,9 @@ pub mod ratelimit;
 mod registry;
 mod resource;
 mod result;
+mod role;
 mod round;
+mod schema;
 mod sealed;
 mod server;
 pub mod testing;

@@ -17,7 +17,9 @@ use crate::content::Content;
 use crate::error::ToolError;
 use crate::extract::Call;
 use crate::permission::Permission;
-use crate::tool::{Location, generator, schema_object};
+pub use crate::role::Role;
+use crate::schema::{generator, schema_object};
+use crate::tool::Location;
 
 /// The signature of a generated get function.
 #[doc(hidden)]
@@ -230,15 +232,6 @@ fn arguments(schema: &Map<String, Value>) -> Vec<PromptArgument> {
             required: required.contains(&name.as_str()),
         })
         .collect()
-}
-
-/// Who says a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// The user.
-    User,
-    /// The assistant.
-    Assistant,
 }
 
 /// One message of a prompt.

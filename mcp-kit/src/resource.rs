@@ -19,7 +19,8 @@ use crate::error::ToolError;
 use crate::extract::Call;
 use crate::permission::Permission;
 use crate::result::Json;
-use crate::tool::{Location, generator, schema_object};
+use crate::schema::{generator, schema_object};
+use crate::tool::Location;
 use crate::uri_template::{TemplateError, UriTemplate};
 
 /// The signature of a generated read function.

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
-use crate::ask::Question;
-use crate::context::LogLevel;
+use crate::interaction::Question;
+use crate::log_level::LogLevel;
 use crate::sealed::StateKeys;
 
 /// How long a client has to answer a round.

@@ -18,6 +18,7 @@ use crate::extract::{Call, InputSchema, Param};
 use crate::permission::Permission;
 use crate::ratelimit::Rate;
 use crate::result::{IntoToolResult, ToolOutput};
+use crate::schema::{generator, schema_object};
 
 /// Hints about a tool's behaviour, for clients. They are hints, not guarantees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -347,22 +348,6 @@ where
         Ok(result) => result.into_tool_result(),
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         Err(error) => Err(ToolError::internal(error)),
-    }
-}
-
-pub(crate) fn generator() -> SchemaGenerator {
-    schemars::generate::SchemaSettings::draft2020_12().into_generator()
-}
-
-pub(crate) fn schema_object(schema: Schema) -> Map<String, Value> {
-    match schema.to_value() {
-        Value::Object(mut map) => {
-            map.remove("$schema");
-            map
-        }
-        // `true`/`false` schemas: any object / nothing.
-        Value::Bool(true) => Map::from_iter([("type".to_owned(), Value::from("object"))]),
-        _ => Map::from_iter([("not".to_owned(), Value::Object(Map::new()))]),
     }
 }
 

@@ -9,8 +9,8 @@ use rmcp::model::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::ask::Question;
 use crate::context::Context;
+use crate::interaction::Question;
 use crate::prompt::Role;
 use crate::round::{self, Binding, Declared, Ended, Fault, Round};
 use crate::sealed::StateKeys;
