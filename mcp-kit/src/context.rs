@@ -51,8 +51,14 @@ pub struct Context {
     inner: Arc<Inner>,
 }
 
+/// The network address a request came from, as the HTTP layer saw it: what tells
+/// anonymous callers apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClientAddr(pub(crate) std::net::IpAddr);
+
 struct Inner {
     principal: Option<Principal>,
+    client: Option<ClientAddr>,
     progress_token: Option<Value>,
     channel: Option<Arc<dyn ClientChannel>>,
     cancellation: CancellationToken,
@@ -62,6 +68,7 @@ struct Inner {
 impl Context {
     pub(crate) fn new(
         principal: Option<Principal>,
+        client: Option<ClientAddr>,
         progress_token: Option<Value>,
         channel: Option<Arc<dyn ClientChannel>>,
         cancellation: CancellationToken,
@@ -69,6 +76,7 @@ impl Context {
         Self {
             inner: Arc::new(Inner {
                 principal,
+                client,
                 progress_token,
                 channel,
                 cancellation,
@@ -79,7 +87,12 @@ impl Context {
 
     /// A context with no client attached: progress and logs go nowhere.
     pub fn detached(principal: Option<Principal>) -> Self {
-        Self::new(principal, None, None, CancellationToken::new())
+        Self::new(principal, None, None, None, CancellationToken::new())
+    }
+
+    /// Where the request came from, when the HTTP layer knows.
+    pub(crate) fn client(&self) -> Option<ClientAddr> {
+        self.inner.client
     }
 
     /// The authenticated caller, if any.
@@ -167,6 +180,7 @@ impl Context {
         Self {
             inner: Arc::new(Inner {
                 principal: inner.principal.clone(),
+                client: inner.client,
                 progress_token: inner.progress_token.clone(),
                 channel: inner.channel.clone(),
                 cancellation: inner.cancellation.clone(),

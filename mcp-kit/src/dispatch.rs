@@ -15,7 +15,7 @@ use crate::cache::CacheHint;
 use crate::coerce::coerce;
 use crate::completion::Completion;
 use crate::content::ResourceContents;
-use crate::context::Context;
+use crate::context::{ClientAddr, Context};
 use crate::error::{ErrorKind, ToolError};
 use crate::extract::{Call, Gate, StateMap};
 use crate::permission::{Denied, Permission};
@@ -490,10 +490,7 @@ impl Dispatcher {
             .map(|rate| Gate {
                 limiter: self.policy.limiter.clone(),
                 rate,
-                key: format!(
-                    "{}\u{0}{name}",
-                    principal.map_or("", |p| p.subject.as_str())
-                ),
+                key: rate_key(principal, context.client(), name),
             });
         let call = Call::new(
             arguments,
@@ -543,4 +540,14 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a non-string payload")
+}
+
+/// Whose count a call uses: the caller's subject, or for an anonymous caller the address it
+/// came from, so that one anonymous client cannot use up everyone's calls.
+fn rate_key(principal: Option<&Principal>, client: Option<ClientAddr>, tool: &str) -> String {
+    match (principal, client) {
+        (Some(principal), _) => format!("{}\u{0}{tool}", principal.subject),
+        (None, Some(ClientAddr(ip))) => format!("\u{0}anonymous@{ip}\u{0}{tool}"),
+        (None, None) => format!("\u{0}{tool}"),
+    }
 }

@@ -1,6 +1,7 @@
 //! Limits that hold when the server faces clients without a proxy: a client that sends its
 //! headers too slowly, or nothing at all, is disconnected; a body that does not arrive gets
-//! 408; and past `max_connections` clients wait rather than exhaust the server.
+//! 408; past `max_connections` clients wait rather than exhaust the server; and anonymous
+//! clients each have their own rate limit, told apart by address.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -10,10 +11,24 @@ use mcp_kit_tests::{free_port, send, test_settings, wait_healthy};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+/// Not read-only, so the write rate limit counts it.
+#[tool]
+async fn stamp() -> &'static str {
+    "stamped"
+}
+
 /// Serves with one-second header and body timeouts and at most `max_connections`.
 async fn serve(max_connections: usize) -> SocketAddr {
+    serve_with(max_connections, |_| {}).await
+}
+
+async fn serve_with(
+    max_connections: usize,
+    configure: impl FnOnce(&mut mcp_kit::Settings),
+) -> SocketAddr {
     let port = free_port();
     let mut settings = test_settings();
+    configure(&mut settings);
     settings.port = port;
     settings.header_read_timeout = 1;
     settings.body_read_timeout = 1;
@@ -81,4 +96,38 @@ async fn a_flood_of_idle_connections_is_closed_and_others_are_served() {
     for stream in &mut idle {
         until_closed(stream).await;
     }
+}
+
+/// Calls `stamp` from the loopback address `from`; whether the call was refused.
+async fn stamp_from(addr: SocketAddr, from: [u8; 4]) -> bool {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::from((from, 0)))
+        .expect("bind a loopback address");
+    let mut stream = socket.connect(addr).await.unwrap();
+    let body = String::from_utf8(mcp_kit_tests::call_body("stamp", serde_json::json!({}))).unwrap();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\
+         content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
+         mcp-protocol-version: 2025-11-25\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    answer.contains("rate limited")
+}
+
+#[tokio::test]
+async fn anonymous_clients_are_limited_each_by_their_own_address() {
+    let addr = serve_with(64, |settings| settings.write_rate_limit = (1, 3600)).await;
+    assert!(!stamp_from(addr, [127, 0, 0, 1]).await, "the first call");
+    assert!(
+        stamp_from(addr, [127, 0, 0, 1]).await,
+        "the same client again"
+    );
+    assert!(
+        !stamp_from(addr, [127, 0, 0, 2]).await,
+        "another client has its own count"
+    );
 }

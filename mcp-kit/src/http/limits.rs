@@ -8,11 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt as _;
+
+use crate::context::ClientAddr;
 
 /// The limits on connections.
 #[derive(Debug, Clone, Copy)]
@@ -36,10 +40,10 @@ pub(crate) async fn serve(
             () = stop.cancelled() => break,
             slot = slots.clone().acquire_owned() => slot.expect("never closed"),
         };
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, say: wait rather than spin.
                     tracing::warn!(%error, "could not accept a connection");
@@ -49,7 +53,15 @@ pub(crate) async fn serve(
             },
         };
         let _ = tcp.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // Anonymous callers are told apart by where they come from.
+        let client = ClientAddr(peer.ip());
+        let app = app
+            .clone()
+            .map_request(move |mut request: axum::extract::Request<Incoming>| {
+                request.extensions_mut().insert(client);
+                request
+            });
+        let service = TowerToHyperService::new(app);
         let stop = stop.clone();
         tokio::spawn(async move {
             let _slot = slot;

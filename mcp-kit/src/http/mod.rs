@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -19,6 +19,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
+use crate::context::ClientAddr;
 use crate::server::Server;
 use crate::wire::LiveSessions;
 use auth::{Gatekeeper, METADATA_PATH};
@@ -302,6 +303,15 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         }
         Ok(None) => {}
         Err(refusal) => return refusal,
+    }
+    // Mounted in an application served with `ConnectInfo`, the client's address is known too.
+    if request.extensions().get::<ClientAddr>().is_none()
+        && let Some(ConnectInfo(peer)) = request
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .copied()
+    {
+        request.extensions_mut().insert(ClientAddr(peer.ip()));
     }
     let subject = request
         .extensions()

@@ -31,7 +31,7 @@ use super::handler::Shared;
 use super::sessions::lock;
 use super::stateless::{self, Answer, json, json_response};
 use crate::auth::Principal;
-use crate::context::Context;
+use crate::context::{ClientAddr, Context};
 
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {
@@ -154,6 +154,7 @@ impl FastPath {
         let (request, meta) = Request::parse(envelope.method, envelope.params)?;
         let era = self.era(&parts.headers, envelope.method, &request, meta.as_ref())?;
         let principal = parts.extensions.get::<Principal>();
+        let client = parts.extensions.get::<ClientAddr>().copied();
         let declared = meta.as_ref().and_then(super::input_required::declared);
         let id = envelope.id;
         let shared = &self.shared;
@@ -196,19 +197,19 @@ impl FastPath {
                         .await?
                         .into())
                 };
-                return Some(self.with_client(era, id, principal, read).await);
+                return Some(self.with_client(era, id, (principal, client), read).await);
             }
             Request::GetPrompt(params) => {
                 let get = async move |shared: Arc<Shared>, context| {
                     Ok(shared.get_prompt(params, context, declared).await?.into())
                 };
-                return Some(self.with_client(era, id, principal, get).await);
+                return Some(self.with_client(era, id, (principal, client), get).await);
             }
             Request::CallTool(params) => {
                 let call = async move |shared: Arc<Shared>, context| {
                     Ok(shared.call_tool(params, context, declared).await?.into())
                 };
-                return Some(self.with_client(era, id, principal, call).await);
+                return Some(self.with_client(era, id, (principal, client), call).await);
             }
         };
         let (status, message) = finish(era, id, result);
@@ -220,7 +221,7 @@ impl FastPath {
         &self,
         era: Era,
         id: RequestId,
-        principal: Option<&Principal>,
+        (principal, client): (Option<&Principal>, Option<ClientAddr>),
         call: impl FnOnce(Arc<Shared>, Context) -> F,
     ) -> Response
     where
@@ -228,7 +229,7 @@ impl FastPath {
     {
         let shared = self.shared.clone();
         let call = move |context| call(shared, context);
-        stateless::run(principal, &self.shutdown, call, move |answer| {
+        stateless::run(principal, client, &self.shutdown, call, move |answer| {
             finish(era, id, answer)
         })
         .await

@@ -23,7 +23,7 @@ use super::input_required::{self, Request};
 use super::sessions::{ListenLimits, Session, Sessions, TooMany};
 use crate::auth::Principal;
 use crate::cache::CacheHint;
-use crate::context::Context;
+use crate::context::{ClientAddr, Context};
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
 use crate::round::Declared;
@@ -124,6 +124,7 @@ impl Adapter {
             .and_then(|token| serde_json::to_value(token.0).ok());
         Context::new(
             principal(context),
+            client(context),
             progress_token,
             Some(Arc::new(PeerChannel {
                 peer: context.peer.clone(),
@@ -455,6 +456,15 @@ fn item_error(error: ItemError) -> ErrorData {
 /// Whether the request is of the 2026-07-28 revision, whose results carry cache hints.
 fn per_request(context: &RequestContext<RoleServer>) -> bool {
     input_required::declared(&context.meta).is_some()
+}
+
+fn client(context: &RequestContext<RoleServer>) -> Option<ClientAddr> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()?
+        .extensions
+        .get::<ClientAddr>()
+        .copied()
 }
 
 fn principal(context: &RequestContext<RoleServer>) -> Option<Principal> {

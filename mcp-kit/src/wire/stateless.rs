@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use super::channel::{log_message, undeclared};
 use super::sessions::lock;
 use crate::auth::Principal;
-use crate::context::{ClientChannel, Context, LogLevel};
+use crate::context::{ClientAddr, ClientChannel, Context, LogLevel};
 use crate::error::ToolError;
 use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
 
@@ -47,6 +47,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// sent. The event stream ends early when `shutdown` fires.
 pub(super) async fn run<F>(
     principal: Option<&Principal>,
+    client: Option<ClientAddr>,
     shutdown: &CancellationToken,
     call: impl FnOnce(Context) -> F,
     finish: impl FnOnce(Answer) -> (StatusCode, ServerJsonRpcMessage) + Send + 'static,
@@ -58,6 +59,7 @@ where
     let cancellation = CancellationToken::new();
     let context = Context::new(
         principal.cloned(),
+        client,
         None,
         Some(channel.clone()),
         cancellation.clone(),
