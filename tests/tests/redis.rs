@@ -153,6 +153,28 @@ scopes = ["mcp"]
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// How many clients of the Redis on `port` are subscribed to `channel` (`PUBSUB NUMSUB`).
+async fn subscribers(port: u16, channel: &str) -> u64 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect to redis-server");
+    let command = format!("PUBSUB NUMSUB {channel}\r\n");
+    stream.write_all(command.as_bytes()).await.unwrap();
+    // `*2 $len channel :count`: the count is the last line.
+    let mut reply = String::new();
+    let mut buffer = [0u8; 256];
+    while reply.matches("\r\n").count() < 4 {
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(n > 0, "redis-server closed the connection: {reply}");
+        reply.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    let count = reply.lines().nth(3).and_then(|line| line.strip_prefix(':'));
+    count
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("not a PUBSUB NUMSUB reply: {reply:?}"))
+}
+
 #[tokio::test]
 async fn an_announcement_on_one_replica_reaches_listeners_on_the_other() {
     let (_redis, redis_port) = start_redis().await;
@@ -183,27 +205,17 @@ scopes = ["mcp"]
     let (mut first_seen, mut second_seen) = (String::new(), String::new());
     read_until(&mut on_first, &mut first_seen, "acknowledged").await;
     read_until(&mut on_second, &mut second_seen, "acknowledged").await;
-    // The replicas subscribe to Redis in the background: announce until it gets across.
-    let update = r#""method":"notifications/resources/updated""#;
-    wait_for(
-        "an announcement to cross to the other replica",
-        async || {
-            assert_eq!(
-                outcome(&call(first, "alice-token", "touch").await),
-                (false, "touched".into())
-            );
-            let mut seen = second_seen.clone();
-            let crossed = tokio::time::timeout(
-                std::time::Duration::from_millis(300),
-                read_until(&mut on_second, &mut seen, update),
-            )
-            .await
-            .is_ok();
-            second_seen = seen;
-            crossed
-        },
-    )
+    // The replicas subscribe to Redis in the background: announce once both have.
+    wait_for("both replicas to subscribe to announcements", async || {
+        subscribers(redis_port, "mcp-kit:announcements").await == 2
+    })
     .await;
+    assert_eq!(
+        outcome(&call(first, "alice-token", "touch").await),
+        (false, "touched".into())
+    );
+    let update = r#""method":"notifications/resources/updated""#;
+    read_until(&mut on_second, &mut second_seen, update).await;
     assert!(
         second_seen.contains(r#""uri":"replica://doc""#),
         "{second_seen}"
