@@ -313,22 +313,19 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
     {
         request.extensions_mut().insert(ClientAddr(peer.ip()));
     }
-    let subject = request
-        .extensions()
-        .get::<crate::auth::Principal>()
-        .map(|p| p.subject.clone());
+    // Borrowed, not copied: most requests carry no session and open none.
     let session = request
         .headers()
         .get("mcp-session-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(id) = &session
-        && !guard.owners.allows(id, subject.as_deref())
+        .and_then(|v| v.to_str().ok());
+    if let Some(id) = session
+        && !guard.owners.allows(id, subject_of(request.extensions()))
     {
         // The same answer as for a session that does not exist: nothing to learn from it.
         return rpc_error(StatusCode::NOT_FOUND, -32600, "session not found");
     }
     if request.method() == Method::DELETE {
+        let session = session.map(str::to_owned);
         let response = guard.rmcp(request).await;
         if response.status().is_success()
             && let Some(id) = &session
@@ -378,7 +375,7 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
             let message = "too many open sessions; try again later";
             return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
         }
-        if let Err(max) = guard.owners.may_open(subject.as_deref(), &live) {
+        if let Err(max) = guard.owners.may_open(subject_of(&parts.extensions), &live) {
             let message = format!(
                 "this caller has {max} sessions open, the most allowed; end one (DELETE) first"
             );
@@ -394,16 +391,17 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
     {
         return response;
     }
+    let opener = opens_session.then(|| subject_of(&parts.extensions).map(str::to_owned));
     let response = guard
         .rmcp(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
-    if opens_session
+    if let Some(opener) = opener
         && let Some(id) = response
             .headers()
             .get("mcp-session-id")
             .and_then(|v| v.to_str().ok())
     {
-        guard.owners.opened(id, subject.as_deref());
+        guard.owners.opened(id, opener.as_deref());
     }
     if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
         && let Err((code, message)) = check_envelope(&bytes)
@@ -411,6 +409,13 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         return rpc_error(StatusCode::BAD_REQUEST, code, &message);
     }
     response
+}
+
+/// The authenticated caller's subject, once the door has let the request in.
+fn subject_of(extensions: &axum::http::Extensions) -> Option<&str> {
+    extensions
+        .get::<crate::auth::Principal>()
+        .map(|principal| principal.subject.as_str())
 }
 
 /// Says why a body is not one JSON-RPC message, without building a JSON tree.
