@@ -192,12 +192,7 @@ impl Dispatcher {
 
     /// The cache hint of reading `uri`.
     pub(crate) fn read_hint(&self, uri: &str) -> Option<CacheHint> {
-        let resource = self
-            .registry
-            .resources()
-            .iter()
-            .filter(|resource| resource.access.is_enabled())
-            .find(|resource| resource.template.matches(uri).is_some())?;
+        let (resource, _) = self.resource_at(uri)?;
         self.cache_hint(&resource.access)
     }
 
@@ -238,12 +233,18 @@ impl Dispatcher {
 
     /// Whether `principal` may read the resource at `uri`.
     pub(crate) fn may_read(&self, uri: &str, principal: Option<&Principal>) -> bool {
+        self.resource_at(uri)
+            .is_some_and(|(resource, _)| self.allows(&resource.access, principal))
+    }
+
+    /// The resource `uri` names, with its template's variables: the fixed resource with that
+    /// URI, else the first enabled template that matches it.
+    fn resource_at(&self, uri: &str) -> Option<(&Resource, Vec<(String, String)>)> {
         self.registry
             .resources()
             .iter()
             .filter(|resource| resource.access.is_enabled())
-            .find(|resource| resource.template.matches(uri).is_some())
-            .is_some_and(|resource| self.allows(&resource.access, principal))
+            .find_map(|resource| Some((resource, resource.template.matches(uri)?)))
     }
 
     /// Reads the resource at `uri`: the fixed resource with that URI, else the first template
@@ -253,13 +254,7 @@ impl Dispatcher {
         uri: &str,
         context: Context,
     ) -> Result<Vec<ResourceContents>, ItemError> {
-        let found = self
-            .registry
-            .resources()
-            .iter()
-            .filter(|resource| resource.access.is_enabled())
-            .find_map(|resource| Some((resource, resource.template.matches(uri)?)));
-        let Some((resource, variables)) = found else {
+        let Some((resource, variables)) = self.resource_at(uri) else {
             return Err(ItemError::UnknownResource(uri.to_owned()));
         };
         let call = self.item_call(
