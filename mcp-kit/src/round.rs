@@ -17,7 +17,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::{Digest as _, Sha256};
 
 use crate::interaction::Question;
 use crate::log_level::LogLevel;
@@ -43,11 +42,11 @@ impl Binding {
         name: &str,
         arguments: Option<&Map<String, Value>>,
     ) -> Self {
-        let digest = Sha256::digest(serde_json::to_vec(&arguments).expect("JSON serializes"));
+        let arguments = serde_json::to_string(&arguments).expect("JSON serializes");
         Self {
             subject: subject.map(str::to_owned),
             call: format!("{method} `{name}`"),
-            arguments: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            arguments: crate::auth::sha256_hex(&arguments),
         }
     }
 }
