@@ -121,7 +121,14 @@ enum ToolsCommand {
     },
 }
 
-pub(crate) fn run(
+impl ServerBuilder {
+    /// Runs the command line: `serve`, `tools list`, `tools schema`, `call`. See [`run!`](crate::run).
+    pub fn run(self) -> Result<(), Error> {
+        run_with_args(self, std::env::args_os())
+    }
+}
+
+fn run_with_args(
     builder: ServerBuilder,
     args: impl IntoIterator<Item = OsString>,
 ) -> Result<(), Error> {
@@ -143,11 +150,13 @@ pub(crate) fn run(
     let server = builder.build_with(settings)?;
     runtime()?.block_on(async {
         match server.settings().transport {
-            Transport::StreamableHttp => crate::http::serve(&server).await,
+            Transport::StreamableHttp => server.serve().await,
             Transport::Stdio => {
                 let stop = CancellationToken::new();
                 tokio::spawn(crate::http::shutdown_signal(stop.clone()));
-                crate::wire::serve_stdio(&server, stop).await
+                crate::wire::serve_stdio(&server, stop)
+                    .await
+                    .map_err(Error::from)
             }
         }
     })?;

@@ -1,6 +1,9 @@
-//! Which methods each protocol revision has. The 2026-07-28 revision dropped the handshake
+//! The JSON-RPC envelope, checked the same way by both HTTP paths and stdio, and which methods
+//! each protocol revision has. The 2026-07-28 revision dropped the handshake
 //! and the session's own methods; a request of that revision for one of them is answered
 //! as an unknown method (HTTP 404, -32601), whatever an older client may send.
+
+use std::borrow::Cow;
 
 /// The first revision without `initialize` and sessions.
 pub(crate) const PER_REQUEST_REVISION: &str = "2026-07-28";
@@ -27,6 +30,80 @@ pub(crate) fn has_method(version: &str, method: &str) -> bool {
     version < PER_REQUEST_REVISION || !REMOVED_IN_2026_07_28.contains(&method)
 }
 
+/// Says why a body is not one JSON-RPC message, without building a JSON tree.
+pub(crate) fn check_envelope(bytes: &[u8]) -> Result<(), (i32, String)> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        jsonrpc: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        method: Option<Cow<'a, str>>,
+        result: Option<serde::de::IgnoredAny>,
+        error: Option<serde::de::IgnoredAny>,
+    }
+    if exceeds_depth(bytes, MAX_DEPTH) {
+        return Err((
+            -32700,
+            format!("parse error: JSON nested deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    let envelope: Envelope<'_> = match serde_json::from_slice(bytes) {
+        Ok(envelope) => envelope,
+        Err(error) if error.is_data() => {
+            // The shape was wrong before the end was seen: the text may still be broken JSON.
+            if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                return Err((-32700, format!("parse error: {error}")));
+            }
+            let what = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'[') => "a batch (JSON array), which is not supported",
+                Some(b'{') => "an object whose `jsonrpc` or `method` is not a string",
+                _ => "not a JSON object",
+            };
+            return Err((-32600, format!("invalid request: the body is {what}")));
+        }
+        Err(error) => return Err((-32700, format!("parse error: {error}"))),
+    };
+    if envelope.jsonrpc.as_deref() != Some("2.0") {
+        return Err((-32600, "invalid request: `jsonrpc` must be \"2.0\"".into()));
+    }
+    if envelope.method.is_none() && envelope.result.is_none() && envelope.error.is_none() {
+        return Err((-32600, "invalid request: `method` is missing".into()));
+    }
+    Ok(())
+}
+
+/// As deep as serde_json goes when rmcp parses the message: it refuses the 128th level.
+pub(crate) const MAX_DEPTH: usize = 127;
+
+/// Whether arrays and objects nest deeper than `limit`, skipping strings. One pass, no
+/// allocation: skipped values are not depth-checked by the envelope parse above.
+pub(crate) fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in bytes {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +122,42 @@ mod tests {
         for method in ["tools/call", "server/discover", "subscriptions/listen"] {
             assert!(has_method("2026-07-28", method), "{method}");
         }
+    }
+
+    #[test]
+    fn envelopes_are_checked() {
+        assert_eq!(check_envelope(b"{").unwrap_err().0, -32700);
+        assert_eq!(check_envelope(b"[]").unwrap_err().0, -32600);
+        assert_eq!(
+            check_envelope(br#"{"jsonrpc":"1.0","method":"x"}"#)
+                .unwrap_err()
+                .0,
+            -32600
+        );
+        assert_eq!(
+            check_envelope(br#"{"jsonrpc":"2.0","id":1}"#)
+                .unwrap_err()
+                .0,
+            -32600
+        );
+        assert!(check_envelope(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_ok());
+        assert_eq!(check_envelope(b"\xff\xfe").unwrap_err().0, -32700);
+        let deep = "[".repeat(10_000);
+        assert_eq!(check_envelope(deep.as_bytes()).unwrap_err().0, -32700);
+        let unclosed = r#"{"jsonrpc":"2.0","method":5"#;
+        assert_eq!(check_envelope(unclosed.as_bytes()).unwrap_err().0, -32700);
+        let nested = format!(
+            r#"{{"jsonrpc":"2.0","method":"x","params":{}{}}}"#,
+            "[".repeat(129),
+            "]".repeat(129)
+        );
+        assert_eq!(check_envelope(nested.as_bytes()).unwrap_err().0, -32700);
+        let shallow = format!(
+            r#"{{"jsonrpc":"2.0","method":"x","params":{}{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(check_envelope(shallow.as_bytes()).is_ok());
+        assert!(!exceeds_depth(br#"{"a":"[[[[\"[[["}"#, 2));
     }
 }

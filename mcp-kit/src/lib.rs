@@ -86,6 +86,15 @@ pub use server::{Error, Server, ServerBuilder, ServerInfo};
 pub use tool::{Location, Tool, ToolAnnotations};
 pub use uri_template::{TemplateError, UriTemplate};
 
+/// The shutdown signal [`Server::router`] takes, so that mounting needs no `tokio-util` of
+/// its own.
+pub use tokio_util::sync::CancellationToken;
+
+/// The sqlx the model layer is built on, so that creating tables needs no matching version
+/// picked by hand.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sqlx;
+
 /// Runs the command line (`serve`, `tools list`, `tools schema`, `call`) for the tools linked
 /// into this binary, reporting the calling crate's name and version as `serverInfo`.
 ///

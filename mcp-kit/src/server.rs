@@ -168,23 +168,6 @@ impl Server {
         &self.settings
     }
 
-    /// An axum router serving `/mcp` and `/healthz`, to merge into an existing application.
-    ///
-    /// Cancelling `shutdown` closes open streams.
-    pub fn router(&self, shutdown: tokio_util::sync::CancellationToken) -> axum::Router {
-        crate::http::router(self, shutdown)
-    }
-
-    /// Serves over HTTP on the configured host and port until SIGINT/SIGTERM.
-    pub async fn serve(&self) -> Result<(), Error> {
-        Ok(crate::http::serve(self).await?)
-    }
-
-    /// Serves over standard input and output until the client closes them.
-    pub async fn serve_stdio(&self) -> Result<(), Error> {
-        Ok(crate::wire::serve_stdio(self, tokio_util::sync::CancellationToken::new()).await?)
-    }
-
     /// Tells the clients subscribed to `uri` that the resource changed
     /// (`notifications/resources/updated`), those that may read it.
     pub async fn notify_resource_updated(&self, uri: &str) {
@@ -417,11 +400,6 @@ impl ServerBuilder {
 
     pub(crate) fn default_config_file(&self) -> Option<&std::path::Path> {
         self.config_file.as_deref()
-    }
-
-    /// Runs the command line: `serve`, `tools list`, `tools schema`, `call`. See [`run!`](crate::run).
-    pub fn run(self) -> Result<(), Error> {
-        crate::cli::run(self, std::env::args_os())
     }
 }
 

@@ -5,7 +5,6 @@ mod auth;
 mod limits;
 mod owners;
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,8 +124,22 @@ impl Guard {
     }
 }
 
-/// The router serving `/mcp` and `/healthz`, to serve as is or to merge into an existing app.
-pub(crate) fn router(server: &Server, shutdown: CancellationToken) -> Router {
+impl Server {
+    /// An axum router serving `/mcp` and `/healthz`, to merge into an existing application.
+    ///
+    /// Cancelling `shutdown` closes open streams.
+    pub fn router(&self, shutdown: CancellationToken) -> Router {
+        router(self, shutdown)
+    }
+
+    /// Serves over HTTP on the configured host and port until SIGINT/SIGTERM, then lets
+    /// in-flight calls finish for up to `graceful_shutdown_timeout`.
+    pub async fn serve(&self) -> Result<(), crate::Error> {
+        Ok(serve(self).await?)
+    }
+}
+
+fn router(server: &Server, shutdown: CancellationToken) -> Router {
     server.notifier.start_relay(&shutdown);
     let hosts = HostPolicy::new(server);
     let endpoint = crate::wire::http_service(server, shutdown);
@@ -404,7 +417,7 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         guard.owners.opened(id, opener.as_deref());
     }
     if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
-        && let Err((code, message)) = check_envelope(&bytes)
+        && let Err((code, message)) = crate::jsonrpc::check_envelope(&bytes)
     {
         return rpc_error(StatusCode::BAD_REQUEST, code, &message);
     }
@@ -418,48 +431,6 @@ fn subject_of(extensions: &axum::http::Extensions) -> Option<&str> {
         .map(|principal| principal.subject.as_str())
 }
 
-/// Says why a body is not one JSON-RPC message, without building a JSON tree.
-fn check_envelope(bytes: &[u8]) -> Result<(), (i32, String)> {
-    #[derive(serde::Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        jsonrpc: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        method: Option<Cow<'a, str>>,
-        result: Option<serde::de::IgnoredAny>,
-        error: Option<serde::de::IgnoredAny>,
-    }
-    if exceeds_depth(bytes, MAX_DEPTH) {
-        return Err((
-            -32700,
-            format!("parse error: JSON nested deeper than {MAX_DEPTH} levels"),
-        ));
-    }
-    let envelope: Envelope<'_> = match serde_json::from_slice(bytes) {
-        Ok(envelope) => envelope,
-        Err(error) if error.is_data() => {
-            // The shape was wrong before the end was seen: the text may still be broken JSON.
-            if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-                return Err((-32700, format!("parse error: {error}")));
-            }
-            let what = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-                Some(b'[') => "a batch (JSON array), which is not supported",
-                Some(b'{') => "an object whose `jsonrpc` or `method` is not a string",
-                _ => "not a JSON object",
-            };
-            return Err((-32600, format!("invalid request: the body is {what}")));
-        }
-        Err(error) => return Err((-32700, format!("parse error: {error}"))),
-    };
-    if envelope.jsonrpc.as_deref() != Some("2.0") {
-        return Err((-32600, "invalid request: `jsonrpc` must be \"2.0\"".into()));
-    }
-    if envelope.method.is_none() && envelope.result.is_none() && envelope.error.is_none() {
-        return Err((-32600, "invalid request: `method` is missing".into()));
-    }
-    Ok(())
-}
-
 /// The `method` of a JSON-RPC message, if it has one.
 fn method_of(bytes: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
@@ -471,47 +442,13 @@ fn method_of(bytes: &[u8]) -> Option<String> {
         .map(|m| m.method)
 }
 
-/// As deep as serde_json goes when rmcp parses the message: it refuses the 128th level.
-pub(crate) const MAX_DEPTH: usize = 127;
-
-/// Whether arrays and objects nest deeper than `limit`, skipping strings. One pass, no
-/// allocation: skipped values are not depth-checked by the envelope parse above.
-pub(crate) fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &byte in bytes {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
 fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
     let body =
         json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } });
     (status, axum::Json(body)).into_response()
 }
 
-/// Serves `server` over HTTP until SIGINT/SIGTERM, then lets in-flight calls finish for up to
-/// the configured timeout.
-pub(crate) async fn serve(server: &Server) -> std::io::Result<()> {
+async fn serve(server: &Server) -> std::io::Result<()> {
     let settings = server.settings();
     let listener = tokio::net::TcpListener::bind((settings.host, settings.port))
         .await
@@ -577,42 +514,5 @@ mod tests {
         assert_eq!(host_name("example.com:8080"), "example.com");
         assert_eq!(host_name("[::1]:8080"), "::1");
         assert_eq!(host_name("localhost"), "localhost");
-    }
-
-    #[test]
-    fn envelopes_are_checked() {
-        assert_eq!(check_envelope(b"{").unwrap_err().0, -32700);
-        assert_eq!(check_envelope(b"[]").unwrap_err().0, -32600);
-        assert_eq!(
-            check_envelope(br#"{"jsonrpc":"1.0","method":"x"}"#)
-                .unwrap_err()
-                .0,
-            -32600
-        );
-        assert_eq!(
-            check_envelope(br#"{"jsonrpc":"2.0","id":1}"#)
-                .unwrap_err()
-                .0,
-            -32600
-        );
-        assert!(check_envelope(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_ok());
-        assert_eq!(check_envelope(b"\xff\xfe").unwrap_err().0, -32700);
-        let deep = "[".repeat(10_000);
-        assert_eq!(check_envelope(deep.as_bytes()).unwrap_err().0, -32700);
-        let unclosed = r#"{"jsonrpc":"2.0","method":5"#;
-        assert_eq!(check_envelope(unclosed.as_bytes()).unwrap_err().0, -32700);
-        let nested = format!(
-            r#"{{"jsonrpc":"2.0","method":"x","params":{}{}}}"#,
-            "[".repeat(129),
-            "]".repeat(129)
-        );
-        assert_eq!(check_envelope(nested.as_bytes()).unwrap_err().0, -32700);
-        let shallow = format!(
-            r#"{{"jsonrpc":"2.0","method":"x","params":{}{}}}"#,
-            "[".repeat(100),
-            "]".repeat(100)
-        );
-        assert!(check_envelope(shallow.as_bytes()).is_ok());
-        assert!(!exceeds_depth(br#"{"a":"[[[[\"[[["}"#, 2));
     }
 }

@@ -5,12 +5,32 @@
 #[cfg(feature = "redis")]
 mod redis;
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::Principal;
 use crate::dispatch::Dispatcher;
-use crate::wire::{List, Sessions};
+
+/// Which list changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Tools,
+    Resources,
+    Prompts,
+}
+
+/// Whether a caller may read the resource an announcement is about.
+pub(crate) type MayRead<'a> = &'a (dyn Fn(Option<&Principal>) -> bool + Send + Sync);
+
+/// The clients one transport endpoint holds (sessions, listen streams), told of changes.
+pub(crate) trait Audience: Send + Sync {
+    /// Tells every client that `list` changed.
+    fn list_changed(&self, list: List) -> BoxFuture<'_, ()>;
+    /// Tells the clients subscribed to `uri`, among those `may_read` lets read it.
+    fn resource_updated<'a>(&'a self, uri: &'a str, may_read: MayRead<'a>) -> BoxFuture<'a, ()>;
+}
 
 /// Tells connected clients that a resource or a list changed. Cheap to clone: hand one to
 /// tools with `Server::builder().state(…)`, taken from [`ServerBuilder::notifier`] before the
@@ -24,7 +44,8 @@ pub struct Notifier {
 
 #[derive(Default)]
 struct Inner {
-    sessions: Arc<Sessions>,
+    /// Every endpoint serving now; each is forgotten when it is dropped.
+    audiences: Mutex<Vec<Weak<dyn Audience>>>,
     /// Set when the server is built; decides who may hear of a resource.
     dispatcher: OnceLock<Weak<Dispatcher>>,
     /// The other replicas, when `notify_redis_url` is set.
@@ -44,8 +65,18 @@ impl Notifier {
         let _ = self.inner.dispatcher.set(Arc::downgrade(dispatcher));
     }
 
-    pub(crate) fn sessions(&self) -> &Arc<Sessions> {
-        &self.inner.sessions
+    /// Announces changes to `audience` too, while it lives.
+    pub(crate) fn reach(&self, audience: &Arc<dyn Audience>) {
+        let mut audiences = lock(&self.inner.audiences);
+        audiences.retain(|weak| weak.strong_count() > 0);
+        audiences.push(Arc::downgrade(audience));
+    }
+
+    fn audiences(&self) -> Vec<Arc<dyn Audience>> {
+        lock(&self.inner.audiences)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
     }
 
     /// Shares announcements with the replicas behind the Redis at `url` (feature `redis`).
@@ -107,18 +138,28 @@ impl Notifier {
 
     /// Delivers `announcement` to the clients connected to this replica.
     async fn deliver(&self, announcement: &Announcement) {
+        let audiences = self.audiences();
         match announcement {
-            Announcement::ListChanged(list) => self.inner.sessions.list_changed(*list).await,
+            Announcement::ListChanged(list) => {
+                for audience in audiences {
+                    audience.list_changed(*list).await;
+                }
+            }
             Announcement::ResourceUpdated(uri) => {
                 let Some(dispatcher) = self.inner.dispatcher.get().and_then(Weak::upgrade) else {
                     return;
                 };
-                let may_read =
-                    |principal: Option<&crate::Principal>| dispatcher.may_read(uri, principal);
-                self.inner.sessions.resource_updated(uri, may_read).await;
+                let may_read = |principal: Option<&Principal>| dispatcher.may_read(uri, principal);
+                for audience in audiences {
+                    audience.resource_updated(uri, &may_read).await;
+                }
             }
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl std::fmt::Debug for Notifier {

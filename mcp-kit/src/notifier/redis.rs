@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
+use super::List;
 use super::{Announcement, Notifier};
-use crate::wire::List;
 
 const CHANNEL: &str = "mcp-kit:announcements";
 

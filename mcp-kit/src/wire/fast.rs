@@ -138,8 +138,8 @@ impl FastPath {
         }
         // The params are parsed apart from the envelope, so serde_json's depth limit would
         // not see the whole message as rmcp's parse does.
-        if body.len() > crate::http::MAX_DEPTH
-            && crate::http::exceeds_depth(body, crate::http::MAX_DEPTH)
+        if body.len() > crate::jsonrpc::MAX_DEPTH
+            && crate::jsonrpc::exceeds_depth(body, crate::jsonrpc::MAX_DEPTH)
         {
             return None;
         }

@@ -26,6 +26,7 @@ use crate::cache::CacheHint;
 use crate::context::{ClientAddr, Context};
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
+use crate::notifier::Audience;
 use crate::round::Declared;
 use crate::sealed::StateKeys;
 use crate::server::Server;
@@ -82,7 +83,9 @@ impl Adapter {
             server.info.version.clone(),
         ));
         let tools = registry.tools().iter().map(convert::tool).collect();
-        let sessions = server.notifier.sessions().clone();
+        let sessions = Arc::new(Sessions::default());
+        let audience: Arc<dyn Audience> = sessions.clone();
+        server.notifier.reach(&audience);
         Self {
             session: sessions.open(),
             shared: Arc::new(Shared {

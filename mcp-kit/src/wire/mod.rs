@@ -26,7 +26,6 @@ use crate::server::Server;
 #[cfg(feature = "fast-path")]
 pub(crate) use fast::FastPath;
 pub(crate) use handler::Adapter;
-pub(crate) use sessions::{List, Sessions};
 
 /// The Streamable HTTP endpoint as a tower service, for axum to route.
 pub(crate) type HttpService = axum::routing::MethodRouter;
@@ -92,6 +91,13 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
             #[cfg(feature = "fast-path")]
             fast,
         }
+    }
+}
+
+impl Server {
+    /// Serves over standard input and output until the client closes them.
+    pub async fn serve_stdio(&self) -> Result<(), crate::Error> {
+        Ok(serve_stdio(self, CancellationToken::new()).await?)
     }
 }
 

@@ -6,11 +6,14 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 use rmcp::RoleServer;
 use rmcp::service::{Peer, SubscriptionSink};
 
 use crate::auth::Principal;
 use crate::context::LogLevel;
+use crate::notifier::{Audience, List, MayRead};
 
 /// One client connection (a session, or one request when stateless).
 #[derive(Default)]
@@ -90,14 +93,6 @@ pub(crate) struct ListenLimits {
     pub(crate) per_caller: usize,
 }
 
-/// Which list changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum List {
-    Tools,
-    Resources,
-    Prompts,
-}
-
 impl Sessions {
     pub(crate) fn open(&self) -> Arc<Session> {
         let session = Arc::new(Session::default());
@@ -160,11 +155,7 @@ impl Sessions {
 
     /// Tells every client subscribed to `uri`, among those `may_read` lets read it, that
     /// it changed.
-    pub(crate) async fn resource_updated(
-        &self,
-        uri: &str,
-        may_read: impl Fn(Option<&Principal>) -> bool,
-    ) {
+    async fn resource_updated(&self, uri: &str, may_read: MayRead<'_>) {
         for peer in self.peers(|s| lock(&s.subscriptions).contains(uri)) {
             let param = rmcp::model::ResourceUpdatedNotificationParam::new(uri);
             if let Err(error) = peer.notify_resource_updated(param).await {
@@ -186,7 +177,7 @@ impl Sessions {
     }
 
     /// Tells every connected client that a list changed.
-    pub(crate) async fn list_changed(&self, list: List) {
+    async fn list_changed(&self, list: List) {
         for peer in self.peers(|_| true) {
             let sent = match list {
                 List::Tools => peer.notify_tool_list_changed().await,
@@ -216,6 +207,16 @@ impl Sessions {
                 tracing::debug!(%error, "a listener is gone");
             }
         }
+    }
+}
+
+impl Audience for Sessions {
+    fn list_changed(&self, list: List) -> BoxFuture<'_, ()> {
+        Sessions::list_changed(self, list).boxed()
+    }
+
+    fn resource_updated<'a>(&'a self, uri: &'a str, may_read: MayRead<'a>) -> BoxFuture<'a, ()> {
+        Sessions::resource_updated(self, uri, may_read).boxed()
     }
 }
 
