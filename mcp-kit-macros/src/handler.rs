@@ -326,7 +326,7 @@ pub enum Convert<'a> {
     },
 }
 
-/// The closure that extracts the parameters from a `Call`, admits the call and runs the
+/// The closure that takes the parameters out of a `Call` and returns the run of the
 /// function. `params_span` is where a misplaced `Args<T>` is reported.
 pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> TokenStream {
     let fn_ident = &function.sig.ident;
@@ -341,11 +341,11 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
         let required = param.required;
         if param.default {
             quote_spanned! {ty.span()=>
-                ::mcp_kit::__private::extract_or_default::<#ty>(&mut call, #name),
+                ::mcp_kit::__private::extract_or_default::<#ty>(call, #name),
             }
         } else {
             quote_spanned! {ty.span()=>
-                <#ty as ::mcp_kit::__private::Param>::extract(&mut call, #name, #required),
+                <#ty as ::mcp_kit::__private::Param>::extract(call, #name, #required),
             }
         }
     });
@@ -400,18 +400,14 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
             }
         ),
     };
+    // The first half takes the parameters; the dispatcher takes the rate-limit quota, then
+    // runs the second.
     let closure = quote! {
-        |mut call| ::mcp_kit::__private::Box::pin(async move {
+        |call| {
             let params = (#(#extracts)*);
-            let (#(#idents,)*) = match call.finish(params) {
-                ::core::result::Result::Ok(params) => params,
-                ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
-            };
-            if let ::core::result::Result::Err(error) = call.admit().await {
-                return ::core::result::Result::Err(error);
-            }
-            #run
-        })
+            let (#(#idents,)*) = call.finish(params)?;
+            ::mcp_kit::__private::prepared(async move { #run })
+        }
     };
     match check {
         Some(check) => quote!({ #check #closure }),

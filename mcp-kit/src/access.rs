@@ -60,7 +60,7 @@ impl Access {
         }
     }
 
-    /// Whether the item exists for anyone right now (the seed's `enabled` gate).
+    /// Whether the item exists for anyone right now.
     pub(crate) fn is_enabled(&self) -> bool {
         self.enabled.is_none_or(|enabled| enabled())
     }

@@ -1,4 +1,4 @@
-//! Settings, with django-mcp-kit's names and defaults, read in order from: defaults,
+//! Settings, read in order from: defaults,
 //! `mcp-kit.toml` (or `--config FILE`), `MCP_KIT_*` environment variables, command-line flags.
 
 use std::net::IpAddr;

@@ -45,6 +45,29 @@ impl Content {
         }
     }
 
+    /// An image block from data already base64-encoded (standard alphabet, padded), as an
+    /// API or a file store hands it over. Checked, so a client never gets a broken image.
+    pub fn image_base64(
+        data: impl Into<String>,
+        mime_type: impl Into<String>,
+    ) -> Result<Self, crate::ToolError> {
+        Ok(Self::Image {
+            data: checked_base64("image", data.into())?,
+            mime_type: mime_type.into(),
+        })
+    }
+
+    /// An audio block from data already base64-encoded; see [`Content::image_base64`].
+    pub fn audio_base64(
+        data: impl Into<String>,
+        mime_type: impl Into<String>,
+    ) -> Result<Self, crate::ToolError> {
+        Ok(Self::Audio {
+            data: checked_base64("audio", data.into())?,
+            mime_type: mime_type.into(),
+        })
+    }
+
     /// An audio block from raw bytes.
     pub fn audio(bytes: impl AsRef<[u8]>, mime_type: impl Into<String>) -> Self {
         Self::Audio {
@@ -220,6 +243,16 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// `data`, if it is base64 as the protocol carries it.
+fn checked_base64(what: &str, data: String) -> Result<String, crate::ToolError> {
+    match base64::engine::general_purpose::STANDARD.decode(&data) {
+        Ok(_) => Ok(data),
+        Err(error) => Err(crate::ToolError::internal(format!(
+            "the {what} data is not base64 (standard alphabet, padded): {error}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +266,15 @@ mod tests {
         };
         assert_eq!(data, "iVBORw==");
         assert_eq!(mime_type, "image/png");
+        assert_eq!(
+            Content::image_base64("iVBORw==", "image/png").unwrap(),
+            Content::image([0x89, b'P', b'N', b'G'], "image/png")
+        );
+        let broken = Content::audio_base64("not base64!", "audio/wav").unwrap_err();
+        assert!(
+            broken.message().contains("audio data is not base64"),
+            "{broken}"
+        );
         let blob = ResourceContents::blob("x://1", b"hi");
         assert_eq!(blob.body, ResourceBody::Blob("aGk=".into()));
     }

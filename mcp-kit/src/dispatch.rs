@@ -17,10 +17,10 @@ use crate::completion::Completion;
 use crate::content::ResourceContents;
 use crate::context::{ClientAddr, Context};
 use crate::error::{ErrorKind, ToolError};
-use crate::extract::{Call, Gate, StateMap};
+use crate::extract::{Call, Prepared, StateMap};
 use crate::permission::{Denied, Permission};
 use crate::prompt::{Prompt, PromptOutput};
-use crate::ratelimit::{InMemory, Rate, RateLimiter};
+use crate::ratelimit::{InMemory, Rate, RateLimiter, Refusal};
 use crate::registry::Registry;
 use crate::resource::Resource;
 use crate::result::ToolOutput;
@@ -35,7 +35,7 @@ pub struct Dispatcher {
     pub(crate) metrics: crate::metrics::Metrics,
 }
 
-/// A hook run before every call (the seed's `pre_run`): refuse by returning an error.
+/// A hook run before every call: refuse by returning an error.
 pub type BeforeCall = dyn Fn(&CallInfo<'_>) -> Result<(), ToolError> + Send + Sync;
 
 /// What a [`BeforeCall`] hook sees of a call.
@@ -257,13 +257,15 @@ impl Dispatcher {
         let Some((resource, variables)) = self.resource_at(uri) else {
             return Err(ItemError::UnknownResource(uri.to_owned()));
         };
-        let call = self.item_call(
+        let mut call = self.item_call(
             &resource.access,
             variables,
             &resource.input_schema,
             &context,
         )?;
-        let output = self.run(resource.read(call), &context).await?;
+        let output = self
+            .run(prepare(|| resource.read(&mut call)), &context)
+            .await?;
         Ok(resource.contents(uri, output))
     }
 
@@ -287,8 +289,8 @@ impl Dispatcher {
             Value::String(text) => (name, text),
             other => (name, other.to_string()),
         });
-        let call = self.item_call(&prompt.access, arguments, &prompt.input_schema, &context)?;
-        self.run(prompt.get(call), &context).await
+        let mut call = self.item_call(&prompt.access, arguments, &prompt.input_schema, &context)?;
+        self.run(prepare(|| prompt.get(&mut call)), &context).await
     }
 
     /// Suggestions for `argument` of `target`, given the `value` typed so far.
@@ -336,18 +338,17 @@ impl Dispatcher {
             context.clone(),
             self.state.clone(),
             schema.clone(),
-            None,
         ))
     }
 
-    /// Runs a resource or prompt function: cancellable, panics contained, internal errors
-    /// logged.
-    async fn run<T>(
-        &self,
-        future: futures_util::future::BoxFuture<'static, Result<T, ToolError>>,
-        context: &Context,
-    ) -> Result<T, ItemError> {
-        match contained(future, context).await {
+    /// Runs a resource or prompt function whose parameters are taken: cancellable, panics
+    /// contained, internal errors logged.
+    async fn run<T>(&self, prepared: Prepared<T>, context: &Context) -> Result<T, ItemError> {
+        let outcome = match prepared {
+            Ok(run) => contained(run, context).await,
+            Err(error) => Ok(Err(error)),
+        };
+        match outcome {
             Err(Cancelled) => Err(ItemError::Cancelled),
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
@@ -478,24 +479,28 @@ impl Dispatcher {
                 return Ok(ToolOutput::from_error(&error));
             }
         }
-        let read_only = tool.annotations.read_only == Some(true);
-        let gate = tool
-            .access
-            .rate(self.policy.write_rate, read_only)
-            .map(|rate| Gate {
-                limiter: self.policy.limiter.clone(),
-                rate,
-                key: rate_key(principal, context.client(), name),
-            });
-        let call = Call::new(
+        let mut call = Call::new(
             arguments,
             context.clone(),
             self.state.clone(),
             tool.input_schema.clone(),
-            gate,
         );
-        let Ok(result) = contained(tool.run(call), &context).await else {
-            return Err(CallError::Cancelled);
+        let result = match prepare(|| tool.prepare(&mut call)) {
+            Err(error) => Err(error),
+            Ok(run) => {
+                let taken = tokio::select! {
+                    biased;
+                    () = context.cancellation().cancelled() => return Err(CallError::Cancelled),
+                    taken = self.take_quota(tool, &context) => taken,
+                };
+                match taken {
+                    Err(error) => Err(error),
+                    Ok(()) => match contained(run, &context).await {
+                        Ok(result) => result,
+                        Err(Cancelled) => return Err(CallError::Cancelled),
+                    },
+                }
+            }
         };
         Ok(match result {
             Ok(output) => output,
@@ -507,6 +512,42 @@ impl Dispatcher {
             }
         })
     }
+}
+
+impl Dispatcher {
+    /// Takes one call of `tool`'s rate limit, if it has one. Run once the arguments are
+    /// valid, so a call with bad arguments uses no quota.
+    async fn take_quota(&self, tool: &Tool, context: &Context) -> Result<(), ToolError> {
+        let read_only = tool.annotations.read_only == Some(true);
+        let Some(rate) = tool.access.rate(self.policy.write_rate, read_only) else {
+            return Ok(());
+        };
+        let key = rate_key(context.principal(), context.client(), &tool.name);
+        self.policy
+            .limiter
+            .acquire(&key, rate)
+            .await
+            .map_err(|refusal| match refusal {
+                Refusal::Wait(wait) => ToolError::rate_limited(wait),
+                Refusal::Unavailable(detail) => {
+                    tracing::error!(%detail, "rate limits cannot be counted; refusing the call");
+                    ToolError::unavailable(
+                        "rate limits cannot be counted right now; try again later",
+                    )
+                }
+            })
+    }
+}
+
+/// A handler's first half (taking its parameters), with a panic turned into an internal
+/// error as in the second.
+fn prepare<T>(first_half: impl FnOnce() -> Prepared<T>) -> Prepared<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(first_half)).unwrap_or_else(|panic| {
+        Err(ToolError::internal(format!(
+            "panicked: {}",
+            panic_message(&*panic)
+        )))
+    })
 }
 
 /// `future`'s outcome, with a panic turned into an internal error; `Err` when the client

@@ -185,10 +185,12 @@ impl ToolError {
         self.source.as_deref()
     }
 
-    /// The text a client may see. Internal details are replaced by a generic message.
+    /// The text a client may see. Internal details are replaced by a generic message; a
+    /// permission's refusal is shown as the permission wrote it.
     pub fn client_message(&self) -> Cow<'_, str> {
         match self.kind {
             ErrorKind::Internal => Cow::Borrowed("internal error"),
+            ErrorKind::PermissionDenied => Cow::Borrowed(&self.message),
             kind => Cow::Owned(format!("{}: {}", kind.label(), self.message)),
         }
     }

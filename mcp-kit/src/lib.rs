@@ -90,11 +90,6 @@ pub use uri_template::{TemplateError, UriTemplate};
 /// its own.
 pub use tokio_util::sync::CancellationToken;
 
-/// The sqlx the model layer is built on, so that creating tables needs no matching version
-/// picked by hand.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use sqlx;
-
 /// Runs the command line (`serve`, `tools list`, `tools schema`, `call`) for the tools linked
 /// into this binary, reporting the calling crate's name and version as `serverInfo`.
 ///
@@ -129,8 +124,8 @@ pub mod __private {
     pub use crate::cache::{CacheHint, CacheScope};
     pub use crate::completion::{CompleteFn, boxed as boxed_completion};
     pub use crate::extract::{
-        AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, check_params,
-        extract_or_default, is_injected,
+        AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, Prepared, check_params,
+        extract_or_default, is_injected, prepared,
     };
     pub use crate::permission::{All, Permission};
     pub use crate::prompt::{IntoPromptResult, PromptDef};

@@ -74,7 +74,7 @@ impl Permission for HasScope {
     fn check(&self, principal: Option<&Principal>) -> Result<(), Denied> {
         match principal {
             Some(p) if p.has_scope(self.0) => Ok(()),
-            _ => Err(Denied(format!("requires the scope `{}`", self.0).into())),
+            _ => Err(Denied(format!("the scope `{}` is required", self.0).into())),
         }
     }
 
@@ -88,7 +88,7 @@ impl Permission for HasPerm {
         match principal {
             Some(p) if p.has_perm(self.0) => Ok(()),
             _ => Err(Denied(
-                format!("requires the permission `{}`", self.0).into(),
+                format!("the permission `{}` is required", self.0).into(),
             )),
         }
     }
@@ -201,7 +201,7 @@ mod tests {
         assert!(HasScope("notes:read").check(Some(&alice)).is_ok());
         assert_eq!(
             HasScope("notes:write").check(Some(&alice)),
-            Err(Denied("requires the scope `notes:write`".into()))
+            Err(Denied("the scope `notes:write` is required".into()))
         );
         assert!(HasPerm("notes.view_note").check(Some(&alice)).is_ok());
         assert!(HasPerm("notes.view_note").check(None).is_err());
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(
             writers.check(Some(&alice)),
             Err(Denied(
-                "requires the scope `notes:write`, or requires the permission `notes.change_note`"
+                "the scope `notes:write` is required, or the permission `notes.change_note` is required"
                     .into()
             ))
         );

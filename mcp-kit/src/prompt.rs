@@ -6,8 +6,6 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures_util::FutureExt as _;
-use futures_util::future::BoxFuture;
 use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
@@ -15,7 +13,7 @@ use crate::access::{Access, AccessDef};
 use crate::completion::{CompleteFn, Completer};
 use crate::content::Content;
 use crate::error::ToolError;
-use crate::extract::Call;
+use crate::extract::{Call, Prepared, prepared};
 use crate::permission::Permission;
 pub use crate::role::Role;
 use crate::schema::{generator, schema_object};
@@ -23,9 +21,9 @@ use crate::tool::Location;
 
 /// The signature of a generated get function.
 #[doc(hidden)]
-pub type GetFn = fn(Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>>;
+pub type GetFn = fn(&mut Call) -> Prepared<PromptOutput>;
 
-type DynGet = dyn Fn(Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>> + Send + Sync;
+type DynGet = dyn Fn(&mut Call) -> Prepared<PromptOutput> + Send + Sync;
 
 /// A prompt as `#[prompt]` defines it: a `static` in the link-time registry.
 #[doc(hidden)]
@@ -103,7 +101,6 @@ impl Prompt {
             .iter()
             .map(|a| (a.name.clone(), serde_json::json!({"type": "string"})))
             .collect();
-        let get = Arc::new(get);
         Self {
             name: name.into(),
             title: None,
@@ -120,10 +117,9 @@ impl Prompt {
                 line: caller.line(),
                 module: "<hand-registered>",
             },
-            get: Arc::new(move |mut call: Call| {
-                let get = get.clone();
-                let arguments = std::mem::take(&mut call.arguments);
-                async move { get(arguments).await.into_prompt_result() }.boxed()
+            get: Arc::new(move |call: &mut Call| {
+                let run = get(std::mem::take(&mut call.arguments));
+                prepared(async move { run.await.into_prompt_result() })
             }),
         }
     }
@@ -197,7 +193,8 @@ impl Prompt {
         Value::Object(value)
     }
 
-    pub(crate) fn get(&self, call: Call) -> BoxFuture<'static, Result<PromptOutput, ToolError>> {
+    /// Takes the call's parameters: the handler's first half.
+    pub(crate) fn get(&self, call: &mut Call) -> Prepared<PromptOutput> {
         (self.get)(call)
     }
 }

@@ -6,8 +6,6 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures_util::FutureExt as _;
-use futures_util::future::BoxFuture;
 use schemars::{Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -16,7 +14,7 @@ use crate::access::{Access, AccessDef};
 use crate::completion::{CompleteFn, Completer};
 use crate::content::ResourceContents;
 use crate::error::ToolError;
-use crate::extract::Call;
+use crate::extract::{Call, Prepared, prepared};
 use crate::permission::Permission;
 use crate::result::Json;
 use crate::schema::{generator, schema_object};
@@ -25,9 +23,9 @@ use crate::uri_template::{TemplateError, UriTemplate};
 
 /// The signature of a generated read function.
 #[doc(hidden)]
-pub type ReadFn = fn(Call) -> BoxFuture<'static, Result<ResourceOutput, ToolError>>;
+pub type ReadFn = fn(&mut Call) -> Prepared<ResourceOutput>;
 
-type DynRead = dyn Fn(Call) -> BoxFuture<'static, Result<ResourceOutput, ToolError>> + Send + Sync;
+type DynRead = dyn Fn(&mut Call) -> Prepared<ResourceOutput> + Send + Sync;
 
 /// A resource as `#[resource]` defines it: a `static` in the link-time registry.
 #[doc(hidden)]
@@ -104,7 +102,6 @@ impl Resource {
             .map(|v| (v.to_owned(), serde_json::json!({"type": "string"})))
             .collect();
         let caller = std::panic::Location::caller();
-        let read = Arc::new(read);
         Self {
             template,
             uri,
@@ -123,10 +120,9 @@ impl Resource {
                 line: caller.line(),
                 module: "<hand-registered>",
             },
-            read: Arc::new(move |mut call: Call| {
-                let read = read.clone();
-                let variables = std::mem::take(&mut call.arguments);
-                async move { read(variables).await.into_resource_result() }.boxed()
+            read: Arc::new(move |call: &mut Call| {
+                let run = read(std::mem::take(&mut call.arguments));
+                prepared(async move { run.await.into_resource_result() })
             }),
         }
     }
@@ -211,7 +207,8 @@ impl Resource {
         Value::Object(value)
     }
 
-    pub(crate) fn read(&self, call: Call) -> BoxFuture<'static, Result<ResourceOutput, ToolError>> {
+    /// Takes the call's parameters: the handler's first half.
+    pub(crate) fn read(&self, call: &mut Call) -> Prepared<ResourceOutput> {
         (self.read)(call)
     }
 

@@ -260,8 +260,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Resolves bearer tokens with `resolve` (the seed's `STATIC_BEARER_RESOLVER`): return the
-    /// principal for a token you know, `None` for one you do not.
+    /// Resolves bearer tokens with `resolve`: return the principal for a token you know, `None`
+    /// for one you do not. Named `bearer_resolver` in `auth_backends`.
     pub fn bearer_resolver<F, Fut>(self, resolve: F) -> Self
     where
         F: Fn(String) -> Fut + Send + Sync + 'static,
@@ -310,7 +310,7 @@ impl ServerBuilder {
         self
     }
 
-    /// A hook run before every call, after the permission check (the seed's `pre_run`).
+    /// A hook run before every call, after the permission check.
     pub fn before_call(
         mut self,
         hook: impl Fn(&CallInfo<'_>) -> Result<(), ToolError> + Send + Sync + 'static,

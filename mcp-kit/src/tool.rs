@@ -6,15 +6,13 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures_util::FutureExt as _;
-use futures_util::future::BoxFuture;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::access::{Access, AccessDef, RateLimitSpec};
 use crate::error::ToolError;
-use crate::extract::{Call, InputSchema, Param};
+use crate::extract::{Call, InputSchema, Param, Prepared, prepared};
 use crate::permission::Permission;
 use crate::ratelimit::Rate;
 use crate::result::{IntoToolResult, ToolOutput};
@@ -57,9 +55,10 @@ impl fmt::Display for Location {
     }
 }
 
-/// The signature of a generated call function.
+/// The signature of a generated call function: it takes the parameters, and the
+/// dispatcher runs what it returns.
 #[doc(hidden)]
-pub type CallFn = fn(Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>>;
+pub type CallFn = fn(&mut Call) -> Prepared<ToolOutput>;
 
 /// A tool as `#[tool]` defines it: a `static` in the link-time registry.
 #[doc(hidden)]
@@ -76,7 +75,7 @@ pub struct ToolDef {
     pub location: Location,
 }
 
-type DynCall = dyn Fn(Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>> + Send + Sync;
+type DynCall = dyn Fn(&mut Call) -> Prepared<ToolOutput> + Send + Sync;
 
 #[derive(Clone)]
 enum Handler {
@@ -136,20 +135,15 @@ impl Tool {
         let mut input = generator();
         let mut builder = InputSchema::new();
         builder.param::<crate::Args<T>>(&mut input, "", None, true);
-        let handler = Arc::new(handler);
         Self::hand_registered(
             name.into(),
             schema_object(builder.finish(&mut input)),
             R::output_schema(&mut generator()),
-            Arc::new(move |mut call: Call| {
-                let handler = handler.clone();
-                async move {
-                    let params = (<crate::Args<T> as Param>::extract(&mut call, "", true),);
-                    let (crate::Args(args),) = call.finish(params)?;
-                    call.admit().await?;
-                    handler(args).await.into_tool_result()
-                }
-                .boxed()
+            Arc::new(move |call: &mut Call| {
+                let params = (<crate::Args<T> as Param>::extract(call, "", true),);
+                let (crate::Args(args),) = call.finish(params)?;
+                let run = handler(args);
+                prepared(async move { run.await.into_tool_result() })
             }),
         )
     }
@@ -167,20 +161,15 @@ impl Tool {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
     {
-        let handler = Arc::new(handler);
         Self::hand_registered(
             name.into(),
             input_schema,
             R::output_schema(&mut generator()),
-            Arc::new(move |mut call: Call| {
-                let handler = handler.clone();
-                async move {
-                    let arguments = std::mem::take(&mut call.arguments);
-                    call.finish(())?;
-                    call.admit().await?;
-                    handler(arguments).await.into_tool_result()
-                }
-                .boxed()
+            Arc::new(move |call: &mut Call| {
+                let arguments = std::mem::take(&mut call.arguments);
+                call.finish(())?;
+                let run = handler(arguments);
+                prepared(async move { run.await.into_tool_result() })
             }),
         )
     }
@@ -320,7 +309,8 @@ impl Tool {
         Value::Object(value)
     }
 
-    pub(crate) fn run(&self, call: Call) -> BoxFuture<'static, Result<ToolOutput, ToolError>> {
+    /// Takes the call's parameters: the handler's first half.
+    pub(crate) fn prepare(&self, call: &mut Call) -> Prepared<ToolOutput> {
         match &self.handler {
             Handler::Static(call_fn) => call_fn(call),
             Handler::Dynamic(handler) => handler(call),

@@ -34,6 +34,23 @@ async fn purge() -> &'static str {
     "purged"
 }
 
+/// Refuses in its own words.
+struct OfficeHours;
+
+impl Permission for OfficeHours {
+    fn check(&self, _: Option<&Principal>) -> Result<(), mcp_kit::permission::Denied> {
+        Err(mcp_kit::permission::Denied(
+            "Nope. Come back at nine.".into(),
+        ))
+    }
+}
+
+/// Guarded by a permission of the application's own.
+#[tool(annotations(read_only), permission = OfficeHours)]
+async fn open_safe() -> &'static str {
+    "opened"
+}
+
 /// Not read-only, no limit of its own: the server's write rate limit applies.
 #[tool]
 async fn touch() -> &'static str {
@@ -258,10 +275,10 @@ async fn each_caller_sees_and_calls_only_what_it_may() {
     let (is_error, message) =
         text(&call_as(addr, "bob-secret", "write_note", json!({"text": "x"})).await);
     assert!(is_error);
-    assert_eq!(
-        message,
-        "permission denied: requires the scope `notes:write`"
-    );
+    assert_eq!(message, "the scope `notes:write` is required");
+    // A permission's own refusal reaches the model as it was written.
+    let refused = call_as(addr, "alice-secret", "open_safe", json!({})).await;
+    assert_eq!(text(&refused), (true, "Nope. Come back at nine.".into()));
     let (is_error, message) = text(&call_as(addr, "alice-secret", "purge", json!({})).await);
     assert!(is_error);
     assert!(
@@ -321,6 +338,52 @@ async fn rate_limits_count_per_caller_and_skip_bad_calls() {
             (false, "looked".into())
         );
     }
+}
+
+/// The dispatcher takes the quota for every tool, so a hand-registered one is limited like a
+/// macro one, and its bad arguments use none.
+#[tokio::test]
+async fn hand_registered_tools_are_rate_limited_by_the_dispatcher() {
+    let schema = json!({"type": "object", "properties": {"text": {"type": "string"}}});
+    let relay = Tool::from_schema(
+        "relay",
+        schema.as_object().unwrap().clone(),
+        |arguments: serde_json::Map<String, Value>| async move { arguments.len() },
+    )
+    .rate_limit(mcp_kit::ratelimit::Rate::per_seconds(1, 60));
+    let typed = Tool::new("typed", |args: Typed| async move { args.n })
+        .rate_limit(mcp_kit::ratelimit::Rate::per_seconds(1, 60));
+    let server = Server::builder()
+        .settings(settings())
+        .tool(relay)
+        .tool(typed)
+        .build()
+        .unwrap();
+    let server = spawn(server).await;
+    let wrong = call_as(server.addr, "alice-secret", "typed", json!({"n": "x"})).await;
+    assert!(text(&wrong).0, "a string is not a number");
+    for (name, arguments, answer) in [
+        ("relay", json!({"text": "a"}), "1"),
+        ("typed", json!({"n": 7}), "7"),
+    ] {
+        let first = call_as(server.addr, "alice-secret", name, arguments.clone()).await;
+        assert_eq!(
+            text(&first),
+            (false, answer.into()),
+            "{name}: the first call passes"
+        );
+        let second = call_as(server.addr, "alice-secret", name, arguments).await;
+        let (is_error, message) = text(&second);
+        assert!(
+            is_error && message.starts_with("rate limited: "),
+            "{name}: {message}"
+        );
+    }
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Typed {
+    n: i64,
 }
 
 #[tokio::test]

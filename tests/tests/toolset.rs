@@ -121,7 +121,7 @@ async fn methods_become_tools_sharing_the_value() {
 
     let denied = ada.call("notes_clear", json!({})).await.unwrap();
     assert!(
-        denied.is_error && denied.text().starts_with("permission denied"),
+        denied.is_error && denied.text() == "the scope `notes:admin` is required",
         "{}",
         denied.text()
     );

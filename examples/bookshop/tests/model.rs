@@ -176,7 +176,10 @@ async fn retrieve_and_resource(server: &Server) {
     assert_eq!(book["year"], 1972);
     assert_eq!(book["price"], 13.95);
     let missing = err(server, reader(), "books_retrieve", json!({"id": 999_999})).await;
-    assert!(missing.contains("no Book with id 999999"), "{missing}");
+    assert!(
+        missing.contains("no row of `books` has id 999999"),
+        "{missing}"
+    );
 
     let client = server.test_client().as_principal(reader());
     let templates = client.list_resource_templates();
@@ -431,7 +434,10 @@ async fn writes(server: &Server) {
     let gone = ok(server, c.clone(), "books_destroy", json!({"id": id})).await;
     assert_eq!(gone["title"], "Cosmicomics (new)");
     let again = err(server, c.clone(), "books_destroy", json!({"id": id})).await;
-    assert!(again.contains(&format!("no Book with id {id}")), "{again}");
+    assert!(
+        again.contains(&format!("no row of `books` has id {id}")),
+        "{again}"
+    );
     let missing = err(
         server,
         c,
@@ -439,7 +445,7 @@ async fn writes(server: &Server) {
         json!({"id": id, "price": 1.0}),
     )
     .await;
-    assert!(missing.contains("no Book"), "{missing}");
+    assert!(missing.contains("no row of `books`"), "{missing}");
 }
 
 async fn bad_input(server: &Server) {
@@ -554,7 +560,7 @@ async fn scoping(server: &Server) {
         ("shelf_destroy", json!({"id": id})),
     ] {
         let hidden = err(server, bob.clone(), tool, args).await;
-        assert!(hidden.contains("no ShelfItem"), "{tool}: {hidden}");
+        assert!(hidden.contains("no row of `shelf`"), "{tool}: {hidden}");
     }
     let still = ok(server, alice.clone(), "shelf_retrieve", json!({"id": id})).await;
     assert_eq!(still["status"], "reading");

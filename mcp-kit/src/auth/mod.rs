@@ -56,8 +56,7 @@ impl std::fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-/// An async function from token to principal, as an [`Authenticator`] (the seed's
-/// `STATIC_BEARER_RESOLVER`, set in code).
+/// An async function from token to principal, as an [`Authenticator`].
 pub struct Resolver<F>(pub F);
 
 impl<F, Fut> Authenticator for Resolver<F>

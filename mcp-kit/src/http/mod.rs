@@ -140,6 +140,15 @@ impl Server {
 }
 
 fn router(server: &Server, shutdown: CancellationToken) -> Router {
+    let settings = server.settings();
+    tracing::info!(
+        name = %server.info.name,
+        version = %server.info.version,
+        tools = server.registry().tools().len(),
+        stateless = settings.stateless,
+        require_auth = settings.require_auth,
+        "MCP endpoint ready at {MCP_PATH}"
+    );
     server.notifier.start_relay(&shutdown);
     let hosts = HostPolicy::new(server);
     let endpoint = crate::wire::http_service(server, shutdown);

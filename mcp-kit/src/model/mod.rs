@@ -6,9 +6,11 @@
 //! compile-time field list and every value is a bound parameter.
 
 mod actions;
+mod arguments;
 mod cursor;
 mod database;
 mod error;
+mod list;
 mod schema;
 mod scope;
 mod sql;
@@ -113,7 +115,7 @@ pub struct ModelSpec {
     pub search: &'static [&'static str],
     pub page_size: u32,
     pub max_page_size: u32,
-    /// Narrows every query to the rows a caller may see (the seed's queryset scoping).
+    /// Narrows every query to the rows a caller may see.
     pub scope: Option<fn(Option<&Principal>) -> Scope>,
 }
 

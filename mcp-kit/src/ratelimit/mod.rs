@@ -1,5 +1,5 @@
-//! Rate limits per principal and tool (the seed's `WRITE_RATE_LIMIT`), with the generic cell
-//! rate algorithm: `calls` per `per`, a burst of up to `calls`, no fixed-window edge bursts.
+//! Rate limits per principal and tool, with the generic cell rate algorithm: `calls` per
+//! `per`, a burst of up to `calls`, no fixed-window edge bursts.
 
 mod memory;
 #[cfg(feature = "redis")]

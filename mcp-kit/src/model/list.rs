@@ -1,0 +1,226 @@
+//! The `list` tool: filters, search, ordering and keyset pages over the rows a caller may see.
+
+use serde_json::{Map, Value, json};
+
+use super::actions::{Condition, Target, escape_like, one_of, select, where_clause};
+use super::arguments::Arguments;
+use super::cursor::{Cursor, query_digest};
+use super::error::db_error;
+use super::sql::{Dialect, Sql};
+use super::value::SqlValue;
+use super::{ColumnSpec, ModelSpec};
+use crate::error::ToolError;
+use crate::extract::Call;
+
+/// A `list` call's arguments, checked.
+pub(super) struct ListQuery {
+    spec: &'static ModelSpec,
+    conditions: Vec<Condition>,
+    search: Option<String>,
+    order: &'static ColumnSpec,
+    descending: bool,
+    limit: u32,
+    /// The digest of the filters and ordering a cursor must be used with.
+    query: String,
+    /// The last row of the previous page: its order value and key.
+    after: Option<(SqlValue, SqlValue)>,
+}
+
+impl ListQuery {
+    /// Reads every argument, reporting all bad ones at once.
+    pub(super) fn parse(call: &mut Call, spec: &'static ModelSpec) -> Result<Self, ToolError> {
+        let mut args = Arguments::take(call);
+        let mut shape = Map::new();
+        let conditions = filters(&mut args, spec, &mut shape);
+        let search = args.string("search");
+        if let Some(text) = &search {
+            shape.insert("search".into(), text.as_str().into());
+        }
+        let (order, descending) = ordering(&mut args, spec);
+        shape.insert("order_by".into(), json!([order.name, descending]));
+        let limit = limit(&mut args, spec);
+        let query = query_digest(&Value::Object(shape));
+        let after = match args.string("cursor") {
+            Some(text) => match cursor_position(spec, order, &text, &query) {
+                Ok(after) => Some(after),
+                Err(error) => return Err(args.finish_with(error)),
+            },
+            None => None,
+        };
+        args.finish()?;
+        Ok(Self {
+            spec,
+            conditions,
+            search,
+            order,
+            descending,
+            limit,
+            query,
+            after,
+        })
+    }
+
+    /// One page of the rows `target` lets the caller see, and the cursor of the next.
+    pub(super) async fn run(mut self, target: Target) -> Result<Value, ToolError> {
+        let Some(scope) = target.scope else {
+            return Ok(json!({"items": [], "next_cursor": null}));
+        };
+        self.conditions.extend(scope);
+        let columns: Vec<_> = self.spec.exposed().collect();
+        let sql = self.sql(target.db.dialect(), &columns);
+        let mut rows = target
+            .db
+            .fetch(sql, &columns)
+            .await
+            .map_err(|e| db_error(e, self.spec))?;
+        let next_cursor = if rows.len() > self.limit as usize {
+            rows.truncate(self.limit as usize);
+            let last = rows.last().expect("a full page has a last row");
+            let cursor = Cursor {
+                value: last[self.order.name].clone(),
+                pk: last[self.spec.pk].clone(),
+                query: self.query,
+            };
+            Value::from(cursor.encode())
+        } else {
+            Value::Null
+        };
+        Ok(json!({"items": rows, "next_cursor": next_cursor}))
+    }
+
+    fn sql(&self, dialect: Dialect, columns: &[&ColumnSpec]) -> Sql {
+        let mut sql = Sql::new(dialect);
+        select(&mut sql, self.spec, columns);
+        where_clause(&mut sql, &self.conditions);
+        let mut first = self.conditions.is_empty();
+        if let Some(text) = &self.search {
+            sql.push(if first { " WHERE (" } else { " AND (" });
+            first = false;
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            for (i, name) in self.spec.search.iter().enumerate() {
+                sql.push(if i == 0 { "LOWER(" } else { " OR LOWER(" });
+                sql.ident(name)
+                    .push(") LIKE ")
+                    .bind(pattern.clone().into())
+                    .push(" ESCAPE '\\'");
+            }
+            sql.push(")");
+        }
+        let pk = self.spec.pk_column();
+        if let Some((value, key)) = &self.after {
+            sql.push(if first { " WHERE " } else { " AND " });
+            let cmp = if self.descending { " < " } else { " > " };
+            if self.order.name == pk.name {
+                sql.ident(pk.name).push(cmp).bind(key.clone());
+            } else {
+                sql.push("(")
+                    .ident(self.order.name)
+                    .push(", ")
+                    .ident(pk.name);
+                sql.push(")").push(cmp).push("(").bind(value.clone());
+                sql.push(", ").bind(key.clone()).push(")");
+            }
+        }
+        let direction = if self.descending { " DESC" } else { " ASC" };
+        sql.push(" ORDER BY ")
+            .ident(self.order.name)
+            .push(direction);
+        if self.order.name != pk.name {
+            sql.push(", ").ident(pk.name).push(direction);
+        }
+        sql.push(" LIMIT ").bind(i64::from(self.limit + 1).into());
+        sql
+    }
+}
+
+/// The `field`, `field__gte` and `field__lte` filters, each also written into `shape`.
+fn filters(
+    args: &mut Arguments,
+    spec: &'static ModelSpec,
+    shape: &mut Map<String, Value>,
+) -> Vec<Condition> {
+    let mut conditions = Vec::new();
+    for &name in spec.filter {
+        let column = spec.column(name).expect("the derive checks filter fields");
+        for (suffix, op) in [("", "="), ("__gte", ">="), ("__lte", "<=")] {
+            if !suffix.is_empty() && !column.kind.has_ranges() {
+                continue;
+            }
+            let argument = format!("{name}{suffix}");
+            let Some(raw) = args.map.remove(&argument) else {
+                continue;
+            };
+            shape.insert(argument.clone(), raw.clone());
+            match SqlValue::from_json(column.kind, column.nullable && op == "=", &raw) {
+                Ok(value) if value.is_null() => conditions.push(Condition::IsNull(column)),
+                Ok(value) => conditions.push(Condition::Compare(column, op, value)),
+                Err(message) => args.error(&argument, message),
+            }
+        }
+    }
+    conditions
+}
+
+/// `order_by`: a field, `-` first for descending; by primary key when absent.
+fn ordering(args: &mut Arguments, spec: &'static ModelSpec) -> (&'static ColumnSpec, bool) {
+    let Some(text) = args.string("order_by") else {
+        return (spec.pk_column(), false);
+    };
+    let (name, descending) = match text.strip_prefix('-') {
+        Some(name) => (name, true),
+        None => (text.as_str(), false),
+    };
+    match spec.order.iter().find(|&&o| o == name) {
+        Some(name) => (
+            spec.column(name).expect("the derive checks order fields"),
+            descending,
+        ),
+        None => {
+            let message = format!(
+                "cannot order by `{text}`; use one of {}",
+                one_of(spec.order)
+            );
+            args.error("order_by", message);
+            (spec.pk_column(), false)
+        }
+    }
+}
+
+/// `limit`: from 1 to the model's `max_page_size`; its `page_size` when absent.
+fn limit(args: &mut Arguments, spec: &ModelSpec) -> u32 {
+    let Some(raw) = args.map.remove("limit") else {
+        return spec.page_size;
+    };
+    match raw
+        .as_u64()
+        .filter(|n| (1..=u64::from(spec.max_page_size)).contains(n))
+    {
+        Some(n) => n as u32,
+        None => {
+            let message = format!("expected an integer from 1 to {}", spec.max_page_size);
+            args.error("limit", message);
+            spec.page_size
+        }
+    }
+}
+
+/// The position a cursor names, typed as its columns are.
+fn cursor_position(
+    spec: &ModelSpec,
+    order: &ColumnSpec,
+    text: &str,
+    query: &str,
+) -> Result<(SqlValue, SqlValue), ToolError> {
+    let cursor = Cursor::decode(text, query)?;
+    let pk = spec.pk_column();
+    match (
+        SqlValue::from_json(order.kind, false, &cursor.value),
+        SqlValue::from_json(pk.kind, false, &cursor.pk),
+    ) {
+        (Ok(value), Ok(key)) => Ok((value, key)),
+        _ => Err(ToolError::invalid_field(
+            "cursor",
+            "is not a cursor this tool gave out; start again without one",
+        )),
+    }
+}
