@@ -316,9 +316,9 @@ pub fn input_schema(params: &[ParamModel]) -> TokenStream {
 
 /// The function's output converted to its item's result.
 pub enum Convert<'a> {
-    /// `IntoToolResult`, with sync tools run by `run_blocking`.
+    /// `IntoToolResult`.
     Tool(&'a Type),
-    /// `<output as trait_path>::method`, with sync functions run by `blocking`.
+    /// `<output as trait_path>::method`.
     Item {
         output: &'a Type,
         trait_path: TokenStream,
@@ -388,25 +388,20 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
             }
         })
         .collect();
-    let run = match (function.sig.asyncness.is_some(), &convert) {
-        (true, _) => quote!(#into_result(#fn_ident(#(#passed),*).await)),
-        (false, Convert::Tool(_)) => quote!(
-            ::mcp_kit::__private::run_blocking(move || #into_result(#fn_ident(#(#passed),*))).await
-        ),
-        (false, Convert::Item { .. }) => quote!(
-            match ::mcp_kit::__private::blocking(move || #fn_ident(#(#passed),*)).await {
-                ::core::result::Result::Ok(output) => #into_result(output),
-                ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
-            }
-        ),
-    };
+    let called = quote!(#fn_ident(#(#passed),*));
     // The first half takes the parameters; the dispatcher takes the rate-limit quota, then
-    // runs the second.
+    // runs the second: the function, on the blocking pool when it is not async.
+    let run = match function.sig.asyncness {
+        Some(_) => {
+            quote!(::mcp_kit::__private::prepared(async move { #into_result(#called.await) }))
+        }
+        None => quote!(::mcp_kit::__private::prepared_blocking(move || #into_result(#called))),
+    };
     let closure = quote! {
         |call| {
             let params = (#(#extracts)*);
             let (#(#idents,)*) = call.finish(params)?;
-            ::mcp_kit::__private::prepared(async move { #run })
+            #run
         }
     };
     match check {

@@ -10,6 +10,9 @@ mod resource;
 mod tool;
 mod toolset;
 
+#[cfg(test)]
+mod expansions;
+
 use proc_macro::TokenStream;
 
 /// Turns a function into an MCP tool, found at link time by the server.

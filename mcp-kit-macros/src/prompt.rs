@@ -105,11 +105,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             get: #get,
             completions: #completions,
             access: #access,
-            location: ::mcp_kit::__private::Location {
-                file: ::core::file!(),
-                line: ::core::line!(),
-                module: ::core::module_path!(),
-            },
+            location: ::mcp_kit::__private::location!(),
         };
     }
 }

@@ -195,11 +195,7 @@ fn emit(
             read: #read,
             completions: #completions,
             access: #access,
-            location: ::mcp_kit::__private::Location {
-                file: ::core::file!(),
-                line: ::core::line!(),
-                module: ::core::module_path!(),
-            },
+            location: ::mcp_kit::__private::location!(),
         };
     }
 }

@@ -1,21 +1,98 @@
-//! The JSON-RPC envelope, checked the same way by both HTTP paths and stdio, and which methods
-//! each protocol revision has. The 2026-07-28 revision dropped the handshake
-//! and the session's own methods; a request of that revision for one of them is answered
-//! as an unknown method (HTTP 404, -32601), whatever an older client may send.
+//! The JSON-RPC envelope, checked the same way by both HTTP paths, and the one table of the
+//! methods a client may call: which the server serves and which revision has each. The
+//! 2026-07-28 revision dropped the handshake and the session's own methods; a request of that
+//! revision for one of them is answered as an unknown method (HTTP 404, -32601), whatever an
+//! older client may send.
 
 use std::borrow::Cow;
 
 /// The first revision without `initialize` and sessions.
 pub(crate) const PER_REQUEST_REVISION: &str = "2026-07-28";
 
-/// Methods of the 2025-11-25 revision that the 2026-07-28 revision removed.
-const REMOVED_IN_2026_07_28: &[&str] = &[
-    "initialize",
+/// A request method the server serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Initialize,
+    Ping,
+    Discover,
+    ListTools,
+    CallTool,
+    ListResources,
+    ListResourceTemplates,
+    ReadResource,
+    Subscribe,
+    Unsubscribe,
+    ListPrompts,
+    GetPrompt,
+    Complete,
+    SetLogLevel,
+    Listen,
+}
+
+impl Method {
+    /// Every method, in the order the specification lists them.
+    pub(crate) const ALL: [Self; 15] = [
+        Self::Initialize,
+        Self::Ping,
+        Self::Discover,
+        Self::ListTools,
+        Self::CallTool,
+        Self::ListResources,
+        Self::ListResourceTemplates,
+        Self::ReadResource,
+        Self::Subscribe,
+        Self::Unsubscribe,
+        Self::ListPrompts,
+        Self::GetPrompt,
+        Self::Complete,
+        Self::SetLogLevel,
+        Self::Listen,
+    ];
+
+    /// Its name on the wire.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Initialize => "initialize",
+            Self::Ping => "ping",
+            Self::Discover => "server/discover",
+            Self::ListTools => "tools/list",
+            Self::CallTool => "tools/call",
+            Self::ListResources => "resources/list",
+            Self::ListResourceTemplates => "resources/templates/list",
+            Self::ReadResource => "resources/read",
+            Self::Subscribe => "resources/subscribe",
+            Self::Unsubscribe => "resources/unsubscribe",
+            Self::ListPrompts => "prompts/list",
+            Self::GetPrompt => "prompts/get",
+            Self::Complete => "completion/complete",
+            Self::SetLogLevel => "logging/setLevel",
+            Self::Listen => "subscriptions/listen",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|method| method.name() == name)
+    }
+
+    /// Whether only sessions have it: the 2026-07-28 revision removed it.
+    const fn is_session_only(self) -> bool {
+        matches!(
+            self,
+            Self::Initialize | Self::Ping | Self::SetLogLevel | Self::Subscribe | Self::Unsubscribe
+        )
+    }
+}
+
+/// The name of every method the server serves, for tests that must cover them all.
+#[doc(hidden)]
+pub fn method_names() -> impl Iterator<Item = &'static str> {
+    Method::ALL.into_iter().map(Method::name)
+}
+
+/// Notifications and task methods of the 2025-11-25 revision that the 2026-07-28 revision
+/// removed (the requests it removed are [`Method`]s).
+const ALSO_REMOVED_IN_2026_07_28: &[&str] = &[
     "notifications/initialized",
-    "ping",
-    "logging/setLevel",
-    "resources/subscribe",
-    "resources/unsubscribe",
     "notifications/roots/list_changed",
     "notifications/elicitation/complete",
     "tasks/get",
@@ -27,7 +104,13 @@ const REMOVED_IN_2026_07_28: &[&str] = &[
 /// Whether a request of revision `version` may call `method`. Revisions are dates, so
 /// they compare as text.
 pub(crate) fn has_method(version: &str, method: &str) -> bool {
-    version < PER_REQUEST_REVISION || !REMOVED_IN_2026_07_28.contains(&method)
+    if version < PER_REQUEST_REVISION {
+        return true;
+    }
+    match Method::from_name(method) {
+        Some(known) => !known.is_session_only(),
+        None => !ALSO_REMOVED_IN_2026_07_28.contains(&method),
+    }
 }
 
 /// Says why a body is not one JSON-RPC message, without building a JSON tree.

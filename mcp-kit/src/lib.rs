@@ -120,6 +120,7 @@ pub mod prelude {
 /// What generated code uses. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__location as location;
     pub use crate::access::{AccessDef, RateLimitSpec};
     pub use crate::cache::{CacheHint, CacheScope};
     pub use crate::completion::{CompleteFn, boxed as boxed_completion};
@@ -127,13 +128,14 @@ pub mod __private {
         AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, Prepared, check_params,
         extract_or_default, is_injected, prepared,
     };
+    pub use crate::jsonrpc::method_names;
     pub use crate::permission::{All, Permission};
     pub use crate::prompt::{IntoPromptResult, PromptDef};
     pub use crate::ratelimit::Rate;
     pub use crate::registry::{PROMPTS, RESOURCES, TOOLS};
     pub use crate::resource::{IntoResourceResult, ResourceDef};
     pub use crate::result::IntoToolResult;
-    pub use crate::tool::{Location, ToolAnnotations, ToolDef, blocking, run_blocking};
+    pub use crate::tool::{Location, ToolAnnotations, ToolDef, prepared_blocking};
     pub use crate::{ToolError, ToolOutput};
     pub use futures_util::future::BoxFuture;
     pub use linkme;

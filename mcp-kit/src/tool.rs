@@ -32,6 +32,14 @@ pub struct ToolAnnotations {
 }
 
 impl ToolAnnotations {
+    /// No hints.
+    pub const NONE: Self = Self {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    };
+
     /// Whether any hint is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
@@ -47,6 +55,19 @@ pub struct Location {
     pub line: u32,
     /// Module path.
     pub module: &'static str,
+}
+
+/// The `Location` of the code that invokes it: the item a macro expanded.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __location {
+    () => {
+        $crate::__private::Location {
+            file: ::core::file!(),
+            line: ::core::line!(),
+            module: ::core::module_path!(),
+        }
+    };
 }
 
 impl fmt::Display for Location {
@@ -327,31 +348,19 @@ impl fmt::Debug for Tool {
     }
 }
 
-/// Runs a synchronous handler on the blocking pool.
+/// The run of a synchronous handler, on the blocking pool; a panic carries on unwinding in
+/// the caller, where the dispatcher contains it.
 #[doc(hidden)]
-pub async fn run_blocking<R, F>(handler: F) -> Result<ToolOutput, ToolError>
+pub fn prepared_blocking<T, F>(handler: F) -> Prepared<T>
 where
-    F: FnOnce() -> R + Send + 'static,
-    R: IntoToolResult + Send + 'static,
+    F: FnOnce() -> Result<T, ToolError> + Send + 'static,
+    T: Send + 'static,
 {
-    match tokio::task::spawn_blocking(handler).await {
-        Ok(result) => result.into_tool_result(),
-        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-        Err(error) => Err(ToolError::internal(error)),
-    }
-}
-
-/// Runs a synchronous handler on the blocking pool; a panic carries on unwinding in the
-/// caller, where the dispatcher contains it.
-#[doc(hidden)]
-pub async fn blocking<R, F>(handler: F) -> Result<R, ToolError>
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    match tokio::task::spawn_blocking(handler).await {
-        Ok(value) => Ok(value),
-        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-        Err(error) => Err(ToolError::internal(error)),
-    }
+    prepared(async move {
+        match tokio::task::spawn_blocking(handler).await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => Err(ToolError::internal(error)),
+        }
+    })
 }

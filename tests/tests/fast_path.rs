@@ -585,6 +585,27 @@ async fn legacy_requests_are_answered_alike() {
 /// A named change to a request's headers.
 type Variant = (&'static str, fn(Case) -> Case);
 
+/// Every method of the server's table, with empty and with wrong params, in both eras: the
+/// fast path answers or declines each exactly as rmcp would.
+#[tokio::test]
+async fn every_method_of_the_table_is_answered_alike() {
+    let mut cases = Vec::new();
+    for method in mcp_kit::__private::method_names() {
+        for (what, params) in [
+            ("empty", json!({})),
+            ("wrong", json!({"name": 5, "uri": 5, "cursor": 5})),
+        ] {
+            let name = format!("{method} with {what} params");
+            cases.push(legacy(name.clone(), 1, method, params.clone()));
+            if method != "subscriptions/listen" || what == "wrong" {
+                cases.push(modern(&name, 1, method, params));
+            }
+        }
+    }
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+    run(settings(), cases, 10).await;
+}
+
 #[tokio::test]
 async fn header_variants_are_answered_alike() {
     let variants: &[Variant] = &[

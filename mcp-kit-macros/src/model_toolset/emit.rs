@@ -121,11 +121,7 @@ fn tool(model: &Model, action: &str) -> TokenStream {
             output_schema: |generator| ::mcp_kit::__private::Some(#output),
             call: |call| ::mcp_kit::__private::model::#run(call, &SPEC),
             access: #access,
-            location: ::mcp_kit::__private::Location {
-                file: ::core::file!(),
-                line: ::core::line!(),
-                module: ::core::module_path!(),
-            },
+            location: ::mcp_kit::__private::location!(),
         };
     }
 }
@@ -148,11 +144,7 @@ fn resource(model: &Model) -> TokenStream {
             read: |call| ::mcp_kit::__private::model::read_resource(call, &SPEC),
             completions: &[],
             access: #access,
-            location: ::mcp_kit::__private::Location {
-                file: ::core::file!(),
-                line: ::core::line!(),
-                module: ::core::module_path!(),
-            },
+            location: ::mcp_kit::__private::location!(),
         };
     }
 }

@@ -36,40 +36,38 @@ pub fn emit(model: &ToolModel) -> TokenStream {
             description: #description,
             annotations: #annotations,
             input_schema: #input_schema,
-            output_schema: |generator| {
-                <#output as ::mcp_kit::__private::IntoToolResult>::output_schema(generator)
-            },
+            output_schema: <#output as ::mcp_kit::__private::IntoToolResult>::output_schema,
             call: #call,
             access: #access,
-            location: ::mcp_kit::__private::Location {
-                file: ::core::file!(),
-                line: ::core::line!(),
-                module: ::core::module_path!(),
-            },
+            location: ::mcp_kit::__private::location!(),
         };
 
         #marker
     }
 }
 
-fn option_bool(value: Option<bool>) -> TokenStream {
-    match value {
-        Some(value) => quote!(::mcp_kit::__private::Some(#value)),
-        None => quote!(::mcp_kit::__private::None),
-    }
-}
-
+/// Only the hints given are written out, so expansions stay short.
 fn annotations(args: &AnnotationArgs) -> TokenStream {
-    let read_only = option_bool(args.read_only);
-    let destructive = option_bool(args.destructive);
-    let idempotent = option_bool(args.idempotent);
-    let open_world = option_bool(args.open_world);
+    let hints = [
+        ("read_only", args.read_only),
+        ("destructive", args.destructive),
+        ("idempotent", args.idempotent),
+        ("open_world", args.open_world),
+    ];
+    let given: Vec<TokenStream> = hints
+        .into_iter()
+        .filter_map(|(name, hint)| {
+            let name = format_ident!("{name}");
+            hint.map(|hint| quote!(#name: ::mcp_kit::__private::Some(#hint),))
+        })
+        .collect();
+    if given.is_empty() {
+        return quote!(::mcp_kit::__private::ToolAnnotations::NONE);
+    }
     quote! {
         ::mcp_kit::__private::ToolAnnotations {
-            read_only: #read_only,
-            destructive: #destructive,
-            idempotent: #idempotent,
-            open_world: #open_world,
+            #(#given)*
+            ..::mcp_kit::__private::ToolAnnotations::NONE
         }
     }
 }

@@ -32,6 +32,7 @@ use super::sessions::lock;
 use super::stateless::{self, Answer, json, json_response};
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
+use crate::jsonrpc::Method;
 
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {
@@ -378,26 +379,31 @@ impl Request {
                 (Request::$variant(params), meta)
             }};
         }
-        Some(match method {
-            "initialize" => with_meta!(Initialize, required::<InitializeRequestParams>(params)?),
-            "ping" => (
+        Some(match Method::from_name(method)? {
+            Method::Initialize => {
+                with_meta!(Initialize, required::<InitializeRequestParams>(params)?)
+            }
+            Method::Ping => (
                 Request::Ping,
                 optional::<MetaOnly>(params)?.and_then(|p| p.meta),
             ),
-            "server/discover" => (Request::Discover, required::<MetaOnly>(params)?.meta),
-            "tools/list" => paginated!(ListTools),
-            "resources/list" => paginated!(ListResources),
-            "resources/templates/list" => paginated!(ListResourceTemplates),
-            "prompts/list" => paginated!(ListPrompts),
-            "resources/read" => {
+            Method::Discover => (Request::Discover, required::<MetaOnly>(params)?.meta),
+            Method::ListTools => paginated!(ListTools),
+            Method::ListResources => paginated!(ListResources),
+            Method::ListResourceTemplates => paginated!(ListResourceTemplates),
+            Method::ListPrompts => paginated!(ListPrompts),
+            Method::ReadResource => {
                 with_meta!(ReadResource, required::<ReadResourceRequestParams>(params)?)
             }
-            "prompts/get" => with_meta!(GetPrompt, required::<GetPromptRequestParams>(params)?),
-            "completion/complete" => {
-                with_meta!(Complete, required::<CompleteRequestParams>(params)?)
+            Method::GetPrompt => {
+                with_meta!(GetPrompt, required::<GetPromptRequestParams>(params)?)
             }
-            "tools/call" => with_meta!(CallTool, required::<CallToolRequestParams>(params)?),
-            _ => return None,
+            Method::Complete => with_meta!(Complete, required::<CompleteRequestParams>(params)?),
+            Method::CallTool => with_meta!(CallTool, required::<CallToolRequestParams>(params)?),
+            // Session state and streams: rmcp's.
+            Method::Subscribe | Method::Unsubscribe | Method::SetLogLevel | Method::Listen => {
+                return None;
+            }
         })
     }
 }

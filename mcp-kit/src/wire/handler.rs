@@ -666,23 +666,7 @@ impl ServerHandler for Adapter {
         request: CustomRequest,
         _context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        const KNOWN: &[&str] = &[
-            "tools/call",
-            "tools/list",
-            "resources/list",
-            "resources/templates/list",
-            "resources/read",
-            "resources/subscribe",
-            "resources/unsubscribe",
-            "prompts/list",
-            "prompts/get",
-            "completion/complete",
-            "logging/setLevel",
-            "initialize",
-            "ping",
-            "server/discover",
-        ];
-        if KNOWN.contains(&request.method.as_str()) {
+        if crate::jsonrpc::Method::from_name(&request.method).is_some() {
             return Err(ErrorData::invalid_params(
                 format!(
                     "invalid params for `{}`: they do not match the method's schema",
