@@ -194,7 +194,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                 .registry()
                 .tools()
                 .iter()
-                .map(|tool| (tool.name(), tool.description_text()));
+                .map(|tool| (tool.name(), tool.get_description()));
             table(&mut out, "NAME", rows, "tools")?;
         }
         Command::Resources(ListCommand::List { json }) => {

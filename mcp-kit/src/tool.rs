@@ -105,6 +105,9 @@ enum Handler {
 }
 
 /// A tool ready to serve: its metadata, cached schemas and handler.
+///
+/// As with [`std::process::Command`], a setting's builder method takes its name
+/// ([`Tool::title`]) and its getter adds `get_` ([`Tool::get_title`]).
 #[derive(Clone)]
 pub struct Tool {
     pub(crate) name: Cow<'static, str>,
@@ -268,17 +271,17 @@ impl Tool {
     }
 
     /// The tool's title, if any.
-    pub fn title_text(&self) -> Option<&str> {
+    pub fn get_title(&self) -> Option<&str> {
         self.title.as_deref()
     }
 
     /// The tool's description, if any.
-    pub fn description_text(&self) -> Option<&str> {
+    pub fn get_description(&self) -> Option<&str> {
         self.description.as_deref()
     }
 
     /// The behaviour hints.
-    pub fn annotation_hints(&self) -> ToolAnnotations {
+    pub fn get_annotations(&self) -> ToolAnnotations {
         self.annotations
     }
 

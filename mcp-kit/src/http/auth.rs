@@ -13,7 +13,7 @@ use crate::server::Server;
 pub(crate) const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
 /// Decides who a request to `/mcp` comes from, and whether it may come in at all.
-pub(crate) struct Gatekeeper {
+pub(crate) struct BearerAuth {
     chain: AuthChain,
     require_auth: bool,
     required_scopes: Vec<String>,
@@ -22,7 +22,7 @@ pub(crate) struct Gatekeeper {
     authorization_servers: Vec<String>,
 }
 
-impl Gatekeeper {
+impl BearerAuth {
     pub(crate) fn new(server: &Server) -> Self {
         let settings = server.settings();
         Self {
@@ -38,7 +38,7 @@ impl Gatekeeper {
     }
 
     /// The caller (`None` when anonymous and allowed), or the response that refuses it.
-    pub(crate) async fn admit(
+    pub(crate) async fn authenticate(
         &self,
         headers: &HeaderMap,
         uri: &Uri,

@@ -1,4 +1,4 @@
-//! The axum side: `/mcp`, `/healthz`, the protected resource metadata, the Host/Origin guard,
+//! The axum side: `/mcp`, `/healthz`, the protected resource metadata, the Host/Origin check,
 //! authentication, JSON-RPC errors for bodies rmcp refuses, and serving with graceful shutdown.
 
 mod auth;
@@ -21,7 +21,7 @@ use tracing::Instrument as _;
 use crate::context::ClientAddr;
 use crate::server::Server;
 use crate::wire::LiveSessions;
-use auth::{Gatekeeper, METADATA_PATH};
+use auth::{BearerAuth, METADATA_PATH};
 
 /// The path of the MCP endpoint.
 pub const MCP_PATH: &str = "/mcp";
@@ -96,20 +96,22 @@ fn host_name(authority: &str) -> &str {
         .map_or(authority, |(host, _)| host)
 }
 
-struct Guard {
+/// The `/mcp` endpoint: what every request passes (Host/Origin, authentication, the body's
+/// limits, session ownership) and who answers it (the fast path, else rmcp).
+struct Endpoint {
     hosts: HostPolicy,
-    gatekeeper: Gatekeeper,
+    bearer_auth: BearerAuth,
     body_limit: usize,
     body_read_timeout: Duration,
     sessions: Option<(LiveSessions, usize)>,
     owners: owners::SessionOwners,
     #[cfg(feature = "fast-path")]
     fast: Option<crate::wire::FastPath>,
-    /// rmcp's endpoint, for every request the guard lets through and does not answer itself.
+    /// rmcp's service, for every request let through that the fast path does not answer.
     rmcp: crate::wire::HttpService,
 }
 
-impl Guard {
+impl Endpoint {
     /// Hands `request` to rmcp. Boxed: most requests never get here, and they should not
     /// carry the size of rmcp's future.
     fn rmcp(&self, request: Request) -> futures_util::future::BoxFuture<'static, Response> {
@@ -151,19 +153,19 @@ fn router(server: &Server, shutdown: CancellationToken) -> Router {
     );
     server.notifier.start_relay(&shutdown);
     let hosts = HostPolicy::new(server);
-    let endpoint = crate::wire::http_service(server, shutdown);
-    let guard = Arc::new(Guard {
+    let transport = crate::wire::streamable_http(server, shutdown);
+    let endpoint = Arc::new(Endpoint {
         hosts,
-        gatekeeper: Gatekeeper::new(server),
+        bearer_auth: BearerAuth::new(server),
         body_limit: server.settings().body_limit,
         body_read_timeout: Duration::from_secs(server.settings().body_read_timeout),
-        sessions: endpoint
+        sessions: transport
             .sessions
             .map(|live| (live, server.settings().max_sessions)),
         owners: owners::SessionOwners::new(server.settings().max_sessions_per_caller),
         #[cfg(feature = "fast-path")]
-        fast: endpoint.fast,
-        rmcp: endpoint.service,
+        fast: transport.fast,
+        rmcp: transport.service,
     });
     if !server.settings().require_auth {
         tracing::warn!("require_auth is off: anyone who can reach this server can call its tools");
@@ -171,20 +173,20 @@ fn router(server: &Server, shutdown: CancellationToken) -> Router {
     let health =
         json!({ "status": "ok", "name": server.info.name, "version": server.info.version });
     let metadata = get(
-        |State(guard): State<Arc<Guard>>, headers: HeaderMap| async move {
-            axum::Json(guard.gatekeeper.metadata(&headers))
+        |State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap| async move {
+            axum::Json(endpoint.bearer_auth.metadata(&headers))
         },
     );
     let metadata = Router::new()
         .route(METADATA_PATH, metadata.clone())
         .route(&format!("{METADATA_PATH}{MCP_PATH}"), metadata)
-        .with_state(guard.clone());
+        .with_state(endpoint.clone());
     let router = Router::new()
-        .route(MCP_PATH, any(guard_mcp).with_state(guard.clone()))
+        .route(MCP_PATH, any(serve_mcp).with_state(endpoint.clone()))
         .route("/healthz", get(move || async move { axum::Json(health) }))
         .merge(metadata);
     #[cfg(feature = "metrics")]
-    let router = router.merge(metrics_route(server, guard));
+    let router = router.merge(metrics_route(server, endpoint));
     #[cfg(feature = "oauth-server")]
     let router = match &server.oauth {
         Some(oauth) => router.merge(oauth.router()),
@@ -197,14 +199,14 @@ fn router(server: &Server, shutdown: CancellationToken) -> Router {
 /// and, while authentication is required, its own bearer token (`metrics_token_sha256`):
 /// call counts name the tools and how busy the server is.
 #[cfg(feature = "metrics")]
-fn metrics_route(server: &Server, guard: Arc<Guard>) -> Router {
+fn metrics_route(server: &Server, endpoint: Arc<Endpoint>) -> Router {
     use subtle::ConstantTimeEq as _;
     let dispatcher = server.dispatcher.clone();
     let settings = server.settings();
     let token = settings.metrics_token_sha256.clone();
     let open = !settings.require_auth;
     let metrics = get(move |headers: HeaderMap| async move {
-        if let Err(message) = guard.hosts.check(&headers) {
+        if let Err(message) = endpoint.hosts.check(&headers) {
             return (StatusCode::FORBIDDEN, message).into_response();
         }
         match &token {
@@ -245,17 +247,17 @@ fn metrics_route(server: &Server, guard: Arc<Guard>) -> Router {
 /// One span per request to `/mcp`: its method, the caller once known, and a line with the
 /// status and duration when it is answered. Both at `debug`: at `info` the span alone would
 /// cost a sixth of a request's CPU (`benches/observability.sh`).
-async fn guard_mcp(State(guard): State<Arc<Guard>>, request: Request) -> Response {
+async fn serve_mcp(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
     let span = tracing::debug_span!(
         "mcp_request",
         method = %request.method(),
         subject = tracing::field::Empty,
     );
     if span.is_disabled() {
-        return admit(guard, request).await;
+        return handle(endpoint, request).await;
     }
     let started = std::time::Instant::now();
-    let response = admit(guard, request).instrument(span.clone()).await;
+    let response = handle(endpoint, request).instrument(span.clone()).await;
     span.in_scope(|| {
         let micros = started.elapsed().as_micros() as u64;
         tracing::debug!(
@@ -309,14 +311,14 @@ fn removed_method(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<Respon
 /// the body. When rmcp refuses the body (it answers 415 to anything it cannot parse), the body
 /// is examined again to answer with the JSON-RPC error that says what is wrong; valid requests
 /// pay no second parse.
-async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
-    if let Err(message) = guard.hosts.check(request.headers()) {
+async fn handle(endpoint: Arc<Endpoint>, mut request: Request) -> Response {
+    if let Err(message) = endpoint.hosts.check(request.headers()) {
         tracing::warn!(%message, "refused a request to /mcp");
         return rpc_error(StatusCode::FORBIDDEN, -32600, &message);
     }
-    match guard
-        .gatekeeper
-        .admit(request.headers(), request.uri())
+    match endpoint
+        .bearer_auth
+        .authenticate(request.headers(), request.uri())
         .await
     {
         Ok(Some(principal)) => {
@@ -341,18 +343,18 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         .get("mcp-session-id")
         .and_then(|v| v.to_str().ok());
     if let Some(id) = session
-        && !guard.owners.allows(id, subject_of(request.extensions()))
+        && !endpoint.owners.allows(id, subject_of(request.extensions()))
     {
         // The same answer as for a session that does not exist: nothing to learn from it.
         return rpc_error(StatusCode::NOT_FOUND, -32600, "session not found");
     }
     if request.method() == Method::DELETE {
         let session = session.map(str::to_owned);
-        let response = guard.rmcp(request).await;
+        let response = endpoint.rmcp(request).await;
         if response.status().is_success()
             && let Some(id) = &session
         {
-            guard.owners.closed(id);
+            endpoint.owners.closed(id);
         }
         return response;
     }
@@ -366,38 +368,41 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
         });
     if request.method() != Method::POST || !is_json {
-        return guard.rmcp(request).await;
+        return endpoint.rmcp(request).await;
     }
     let (parts, body) = request.into_parts();
-    let read = axum::body::to_bytes(body, guard.body_limit);
-    let bytes: Bytes = match tokio::time::timeout(guard.body_read_timeout, read).await {
+    let read = axum::body::to_bytes(body, endpoint.body_limit);
+    let bytes: Bytes = match tokio::time::timeout(endpoint.body_read_timeout, read).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(_)) => {
             let message = format!(
                 "request body is larger than the {}-byte limit",
-                guard.body_limit
+                endpoint.body_limit
             );
             return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, &message);
         }
         Err(_) => {
             let message = format!(
                 "the request body did not arrive within {} s",
-                guard.body_read_timeout.as_secs()
+                endpoint.body_read_timeout.as_secs()
             );
             return rpc_error(StatusCode::REQUEST_TIMEOUT, -32600, &message);
         }
     };
-    let opens_session = guard.sessions.is_some()
+    let opens_session = endpoint.sessions.is_some()
         && !parts.headers.contains_key("mcp-session-id")
         && method_of(&bytes).as_deref() == Some("initialize");
-    if opens_session && let Some((live, max)) = &guard.sessions {
+    if opens_session && let Some((live, max)) = &endpoint.sessions {
         let live = live().await;
         if live.len() >= *max {
             tracing::warn!(max, "refused a new session: the server is at max_sessions");
             let message = "too many open sessions; try again later";
             return rpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, message);
         }
-        if let Err(max) = guard.owners.may_open(subject_of(&parts.extensions), &live) {
+        if let Err(max) = endpoint
+            .owners
+            .may_open(subject_of(&parts.extensions), &live)
+        {
             let message = format!(
                 "this caller has {max} sessions open, the most allowed; end one (DELETE) first"
             );
@@ -408,13 +413,13 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
         return refusal;
     }
     #[cfg(feature = "fast-path")]
-    if let Some(fast) = &guard.fast
+    if let Some(fast) = &endpoint.fast
         && let Some(response) = fast.serve(&parts, &bytes).await
     {
         return response;
     }
     let opener = opens_session.then(|| subject_of(&parts.extensions).map(str::to_owned));
-    let response = guard
+    let response = endpoint
         .rmcp(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
     if let Some(opener) = opener
@@ -423,7 +428,7 @@ async fn admit(guard: Arc<Guard>, mut request: Request) -> Response {
             .get("mcp-session-id")
             .and_then(|v| v.to_str().ok())
     {
-        guard.owners.opened(id, opener.as_deref());
+        endpoint.owners.opened(id, opener.as_deref());
     }
     if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
         && let Err((code, message)) = crate::jsonrpc::check_envelope(&bytes)

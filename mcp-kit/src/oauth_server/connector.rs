@@ -59,7 +59,7 @@ async fn load(db: &AnyPool) -> Result<Connector, OAuthError> {
 }
 
 /// The signed-in user allowed here, or the page that says why not.
-async fn admit(
+async fn signed_in_admin(
     server: &AuthorizationServer,
     request: &Parts,
 ) -> Result<Result<Principal, Response>, OAuthError> {
@@ -113,7 +113,7 @@ pub(super) async fn show(
     request: Parts,
 ) -> Response {
     let shown = async {
-        if let Err(refusal) = admit(&server, &request).await? {
+        if let Err(refusal) = signed_in_admin(&server, &request).await? {
             return Ok(refusal);
         }
         let connector = load(server.store.db().await?).await?;
@@ -141,7 +141,7 @@ pub(super) async fn save(
     Form(fields): Form<Fields>,
 ) -> Response {
     let saved = async {
-        let user = match admit(&server, &request).await? {
+        let user = match signed_in_admin(&server, &request).await? {
             Ok(user) => user,
             Err(refusal) => return Ok(refusal),
         };

@@ -34,7 +34,7 @@ pub(crate) type HttpService = axum::routing::MethodRouter;
 pub(crate) type LiveSessions = Arc<dyn Fn() -> BoxFuture<'static, Vec<String>> + Send + Sync>;
 
 /// The Streamable HTTP endpoint and what the HTTP layer needs beside it.
-pub(crate) struct Endpoint {
+pub(crate) struct StreamableHttp {
     pub(crate) service: HttpService,
     /// In stateful mode, a way to list the open sessions.
     pub(crate) sessions: Option<LiveSessions>,
@@ -43,7 +43,7 @@ pub(crate) struct Endpoint {
     pub(crate) fast: Option<FastPath>,
 }
 
-pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endpoint {
+pub(crate) fn streamable_http(server: &Server, shutdown: CancellationToken) -> StreamableHttp {
     let settings = server.settings();
     // Host and Origin are checked by `http::HostPolicy` before rmcp sees the request. rmcp
     // clones its config for every request, so its own lists stay empty.
@@ -64,7 +64,7 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
     if settings.stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
-        Endpoint {
+        StreamableHttp {
             service: axum::routing::any_service(service),
             sessions: None,
             #[cfg(feature = "fast-path")]
@@ -83,7 +83,7 @@ pub(crate) fn http_service(server: &Server, shutdown: CancellationToken) -> Endp
                 sessions.keys().map(|id| id.to_string()).collect()
             })
         });
-        Endpoint {
+        StreamableHttp {
             service: axum::routing::any_service(StreamableHttpService::new(
                 factory, sessions, config,
             )),
