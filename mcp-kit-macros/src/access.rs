@@ -10,6 +10,8 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Path};
 
+use crate::RT;
+
 #[derive(Debug, Default, FromMeta)]
 pub struct AccessArgs {
     /// One permission expression, e.g. `IsAuthenticated & HasScope("a")`.
@@ -18,7 +20,8 @@ pub struct AccessArgs {
     permissions: Option<ExprList>,
     rate_limit: Option<RateLimitArgs>,
     no_rate_limit: Flag,
-    /// `fn() -> bool`: the item exists only while it returns true.
+    /// `fn() -> bool` or `fn(&T) -> bool` (state `T`): the item exists only while it returns
+    /// true.
     enabled: Option<Path>,
     /// How long clients may keep the item's lists and contents.
     cache: Option<CacheArgs>,
@@ -32,10 +35,28 @@ struct CacheArgs {
     scope: Option<syn::LitStr>,
 }
 
-#[derive(Debug, FromMeta)]
+#[derive(Debug)]
 struct RateLimitArgs {
     calls: syn::LitInt,
     per: syn::LitInt,
+    /// The `rate_limit` key, where a misplaced limit is reported.
+    key: proc_macro2::Span,
+}
+
+impl FromMeta for RateLimitArgs {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        #[derive(FromMeta)]
+        struct Fields {
+            calls: syn::LitInt,
+            per: syn::LitInt,
+        }
+        let Fields { calls, per } = Fields::from_meta(item)?;
+        Ok(Self {
+            calls,
+            per,
+            key: item.path().span(),
+        })
+    }
 }
 
 /// A permission expression: anything but a literal, which would only be a quoted mistake.
@@ -143,7 +164,7 @@ impl AccessArgs {
     /// Refuses the rate-limit keys on items whose use is not counted (resources, prompts).
     pub fn refuse_rate_limits(&self, noun: &str, errors: &mut darling::error::Accumulator) {
         let span = match (&self.rate_limit, self.no_rate_limit.is_present()) {
-            (Some(rate), _) => rate.calls.span(),
+            (Some(rate), _) => rate.key,
             (None, true) => self.no_rate_limit.span(),
             (None, false) => return,
         };
@@ -172,46 +193,48 @@ impl AccessArgs {
         let mut fields = Vec::new();
         match all.as_slice() {
             [] => {}
-            [expr] => fields.push(
-                quote_spanned!(expr.span()=> permission: ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(#expr))),
-            ),
+            [expr] => fields
+                .push(quote_spanned!(expr.span()=> permission: #RT::Some(|| #RT::Box::new(#expr)))),
             list => {
                 let boxed = list.iter().map(|expr| {
-                    quote_spanned!(expr.span()=> ::mcp_kit::__private::Box::new(#expr) as ::mcp_kit::__private::Box<dyn ::mcp_kit::__private::Permission>)
+                    quote_spanned!(expr.span()=> #RT::Box::new(#expr) as #RT::Box<dyn #RT::Permission>)
                 });
                 fields.push(quote! {
-                    permission: ::mcp_kit::__private::Some(|| ::mcp_kit::__private::Box::new(
-                        ::mcp_kit::__private::All(::mcp_kit::__private::Vec::from([#(#boxed),*]))
+                    permission: #RT::Some(|| #RT::Box::new(
+                        #RT::All(#RT::Vec::from([#(#boxed),*]))
                     ))
                 });
             }
         }
         match (&self.rate_limit, self.no_rate_limit.is_present()) {
-            (Some(RateLimitArgs { calls, per }), _) => fields.push(quote! {
-                rate_limit: ::mcp_kit::__private::RateLimitSpec::Rate(::mcp_kit::__private::Rate::per_seconds(#calls, #per))
+            (Some(rate), _) => fields.push({
+                let RateLimitArgs { calls, per, .. } = rate;
+                quote! {
+                    rate_limit: #RT::RateLimitSpec::Rate(#RT::Rate::per_seconds(#calls, #per))
+                }
             }),
-            (None, true) => fields.push(quote!(rate_limit: ::mcp_kit::__private::RateLimitSpec::Off)),
+            (None, true) => fields.push(quote!(rate_limit: #RT::RateLimitSpec::Off)),
             (None, false) => {}
         }
         if let Some(path) = &self.enabled {
-            fields.push(quote_spanned!(path.span()=> enabled: ::mcp_kit::__private::Some(#path)));
+            fields.push(quote_spanned!(path.span()=> enabled: #RT::Some(|state| #RT::is_enabled(state, #path))));
         }
         if let Some(CacheArgs { ttl, scope }) = &self.cache {
             let scope = match scope.as_ref().map(syn::LitStr::value).as_deref() {
-                Some("public") => quote!(::mcp_kit::__private::CacheScope::Public),
-                _ => quote!(::mcp_kit::__private::CacheScope::Private),
+                Some("public") => quote!(#RT::CacheScope::Public),
+                _ => quote!(#RT::CacheScope::Private),
             };
             fields.push(quote! {
-                cache: ::mcp_kit::__private::Some(::mcp_kit::__private::CacheHint::new(#ttl, #scope))
+                cache: #RT::Some(#RT::CacheHint::new(#ttl, #scope))
             });
         }
         if fields.is_empty() {
-            return quote!(::mcp_kit::__private::AccessDef::DEFAULT);
+            return quote!(#RT::AccessDef::DEFAULT);
         }
         quote! {
-            ::mcp_kit::__private::AccessDef {
+            #RT::AccessDef {
                 #(#fields,)*
-                ..::mcp_kit::__private::AccessDef::DEFAULT
+                ..#RT::AccessDef::DEFAULT
             }
         }
     }

@@ -8,6 +8,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Meta, Path};
 
+use crate::RT;
+
 /// The pairs, in the order written.
 #[derive(Debug, Default)]
 pub struct Completions(pub Vec<(Ident, Path)>);
@@ -62,9 +64,9 @@ impl Completions {
             let ident = format_ident!("complete{i}");
             quote_spanned! {path.span()=>
                 fn #ident(
-                    value: ::mcp_kit::__private::String,
-                ) -> ::mcp_kit::__private::BoxFuture<'static, ::mcp_kit::__private::Vec<::mcp_kit::__private::String>> {
-                    ::mcp_kit::__private::boxed_completion(#path(value))
+                    value: #RT::String,
+                ) -> #RT::BoxFuture<'static, #RT::Vec<#RT::String>> {
+                    #RT::boxed_completion(#path(value))
                 }
             }
         });
@@ -75,7 +77,7 @@ impl Completions {
         });
         quote! {{
             #(#functions)*
-            const COMPLETIONS: &[(&str, ::mcp_kit::__private::CompleteFn)] = &[#(#entries),*];
+            const COMPLETIONS: &[(&str, #RT::CompleteFn)] = &[#(#entries),*];
             COMPLETIONS
         }}
     }

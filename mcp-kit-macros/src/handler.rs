@@ -8,6 +8,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Pat, Type};
 
+use crate::RT;
+
 /// The most parameters a function takes; past this, one `Args<T>` struct reads better.
 const MAX_PARAMS: usize = 16;
 
@@ -202,7 +204,7 @@ pub fn parse_params(
         let unwrap = is_optional_principal(&typed.ty);
         let ty: Type = if unwrap {
             let span = typed.ty.span();
-            syn::parse_quote_spanned!(span=> ::mcp_kit::__private::MaybePrincipal)
+            syn::parse_quote_spanned!(span=> #RT::MaybePrincipal)
         } else {
             (*typed.ty).clone()
         };
@@ -286,8 +288,8 @@ impl<T: quote::ToTokens> ToTokensSpan for T {
 
 pub fn option_str(value: Option<&str>) -> TokenStream {
     match value {
-        Some(value) => quote!(::mcp_kit::__private::Some(#value)),
-        None => quote!(::mcp_kit::__private::None),
+        Some(value) => quote!(#RT::Some(#value)),
+        None => quote!(#RT::None),
     }
 }
 
@@ -307,7 +309,7 @@ pub fn input_schema(params: &[ParamModel]) -> TokenStream {
     });
     quote! {
         |generator| {
-            let mut schema = ::mcp_kit::__private::InputSchema::new();
+            let mut schema = #RT::InputSchema::new();
             #(#params)*
             schema.finish(generator)
         }
@@ -341,24 +343,24 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
         let required = param.required;
         if param.default {
             quote_spanned! {ty.span()=>
-                ::mcp_kit::__private::extract_or_default::<#ty>(call, #name),
+                #RT::extract_or_default::<#ty>(call, #name),
             }
         } else {
             quote_spanned! {ty.span()=>
-                <#ty as ::mcp_kit::__private::Param>::extract(call, #name, #required),
+                <#ty as #RT::Param>::extract(call, #name, #required),
             }
         }
     });
     let kinds = params.iter().map(|param| {
         let ty = &param.ty;
-        quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::Param>::KIND)
+        quote_spanned!(ty.span()=> <#ty as #RT::Param>::KIND)
     });
     // Evaluated with the static, so `cargo check` reports it too (an inline `const` in the
     // closure is only evaluated at codegen). Spanned on the parameter list it is about.
     let params_span = function.sig.paren_token.span.join();
     let check = (params.len() > 1).then(|| {
         quote_spanned! {params_span=>
-            if !::mcp_kit::__private::check_params(&[#(#kinds),*]) {
+            if !#RT::check_params(&[#(#kinds),*]) {
                 ::core::panic!(
                     "`Args<T>` must be the tool's only argument parameter (beside Context and State<T>)"
                 );
@@ -369,7 +371,7 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
     // unsupported return type is then one error, at the return type.
     let into_result = match &convert {
         Convert::Tool(output) => {
-            quote!(<#output as ::mcp_kit::__private::IntoToolResult>::into_tool_result)
+            quote!(<#output as #RT::IntoToolResult>::into_tool_result)
         }
         Convert::Item {
             output,
@@ -393,9 +395,9 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
     // runs the second: the function, on the blocking pool when it is not async.
     let run = match function.sig.asyncness {
         Some(_) => {
-            quote!(::mcp_kit::__private::prepared(async move { #into_result(#called.await) }))
+            quote!(#RT::prepared(async move { #into_result(#called.await) }))
         }
-        None => quote!(::mcp_kit::__private::prepared_blocking(move || #into_result(#called))),
+        None => quote!(#RT::prepared_blocking(move || #into_result(#called))),
     };
     let closure = quote! {
         |call| {

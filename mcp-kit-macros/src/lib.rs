@@ -13,6 +13,17 @@ mod toolset;
 #[cfg(test)]
 mod expansions;
 
+/// `::mcp_kit::__private`, the one path generated code reaches the runtime by: `#RT::ToolDef`.
+struct Runtime;
+
+impl quote::ToTokens for Runtime {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        tokens.extend(quote::quote!(::mcp_kit::__private));
+    }
+}
+
+const RT: Runtime = Runtime;
+
 use proc_macro::TokenStream;
 
 /// Turns a function into an MCP tool, found at link time by the server.

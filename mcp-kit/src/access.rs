@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::auth::Principal;
 use crate::cache::CacheHint;
+use crate::extract::StateMap;
 use crate::permission::{Denied, Permission};
 use crate::ratelimit::Rate;
 
@@ -27,7 +28,7 @@ pub enum RateLimitSpec {
 pub struct AccessDef {
     pub permission: Option<fn() -> Box<dyn Permission>>,
     pub rate_limit: RateLimitSpec,
-    pub enabled: Option<fn() -> bool>,
+    pub enabled: Option<fn(&StateMap) -> bool>,
     pub cache: Option<CacheHint>,
 }
 
@@ -41,12 +42,15 @@ impl AccessDef {
     };
 }
 
+/// An item's `enabled` gate, ready to run.
+pub(crate) type EnabledFn = dyn Fn(&StateMap) -> bool + Send + Sync;
+
 /// Access rules, ready to check.
 #[derive(Clone, Default)]
 pub struct Access {
     pub(crate) permission: Option<Arc<dyn Permission>>,
     pub(crate) rate_limit: RateLimitSpec,
-    pub(crate) enabled: Option<fn() -> bool>,
+    pub(crate) enabled: Option<Arc<EnabledFn>>,
     pub(crate) cache: Option<CacheHint>,
 }
 
@@ -55,14 +59,16 @@ impl Access {
         Self {
             permission: def.permission.map(|make| Arc::from(make())),
             rate_limit: def.rate_limit,
-            enabled: def.enabled,
+            enabled: def
+                .enabled
+                .map(|enabled| Arc::new(enabled) as Arc<EnabledFn>),
             cache: def.cache,
         }
     }
 
     /// Whether the item exists for anyone right now.
-    pub(crate) fn is_enabled(&self) -> bool {
-        self.enabled.is_none_or(|enabled| enabled())
+    pub(crate) fn is_enabled(&self, state: &StateMap) -> bool {
+        self.enabled.as_ref().is_none_or(|enabled| enabled(state))
     }
 
     /// Checks the item's permission, or `default` when it has none.
@@ -94,4 +100,43 @@ impl Access {
             RateLimitSpec::Default => write_rate,
         }
     }
+}
+
+/// A function that says whether an item exists right now, checked on every request:
+/// `fn() -> bool`, or `fn(&T) -> bool` reading the state `T` given to
+/// `Server::builder().state(…)` (a feature flag, a setting of your own). Without that state,
+/// the item is hidden.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot gate an item",
+    label = "expected `fn() -> bool` or `fn(&T) -> bool`",
+    note = "an `enabled` function takes nothing, or a reference to a value given to `Server::builder().state(…)`"
+)]
+pub trait Enabled<Args>: Send + Sync + 'static {
+    /// Whether the item exists, given the server's state.
+    fn is_enabled(&self, state: &StateMap) -> bool;
+}
+
+impl<F> Enabled<()> for F
+where
+    F: Fn() -> bool + Send + Sync + 'static,
+{
+    fn is_enabled(&self, _state: &StateMap) -> bool {
+        self()
+    }
+}
+
+impl<F, T> Enabled<(T,)> for F
+where
+    F: Fn(&T) -> bool + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    fn is_enabled(&self, state: &StateMap) -> bool {
+        state.get_ref::<T>().is_some_and(self)
+    }
+}
+
+/// Runs an `enabled = path` gate, for generated code.
+#[doc(hidden)]
+pub fn is_enabled<Args, F: Enabled<Args>>(state: &StateMap, enabled: F) -> bool {
+    enabled.is_enabled(state)
 }

@@ -202,7 +202,7 @@ impl Dispatcher {
     }
 
     fn allows(&self, access: &Access, principal: Option<&Principal>) -> bool {
-        access.is_enabled() && self.check(access, principal).is_ok()
+        access.is_enabled(&self.state) && self.check(access, principal).is_ok()
     }
 
     fn check(&self, access: &Access, principal: Option<&Principal>) -> Result<(), Denied> {
@@ -243,7 +243,7 @@ impl Dispatcher {
         self.registry
             .resources()
             .iter()
-            .filter(|resource| resource.access.is_enabled())
+            .filter(|resource| resource.access.is_enabled(&self.state))
             .find_map(|resource| Some((resource, resource.template.matches(uri)?)))
     }
 
@@ -279,7 +279,7 @@ impl Dispatcher {
         let Some(prompt) = self
             .registry
             .prompt(name)
-            .filter(|prompt| prompt.access.is_enabled())
+            .filter(|prompt| prompt.access.is_enabled(&self.state))
         else {
             return Err(ItemError::UnknownPrompt(name.to_owned()));
         };
@@ -458,7 +458,7 @@ impl Dispatcher {
         let Some(tool) = self
             .registry
             .tool(name)
-            .filter(|tool| tool.access.is_enabled())
+            .filter(|tool| tool.access.is_enabled(&self.state))
         else {
             return Err(CallError::UnknownTool(name.to_owned()));
         };
@@ -485,22 +485,19 @@ impl Dispatcher {
             self.state.clone(),
             tool.input_schema.clone(),
         );
-        let result = match prepare(|| tool.prepare(&mut call)) {
+        let prepared = prepare(|| tool.prepare(&mut call));
+        // What the handler did not take is not carried across the awaits below.
+        drop(call);
+        let result = match prepared {
             Err(error) => Err(error),
-            Ok(run) => {
-                let taken = tokio::select! {
-                    biased;
-                    () = context.cancellation().cancelled() => return Err(CallError::Cancelled),
-                    taken = self.take_quota(tool, &context) => taken,
-                };
-                match taken {
-                    Err(error) => Err(error),
-                    Ok(()) => match contained(run, &context).await {
-                        Ok(result) => result,
-                        Err(Cancelled) => return Err(CallError::Cancelled),
-                    },
-                }
-            }
+            Ok(run) => match self.take_quota(tool, &context).await {
+                Err(Cancelled) => return Err(CallError::Cancelled),
+                Ok(Err(refused)) => Err(refused),
+                Ok(Ok(())) => match contained(run, &context).await {
+                    Ok(result) => result,
+                    Err(Cancelled) => return Err(CallError::Cancelled),
+                },
+            },
         };
         Ok(match result {
             Ok(output) => output,
@@ -516,26 +513,31 @@ impl Dispatcher {
 
 impl Dispatcher {
     /// Takes one call of `tool`'s rate limit, if it has one. Run once the arguments are
-    /// valid, so a call with bad arguments uses no quota.
-    async fn take_quota(&self, tool: &Tool, context: &Context) -> Result<(), ToolError> {
+    /// valid, so a call with bad arguments uses no quota; `Err` when the client cancelled
+    /// while waiting for the count.
+    async fn take_quota(
+        &self,
+        tool: &Tool,
+        context: &Context,
+    ) -> Result<Result<(), ToolError>, Cancelled> {
         let read_only = tool.annotations.read_only == Some(true);
+        // Most calls stop here, without waiting on the cancellation token.
         let Some(rate) = tool.access.rate(self.policy.write_rate, read_only) else {
-            return Ok(());
+            return Ok(Ok(()));
         };
         let key = rate_key(context.principal(), context.client(), &tool.name);
-        self.policy
-            .limiter
-            .acquire(&key, rate)
-            .await
-            .map_err(|refusal| match refusal {
-                Refusal::Wait(wait) => ToolError::rate_limited(wait),
-                Refusal::Unavailable(detail) => {
-                    tracing::error!(%detail, "rate limits cannot be counted; refusing the call");
-                    ToolError::unavailable(
-                        "rate limits cannot be counted right now; try again later",
-                    )
-                }
-            })
+        let acquired = tokio::select! {
+            biased;
+            () = context.cancellation().cancelled() => return Err(Cancelled),
+            acquired = self.policy.limiter.acquire(&key, rate) => acquired,
+        };
+        Ok(acquired.map_err(|refusal| match refusal {
+            Refusal::Wait(wait) => ToolError::rate_limited(wait),
+            Refusal::Unavailable(detail) => {
+                tracing::error!(%detail, "rate limits cannot be counted; refusing the call");
+                ToolError::unavailable("rate limits cannot be counted right now; try again later")
+            }
+        }))
     }
 }
 

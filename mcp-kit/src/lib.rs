@@ -61,7 +61,7 @@ mod tool;
 mod uri_template;
 mod wire;
 
-pub use access::RateLimitSpec;
+pub use access::{Enabled, RateLimitSpec};
 pub use ask::Ask;
 pub use auth::Principal;
 pub use cache::{CacheHint, CacheScope};
@@ -121,9 +121,10 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__location as location;
-    pub use crate::access::{AccessDef, RateLimitSpec};
+    pub use crate::access::{AccessDef, RateLimitSpec, is_enabled};
     pub use crate::cache::{CacheHint, CacheScope};
     pub use crate::completion::{CompleteFn, boxed as boxed_completion};
+    pub use crate::extract::StateMap;
     pub use crate::extract::{
         AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, Prepared, check_params,
         extract_or_default, is_injected, prepared,

@@ -10,9 +10,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::access::{Access, AccessDef, RateLimitSpec};
+use crate::access::{Access, AccessDef, Enabled, RateLimitSpec};
 use crate::error::ToolError;
-use crate::extract::{Call, InputSchema, Param, Prepared, prepared};
+use crate::extract::{Call, InputSchema, Param, Prepared, StateMap, prepared};
 use crate::permission::Permission;
 use crate::ratelimit::Rate;
 use crate::result::{IntoToolResult, ToolOutput};
@@ -241,9 +241,10 @@ impl Tool {
         self
     }
 
-    /// Shows the tool only while `enabled()` is true (checked on every request).
-    pub fn enabled(mut self, enabled: fn() -> bool) -> Self {
-        self.access.enabled = Some(enabled);
+    /// Shows the tool only while `enabled` says so (checked on every request): a
+    /// `fn() -> bool`, or a `fn(&T) -> bool` reading state `T`. See [`Enabled`].
+    pub fn enabled<Args>(mut self, enabled: impl Enabled<Args>) -> Self {
+        self.access.enabled = Some(Arc::new(move |state: &StateMap| enabled.is_enabled(state)));
         self
     }
 

@@ -34,6 +34,21 @@ async fn purge() -> &'static str {
     "purged"
 }
 
+/// The application's own feature flags, given as state.
+struct Flags {
+    beta: bool,
+}
+
+fn beta_on(flags: &Flags) -> bool {
+    flags.beta
+}
+
+/// Exists only while the `beta` flag is on.
+#[tool(annotations(read_only), enabled = beta_on)]
+async fn beta() -> &'static str {
+    "beta"
+}
+
 /// Refuses in its own words.
 struct OfficeHours;
 
@@ -492,6 +507,40 @@ async fn resolvers_hooks_and_gates_set_in_code() {
     );
     let response = call_as(server.addr, "alice-secret", "hidden", json!({})).await;
     assert_eq!(response.error_code(), Some(-32602));
+}
+
+/// An `enabled` gate that reads state: the tool exists where the flag is on, and nowhere
+/// the state is missing.
+#[tokio::test]
+async fn enabled_gates_read_state() {
+    for (flags, visible) in [(Some(true), true), (Some(false), false), (None, false)] {
+        let mut builder = Server::builder().settings(settings());
+        if let Some(beta) = flags {
+            builder = builder.state(Flags { beta });
+        }
+        let server = spawn(builder.build().unwrap()).await;
+        let listed = list_as(server.addr, "alice-secret").await;
+        assert_eq!(listed.contains(&"beta".to_owned()), visible, "{flags:?}");
+        let called = call_as(server.addr, "alice-secret", "beta", json!({})).await;
+        match visible {
+            true => assert_eq!(text(&called), (false, "beta".into())),
+            false => assert_eq!(called.error_code(), Some(-32602), "{flags:?}: unknown"),
+        }
+    }
+    let gated = Tool::new("gated", |_: serde_json::Map<String, Value>| async { "x" })
+        .enabled(|flags: &Flags| flags.beta);
+    let server = Server::builder()
+        .settings(settings())
+        .state(Flags { beta: true })
+        .tool(gated)
+        .build()
+        .unwrap();
+    let server = spawn(server).await;
+    assert!(
+        list_as(server.addr, "alice-secret")
+            .await
+            .contains(&"gated".to_owned())
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::model::{Model, is_write};
+use crate::RT;
 use crate::handler::option_str;
 
 pub fn emit(model: &Model) -> TokenStream {
@@ -15,12 +16,12 @@ pub fn emit(model: &Model) -> TokenStream {
     let resource = model.as_resource.then(|| resource(model));
     quote! {
         const _: () = {
-            static SPEC: ::mcp_kit::__private::model::ModelSpec = #spec;
+            static SPEC: #RT::model::ModelSpec = #spec;
 
             impl #ident {
                 /// How `#[derive(ModelToolset)]` sees this model.
                 #[doc(hidden)]
-                pub const MODEL_SPEC: &'static ::mcp_kit::__private::model::ModelSpec = &SPEC;
+                pub const MODEL_SPEC: &'static #RT::model::ModelSpec = &SPEC;
             }
 
             #(#tools)*
@@ -41,11 +42,10 @@ fn spec(model: &Model) -> TokenStream {
         let has_default = column.has_default;
         let description = option_str(column.description.as_deref());
         // At the field's type: a type that is not a column is reported there.
-        let kind = quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::model::Column>::KIND);
-        let nullable =
-            quote_spanned!(ty.span()=> <#ty as ::mcp_kit::__private::model::Column>::NULLABLE);
+        let kind = quote_spanned!(ty.span()=> <#ty as #RT::model::Column>::KIND);
+        let nullable = quote_spanned!(ty.span()=> <#ty as #RT::model::Column>::NULLABLE);
         quote! {
-            ::mcp_kit::__private::model::ColumnSpec {
+            #RT::model::ColumnSpec {
                 name: #name,
                 kind: #kind,
                 nullable: #nullable,
@@ -62,11 +62,11 @@ fn spec(model: &Model) -> TokenStream {
     let page_size = model.page_size;
     let max_page_size = model.max_page_size;
     let scope = match &model.scope {
-        Some(path) => quote_spanned!(path.span()=> ::mcp_kit::__private::Some(#path)),
-        None => quote!(::mcp_kit::__private::None),
+        Some(path) => quote_spanned!(path.span()=> #RT::Some(#path)),
+        None => quote!(#RT::None),
     };
     quote! {
-        ::mcp_kit::__private::model::ModelSpec {
+        #RT::model::ModelSpec {
             model: #model_name,
             table: #table,
             pk: #pk,
@@ -88,10 +88,10 @@ fn tool(model: &Model, action: &str) -> TokenStream {
     let run = format_ident!("{action}");
     let schema = format_ident!("{action}_schema");
     let output = match action {
-        "list" => quote!(::mcp_kit::__private::model::list_output_schema(
+        "list" => quote!(#RT::model::list_output_schema(
             &SPEC, generator
         )),
-        _ => quote!(::mcp_kit::__private::model::row_schema(&SPEC, generator)),
+        _ => quote!(#RT::model::row_schema(&SPEC, generator)),
     };
     let (read_only, destructive, idempotent) = match action {
         "list" | "retrieve" => (true, false, true),
@@ -105,23 +105,23 @@ fn tool(model: &Model, action: &str) -> TokenStream {
         model.access.emit()
     };
     quote! {
-        #[::mcp_kit::__private::linkme::distributed_slice(::mcp_kit::__private::TOOLS)]
-        #[linkme(crate = ::mcp_kit::__private::linkme)]
-        static #static_ident: ::mcp_kit::__private::ToolDef = ::mcp_kit::__private::ToolDef {
+        #[#RT::linkme::distributed_slice(#RT::TOOLS)]
+        #[linkme(crate = #RT::linkme)]
+        static #static_ident: #RT::ToolDef = #RT::ToolDef {
             name: #name,
-            title: ::mcp_kit::__private::None,
-            description: ::mcp_kit::__private::Some(#description),
-            annotations: ::mcp_kit::__private::ToolAnnotations {
-                read_only: ::mcp_kit::__private::Some(#read_only),
-                destructive: ::mcp_kit::__private::Some(#destructive),
-                idempotent: ::mcp_kit::__private::Some(#idempotent),
-                open_world: ::mcp_kit::__private::Some(false),
+            title: #RT::None,
+            description: #RT::Some(#description),
+            annotations: #RT::ToolAnnotations {
+                read_only: #RT::Some(#read_only),
+                destructive: #RT::Some(#destructive),
+                idempotent: #RT::Some(#idempotent),
+                open_world: #RT::Some(false),
             },
-            input_schema: |generator| ::mcp_kit::__private::model::#schema(&SPEC, generator),
-            output_schema: |generator| ::mcp_kit::__private::Some(#output),
-            call: |call| ::mcp_kit::__private::model::#run(call, &SPEC),
+            input_schema: |generator| #RT::model::#schema(&SPEC, generator),
+            output_schema: |generator| #RT::Some(#output),
+            call: |call| #RT::model::#run(call, &SPEC),
             access: #access,
-            location: ::mcp_kit::__private::location!(),
+            location: #RT::location!(),
         };
     }
 }
@@ -132,19 +132,19 @@ fn resource(model: &Model) -> TokenStream {
     let description = format!("One {} row as JSON, by `{}`.", model.ident, model.pk);
     let access = model.access.emit();
     quote! {
-        #[::mcp_kit::__private::linkme::distributed_slice(::mcp_kit::__private::RESOURCES)]
-        #[linkme(crate = ::mcp_kit::__private::linkme)]
-        static RESOURCE: ::mcp_kit::__private::model::ResourceDef = ::mcp_kit::__private::model::ResourceDef {
+        #[#RT::linkme::distributed_slice(#RT::RESOURCES)]
+        #[linkme(crate = #RT::linkme)]
+        static RESOURCE: #RT::model::ResourceDef = #RT::model::ResourceDef {
             uri: #uri,
             name: #name,
-            title: ::mcp_kit::__private::None,
-            description: ::mcp_kit::__private::Some(#description),
-            mime_type: ::mcp_kit::__private::Some("application/json"),
-            input_schema: |generator| ::mcp_kit::__private::model::resource_schema(&SPEC, generator),
-            read: |call| ::mcp_kit::__private::model::read_resource(call, &SPEC),
+            title: #RT::None,
+            description: #RT::Some(#description),
+            mime_type: #RT::Some("application/json"),
+            input_schema: |generator| #RT::model::resource_schema(&SPEC, generator),
+            read: |call| #RT::model::read_resource(call, &SPEC),
             completions: &[],
             access: #access,
-            location: ::mcp_kit::__private::location!(),
+            location: #RT::location!(),
         };
     }
 }

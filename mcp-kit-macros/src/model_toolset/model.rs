@@ -1,7 +1,7 @@
 //! The typed model of one `#[derive(ModelToolset)]`, checked before anything is emitted.
 
 use darling::util::{Flag, PathList, SpannedValue};
-use darling::{FromDeriveInput, FromField};
+use darling::{FromDeriveInput, FromField, FromMeta};
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
@@ -25,7 +25,8 @@ struct ModelArgs {
     ident: Ident,
     attrs: Vec<Attribute>,
     data: darling::ast::Data<(), FieldArgs>,
-    table: LitStr,
+    /// Required; optional here so that a misspelled key is one error, not two.
+    table: Option<LitStr>,
     prefix: Option<LitStr>,
     pk: Option<LitStr>,
     actions: Option<PathList>,
@@ -34,6 +35,8 @@ struct ModelArgs {
     filter: Option<PathList>,
     order: Option<PathList>,
     search: Option<PathList>,
+    /// Checked as it is read, so that it is reported with the attribute's other mistakes.
+    #[darling(default, with = above_zero)]
     page_size: Option<SpannedValue<u32>>,
     max_page_size: Option<SpannedValue<u32>>,
     as_resource: Flag,
@@ -231,13 +234,6 @@ impl Model {
 
         let page_size = args.page_size.map_or(50, |v| *v);
         let max_page_size = args.max_page_size.map_or(page_size.max(200), |v| *v);
-        if let Some(size) = &args.page_size
-            && **size == 0
-        {
-            errors.push(
-                darling::Error::custom("`page_size` must be above zero").with_span(&size.span()),
-            );
-        }
         if page_size > max_page_size {
             let span = args
                 .max_page_size
@@ -276,14 +272,21 @@ impl Model {
             );
         }
 
+        if args.table.is_none() {
+            errors.push(
+                darling::Error::custom("name the model's table: `#[toolset(table = \"…\")]`")
+                    .with_span(&ident),
+            );
+        }
         errors.finish()?;
+        let table = args.table.expect("checked above").value();
         let prefix = args
             .prefix
             .as_ref()
-            .map_or_else(|| args.table.value(), LitStr::value);
+            .map_or_else(|| table.clone(), LitStr::value);
         Ok(Self {
             description: doc_text(&args.attrs),
-            table: args.table.value(),
+            table,
             prefix,
             pk,
             actions,
@@ -357,4 +360,15 @@ fn is_text(ty: &Type) -> bool {
         }
         _ => false,
     }
+}
+
+/// `page_size = N` with `N` above zero.
+fn above_zero(meta: &syn::Meta) -> darling::Result<Option<SpannedValue<u32>>> {
+    let size = SpannedValue::<u32>::from_meta(meta)?;
+    if *size == 0 {
+        return Err(
+            darling::Error::custom("`page_size` must be above zero").with_span(&size.span())
+        );
+    }
+    Ok(Some(size))
 }

@@ -5,6 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::model::{AnnotationArgs, ToolModel};
+use crate::RT;
 use crate::handler::{Convert, call, input_schema, option_str};
 
 pub fn emit(model: &ToolModel) -> TokenStream {
@@ -28,18 +29,18 @@ pub fn emit(model: &ToolModel) -> TokenStream {
 
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        #[::mcp_kit::__private::linkme::distributed_slice(::mcp_kit::__private::TOOLS)]
-        #[linkme(crate = ::mcp_kit::__private::linkme)]
-        static #static_ident: ::mcp_kit::__private::ToolDef = ::mcp_kit::__private::ToolDef {
+        #[#RT::linkme::distributed_slice(#RT::TOOLS)]
+        #[linkme(crate = #RT::linkme)]
+        static #static_ident: #RT::ToolDef = #RT::ToolDef {
             name: #name,
             title: #title,
             description: #description,
             annotations: #annotations,
             input_schema: #input_schema,
-            output_schema: <#output as ::mcp_kit::__private::IntoToolResult>::output_schema,
+            output_schema: <#output as #RT::IntoToolResult>::output_schema,
             call: #call,
             access: #access,
-            location: ::mcp_kit::__private::location!(),
+            location: #RT::location!(),
         };
 
         #marker
@@ -58,24 +59,25 @@ fn annotations(args: &AnnotationArgs) -> TokenStream {
         .into_iter()
         .filter_map(|(name, hint)| {
             let name = format_ident!("{name}");
-            hint.map(|hint| quote!(#name: ::mcp_kit::__private::Some(#hint),))
+            hint.map(|hint| quote!(#name: #RT::Some(#hint),))
         })
         .collect();
     if given.is_empty() {
-        return quote!(::mcp_kit::__private::ToolAnnotations::NONE);
+        return quote!(#RT::ToolAnnotations::NONE);
     }
     quote! {
-        ::mcp_kit::__private::ToolAnnotations {
+        #RT::ToolAnnotations {
             #(#given)*
-            ..::mcp_kit::__private::ToolAnnotations::NONE
+            ..#RT::ToolAnnotations::NONE
         }
     }
 }
 
 /// A `#[macro_export]` item named after the tool: two tools with one name in a crate define
-/// it twice, which rustc reports at both names.
+/// it twice, which rustc reports at both names, as "the name `two_tools_are_named_…` is
+/// defined multiple times".
 fn name_marker(model: &ToolModel) -> TokenStream {
-    let mut mangled = String::from("__mcp_kit_tool_named_");
+    let mut mangled = String::from("two_tools_are_named_");
     for c in model.name.chars() {
         match c {
             '_' => mangled.push_str("__"),

@@ -1,16 +1,12 @@
-//! `#[toolset(prefix = "…")]` on an `impl` block: each public `&self` method becomes the tool
-//! `{prefix}_{method}`, called on the value the server holds as state. Each method is turned
-//! into a small free function taking `State<Self>` and expanded as `#[tool]` expands one, so
-//! the checks, errors and generated code are those of `#[tool]`.
+//! The typed model of one `#[toolset]` block: its prefix, the keys every method inherits,
+//! and each public `&self` method as the free function `#[tool]` will expand.
 
 use darling::FromMeta;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemFn, ItemImpl, LitStr, Visibility};
-
-use crate::tool;
 
 /// Keys a method's own `#[tool(…)]` replaces, by the toolset key they displace.
 const OVERRIDES: &[(&str, &[&str])] = &[
@@ -27,64 +23,69 @@ struct Prefix {
     prefix: LitStr,
 }
 
-pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut block = match syn::parse2::<ItemImpl>(item.clone()) {
-        Ok(block) => block,
-        Err(error) => {
-            let message = syn::Error::new(error.span(), "`#[toolset]` goes on an `impl` block")
-                .to_compile_error();
-            return quote!(#item #message);
+/// One method, as the tool it becomes.
+pub struct ToolModel {
+    /// The `#[tool]` keys: the toolset's, then the method's own.
+    pub attr: TokenStream,
+    /// The free function `#[tool]` expands.
+    pub function: ItemFn,
+}
+
+pub struct ToolsetModel {
+    /// The `impl` block, its methods' `#[tool]` and `#[arg]` attributes removed.
+    pub block: ItemImpl,
+    pub tools: Vec<ToolModel>,
+}
+
+impl ToolsetModel {
+    /// Parses `block` and checks it, collecting every error in `errors`; the model holds what
+    /// could be read, so that the block and its valid tools are still emitted.
+    pub fn parse(
+        attr: TokenStream,
+        mut block: ItemImpl,
+        errors: &mut darling::error::Accumulator,
+    ) -> Self {
+        let metas = errors
+            .handle(NestedMeta::parse_meta_list(attr).map_err(darling::Error::from))
+            .unwrap_or_default();
+        // `prefix` is the toolset's own key; the rest are `#[tool]` keys every method inherits.
+        let (prefix_metas, shared): (Vec<NestedMeta>, Vec<NestedMeta>) = metas
+            .into_iter()
+            .partition(|meta| key(meta).as_deref() == Some("prefix"));
+        let prefix = errors
+            .handle(Prefix::from_list(&prefix_metas))
+            .map(|p| p.prefix);
+        if let Some(generics) = block.generics.params.first() {
+            errors.push(
+                darling::Error::custom(
+                    "a toolset cannot be generic: its tools must be known at compile time",
+                )
+                .with_span(generics),
+            );
         }
-    };
-    let mut errors = darling::Error::accumulator();
-    let metas = errors
-        .handle(NestedMeta::parse_meta_list(attr).map_err(darling::Error::from))
-        .unwrap_or_default();
-    // `prefix` is the toolset's own key; the rest are `#[tool]` keys every method inherits.
-    let (prefix_metas, shared): (Vec<NestedMeta>, Vec<NestedMeta>) = metas
-        .into_iter()
-        .partition(|meta| key(meta).as_deref() == Some("prefix"));
-    let prefix = errors
-        .handle(Prefix::from_list(&prefix_metas))
-        .map(|p| p.prefix);
-    if let Some(generics) = block.generics.params.first() {
-        errors.push(
-            darling::Error::custom(
-                "a toolset cannot be generic: its tools must be known at compile time",
-            )
-            .with_span(generics),
-        );
-    }
-    if let Some((path, _)) = &block.trait_ {
-        errors.push(
-            darling::Error::custom("`#[toolset]` goes on an inherent `impl`, not a trait impl")
-                .with_span(path),
-        );
-    }
-    let self_ty = block.self_ty.clone();
-    let mut tools = TokenStream::new();
-    for item in &mut block.items {
-        let ImplItem::Fn(method) = item else { continue };
-        let own = take_tool_attr(method, &mut errors);
-        if let (Visibility::Public(_), Some(prefix)) = (&method.vis, &prefix)
-            && let Some(function) = wrapper(method, &self_ty, &mut errors)
-        {
-            let name = format!("{}_{}", prefix.value(), method.sig.ident);
-            let name = LitStr::new(&name, method.sig.ident.span());
-            let keys = merged(&shared, &own);
-            let attr = quote!(name = #name, #(#keys),*);
-            tools.extend(tool::expand(attr, function.into_token_stream()));
+        if let Some((path, _)) = &block.trait_ {
+            errors.push(
+                darling::Error::custom("`#[toolset]` goes on an inherent `impl`, not a trait impl")
+                    .with_span(path),
+            );
         }
-        strip_arg_attrs(method);
-    }
-    let errors = match errors.finish() {
-        Ok(()) => TokenStream::new(),
-        Err(errors) => errors.write_errors(),
-    };
-    quote! {
-        #block
-        #tools
-        #errors
+        let self_ty = block.self_ty.clone();
+        let mut tools = Vec::new();
+        for item in &mut block.items {
+            let ImplItem::Fn(method) = item else { continue };
+            let own = take_tool_attr(method, errors);
+            if let (Visibility::Public(_), Some(prefix)) = (&method.vis, &prefix)
+                && let Some(function) = wrapper(method, &self_ty, errors)
+            {
+                let name = format!("{}_{}", prefix.value(), method.sig.ident);
+                let name = LitStr::new(&name, method.sig.ident.span());
+                let keys = merged(&shared, &own);
+                let attr = quote!(name = #name, #(#keys),*);
+                tools.push(ToolModel { attr, function });
+            }
+            strip_arg_attrs(method);
+        }
+        Self { block, tools }
     }
 }
 
@@ -132,7 +133,10 @@ fn take_tool_attr(
                 NestedMeta::parse_meta_list(list.tokens.clone()).map_err(darling::Error::from)
             }
             syn::Meta::NameValue(nv) => {
-                Err(darling::Error::custom("use `#[tool(…)]`").with_span(nv))
+                Err(darling::Error::custom(
+                    "`#[tool = …]` is not a form `#[tool]` takes: write its keys in parentheses, like `#[tool(annotations(read_only))]`",
+                )
+                .with_span(nv))
             }
         };
         if let Some(parsed) = errors.handle(parsed) {

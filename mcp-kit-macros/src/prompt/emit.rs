@@ -1,0 +1,66 @@
+//! The expansion of a valid `#[prompt]`: the function and a `static PromptDef` in the
+//! link-time registry.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::model::PromptModel;
+use crate::RT;
+use crate::completions::Completions;
+use crate::docs::doc_text;
+use crate::handler::{Convert, call, input_schema, option_str};
+
+pub fn emit(model: &PromptModel) -> TokenStream {
+    let PromptModel {
+        function,
+        name,
+        args,
+        params,
+        output,
+    } = model;
+    let fn_ident = &function.sig.ident;
+    let static_ident = format_ident!(
+        "__MCP_KIT_PROMPT_{}",
+        fn_ident.to_string().trim_start_matches("r#")
+    );
+    let title = option_str(args.title.as_deref());
+    let description = option_str(
+        args.description
+            .clone()
+            .or_else(|| doc_text(&function.attrs))
+            .as_deref(),
+    );
+    let schema = input_schema(params);
+    let get = call(
+        function,
+        params,
+        Convert::Item {
+            output,
+            trait_path: quote!(#RT::IntoPromptResult),
+            method: format_ident!("into_prompt_result"),
+        },
+    );
+    let completions = args
+        .complete
+        .as_ref()
+        .map_or_else(|| quote!(&[]), Completions::emit);
+    let access = args.access.emit();
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[#RT::linkme::distributed_slice(#RT::PROMPTS)]
+        #[linkme(crate = #RT::linkme)]
+        static #static_ident: #RT::PromptDef = #RT::PromptDef {
+            name: #name,
+            title: #title,
+            description: #description,
+            input_schema: #schema,
+            get: #get,
+            completions: #completions,
+            access: #access,
+            location: #RT::location!(),
+        };
+    }
+}

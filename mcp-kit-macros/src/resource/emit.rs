@@ -1,0 +1,96 @@
+//! The expansion of a valid `#[resource]`: the function, a `static ResourceDef` in the
+//! link-time registry, and a check that every parameter without a variable is injected.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+use super::model::ResourceModel;
+use crate::RT;
+use crate::completions::Completions;
+use crate::docs::doc_text;
+use crate::handler::{Convert, call, input_schema, option_str};
+
+pub fn emit(model: &ResourceModel) -> TokenStream {
+    let ResourceModel {
+        function,
+        uri,
+        args,
+        params,
+        variables,
+        output,
+    } = model;
+
+    let fn_ident = &function.sig.ident;
+    let static_ident = format_ident!(
+        "__MCP_KIT_RESOURCE_{}",
+        fn_ident.to_string().trim_start_matches("r#")
+    );
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| fn_ident.unraw().to_string());
+    let title = option_str(args.title.as_deref());
+    let description = option_str(
+        args.description
+            .clone()
+            .or_else(|| doc_text(&function.attrs))
+            .as_deref(),
+    );
+    let mime = option_str(args.mime.as_deref());
+    let schema = input_schema(params);
+    let read = call(
+        function,
+        params,
+        Convert::Item {
+            output,
+            trait_path: quote!(#RT::IntoResourceResult),
+            method: format_ident!("into_resource_result"),
+        },
+    );
+    let completions = args
+        .complete
+        .as_ref()
+        .map_or_else(|| quote!(&[]), Completions::emit);
+    let access = args.access.emit();
+    // A parameter that is not a variable must be supplied by the runtime.
+    let unbound = params
+        .iter()
+        .filter(|p| !variables.contains(&p.wire_name))
+        .map(|param| {
+            let ty = &param.ty;
+            // A `panic!` literal is a format string: its braces are doubled.
+            let message = format!(
+                "parameter `{0}` has no `{{{{{0}}}}}` in the URI template, and only Context, State<T> and Principal are supplied without one",
+                param.wire_name
+            );
+            quote_spanned! {ty.span()=>
+                const _: () = if !#RT::is_injected(<#ty as #RT::Param>::KIND) {
+                    ::core::panic!(#message)
+                };
+            }
+        });
+    quote! {
+        #function
+
+        #(#unbound)*
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[#RT::linkme::distributed_slice(#RT::RESOURCES)]
+        #[linkme(crate = #RT::linkme)]
+        static #static_ident: #RT::ResourceDef = #RT::ResourceDef {
+            uri: #uri,
+            name: #name,
+            title: #title,
+            description: #description,
+            mime_type: #mime,
+            input_schema: #schema,
+            read: #read,
+            completions: #completions,
+            access: #access,
+            location: #RT::location!(),
+        };
+    }
+}
