@@ -58,8 +58,13 @@ impl Completions {
         }
     }
 
+    /// The `completions` field: `&[]` when there are none.
+    pub fn emit_field(completions: Option<&Self>) -> TokenStream {
+        completions.map_or_else(|| quote!(&[]), Self::emit)
+    }
+
     /// A `&'static [(&str, CompleteFn)]` expression, one small function per pair.
-    pub fn emit(&self) -> TokenStream {
+    fn emit(&self) -> TokenStream {
         let functions = self.0.iter().enumerate().map(|(i, (_, path))| {
             let ident = format_ident!("complete{i}");
             quote_spanned! {path.span()=>

@@ -328,6 +328,33 @@ pub enum Convert<'a> {
     },
 }
 
+/// A checked model of a function item, or the function (its `#[arg]`s removed) and every
+/// error found.
+pub type Parsed<M> = Result<M, Box<(ItemFn, darling::Error)>>;
+
+/// A function item's macro: parse `item` as a function, then `attr` and the function into a
+/// checked model, then emit it. On errors, the function is emitted unchanged beside them, so
+/// the IDE keeps working.
+pub fn expand_function<M>(
+    attr: TokenStream,
+    item: TokenStream,
+    what: &str,
+    parse: fn(TokenStream, ItemFn) -> Parsed<M>,
+    emit: fn(&M) -> TokenStream,
+) -> TokenStream {
+    let function = match parse_function(item, what) {
+        Ok(function) => function,
+        Err(tokens) => return tokens,
+    };
+    match parse(attr, function) {
+        Ok(model) => emit(&model),
+        Err(failure) => {
+            let (function, errors) = *failure;
+            failed(function, errors)
+        }
+    }
+}
+
 /// The closure that takes the parameters out of a `Call` and returns the run of the
 /// function. `params_span` is where a misplaced `Args<T>` is reported.
 pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> TokenStream {

@@ -7,13 +7,13 @@ use quote::{format_ident, quote};
 use super::model::PromptModel;
 use crate::RT;
 use crate::completions::Completions;
-use crate::docs::doc_text;
 use crate::handler::{Convert, call, input_schema, option_str};
 
 pub fn emit(model: &PromptModel) -> TokenStream {
     let PromptModel {
         function,
         name,
+        description,
         args,
         params,
         output,
@@ -24,12 +24,7 @@ pub fn emit(model: &PromptModel) -> TokenStream {
         fn_ident.to_string().trim_start_matches("r#")
     );
     let title = option_str(args.title.as_deref());
-    let description = option_str(
-        args.description
-            .clone()
-            .or_else(|| doc_text(&function.attrs))
-            .as_deref(),
-    );
+    let description = option_str(description.as_deref());
     let schema = input_schema(params);
     let get = call(
         function,
@@ -40,10 +35,7 @@ pub fn emit(model: &PromptModel) -> TokenStream {
             method: format_ident!("into_prompt_result"),
         },
     );
-    let completions = args
-        .complete
-        .as_ref()
-        .map_or_else(|| quote!(&[]), Completions::emit);
+    let completions = Completions::emit_field(args.complete.as_ref());
     let access = args.access.emit();
     quote! {
         #function

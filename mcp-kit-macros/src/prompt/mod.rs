@@ -6,18 +6,14 @@ mod model;
 
 use proc_macro2::TokenStream;
 
-use crate::handler::{failed, parse_function};
+use crate::handler::expand_function;
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let function = match parse_function(item, "#[prompt]") {
-        Ok(function) => function,
-        Err(tokens) => return tokens,
-    };
-    match model::PromptModel::parse(attr, function) {
-        Ok(model) => emit::emit(&model),
-        Err(failure) => {
-            let (function, errors) = *failure;
-            failed(function, errors)
-        }
-    }
+    expand_function(
+        attr,
+        item,
+        "#[prompt]",
+        model::PromptModel::parse,
+        emit::emit,
+    )
 }

@@ -8,7 +8,8 @@ use syn::{ItemFn, LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::completions::Completions;
-use crate::handler::{ParamModel, check_signature, output_type, parse_params};
+use crate::docs::doc_text;
+use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
 
 #[derive(Debug, Default, FromMeta)]
 pub struct PromptArgs {
@@ -23,6 +24,8 @@ pub struct PromptArgs {
 pub struct PromptModel {
     pub function: ItemFn,
     pub name: String,
+    /// `description = …`, else the doc comment.
+    pub description: Option<String>,
     pub args: PromptArgs,
     pub params: Vec<ParamModel>,
     pub output: Type,
@@ -31,10 +34,7 @@ pub struct PromptModel {
 impl PromptModel {
     /// Parses and validates, collecting every error. On failure, gives back the function with
     /// the `#[arg]` attributes removed, to be emitted unchanged beside the errors.
-    pub fn parse(
-        attr: TokenStream,
-        mut function: ItemFn,
-    ) -> Result<Self, Box<(ItemFn, darling::Error)>> {
+    pub fn parse(attr: TokenStream, mut function: ItemFn) -> Parsed<Self> {
         let mut errors = darling::Error::accumulator();
         let args = errors
             .handle(
@@ -67,9 +67,14 @@ impl PromptModel {
         if let Err(error) = errors.finish() {
             return Err(Box::new((function, error)));
         }
+        let description = args
+            .description
+            .clone()
+            .or_else(|| doc_text(&function.attrs));
         Ok(Self {
             function,
             name,
+            description,
             args,
             params,
             output,

@@ -9,13 +9,13 @@ use syn::spanned::Spanned;
 use super::model::ResourceModel;
 use crate::RT;
 use crate::completions::Completions;
-use crate::docs::doc_text;
 use crate::handler::{Convert, call, input_schema, option_str};
 
 pub fn emit(model: &ResourceModel) -> TokenStream {
     let ResourceModel {
         function,
         uri,
+        description,
         args,
         params,
         variables,
@@ -32,12 +32,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
         .clone()
         .unwrap_or_else(|| fn_ident.unraw().to_string());
     let title = option_str(args.title.as_deref());
-    let description = option_str(
-        args.description
-            .clone()
-            .or_else(|| doc_text(&function.attrs))
-            .as_deref(),
-    );
+    let description = option_str(description.as_deref());
     let mime = option_str(args.mime.as_deref());
     let schema = input_schema(params);
     let read = call(
@@ -49,10 +44,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
             method: format_ident!("into_resource_result"),
         },
     );
-    let completions = args
-        .complete
-        .as_ref()
-        .map_or_else(|| quote!(&[]), Completions::emit);
+    let completions = Completions::emit_field(args.complete.as_ref());
     let access = args.access.emit();
     // A parameter that is not a variable must be supplied by the runtime.
     let unbound = params

@@ -7,7 +7,8 @@ use syn::{ItemFn, Lit, LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::completions::Completions;
-use crate::handler::{ParamModel, check_signature, output_type, parse_params};
+use crate::docs::doc_text;
+use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
 
 #[derive(Debug, Default, FromMeta)]
 pub struct ResourceArgs {
@@ -23,6 +24,8 @@ pub struct ResourceArgs {
 pub struct ResourceModel {
     pub function: ItemFn,
     pub uri: LitStr,
+    /// `description = …`, else the doc comment.
+    pub description: Option<String>,
     pub args: ResourceArgs,
     pub params: Vec<ParamModel>,
     /// The URI template's variables, in order.
@@ -33,10 +36,7 @@ pub struct ResourceModel {
 impl ResourceModel {
     /// Parses and validates, collecting every error. On failure, gives back the function with
     /// the `#[arg]` attributes removed, to be emitted unchanged beside the errors.
-    pub fn parse(
-        attr: TokenStream,
-        mut function: ItemFn,
-    ) -> Result<Self, Box<(ItemFn, darling::Error)>> {
+    pub fn parse(attr: TokenStream, mut function: ItemFn) -> Parsed<Self> {
         let mut errors = darling::Error::accumulator();
         let metas = errors
             .handle(NestedMeta::parse_meta_list(attr).map_err(darling::Error::from))
@@ -80,9 +80,14 @@ impl ResourceModel {
         if let Err(error) = errors.finish() {
             return Err(Box::new((function, error)));
         }
+        let description = args
+            .description
+            .clone()
+            .or_else(|| doc_text(&function.attrs));
         Ok(Self {
             function,
             uri: uri.expect("a missing URI is reported above"),
+            description,
             args,
             params,
             variables,

@@ -7,18 +7,8 @@ mod tests;
 
 use proc_macro2::TokenStream;
 
-use crate::handler::{failed, parse_function};
+use crate::handler::expand_function;
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let function = match parse_function(item, "#[tool]") {
-        Ok(function) => function,
-        Err(tokens) => return tokens,
-    };
-    match model::ToolModel::parse(attr, function) {
-        Ok(model) => emit::emit(&model),
-        Err(failure) => {
-            let (function, errors) = *failure;
-            failed(function, errors)
-        }
-    }
+    expand_function(attr, item, "#[tool]", model::ToolModel::parse, emit::emit)
 }

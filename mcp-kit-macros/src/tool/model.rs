@@ -7,7 +7,7 @@ use syn::{ItemFn, LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::docs::doc_text;
-use crate::handler::{ParamModel, check_signature, output_type, parse_params};
+use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
 
 #[derive(Debug, Default, FromMeta)]
 struct ToolArgs {
@@ -42,10 +42,7 @@ pub struct ToolModel {
 impl ToolModel {
     /// Parses and validates, collecting every error. On failure, gives back the function with
     /// the `#[arg]` attributes removed, to be emitted unchanged beside the errors.
-    pub fn parse(
-        attr: TokenStream,
-        mut function: ItemFn,
-    ) -> Result<Self, Box<(ItemFn, darling::Error)>> {
+    pub fn parse(attr: TokenStream, mut function: ItemFn) -> Parsed<Self> {
         let mut errors = darling::Error::accumulator();
         let args = darling::ast::NestedMeta::parse_meta_list(attr)
             .map_err(darling::Error::from)
