@@ -356,6 +356,9 @@ impl ServerBuilder {
         {
             policy.limiter = redis_limiter(url).map_err(|e| Error::Config(ConfigError(e)))?;
         }
+        let state_keys = state_keys(&settings)?;
+        // The model tools seal their list cursors with it too.
+        self.state.insert(Arc::new(state_keys.clone()));
         let dispatcher = Arc::new(Dispatcher::new(registry, self.state, policy));
         self.notifier.attach(&dispatcher);
         if let Some(url) = &settings.notify_redis_url {
@@ -380,7 +383,6 @@ impl ServerBuilder {
             )));
         }
         let auth = auth_chain(&settings, self.authenticators)?;
-        let state_keys = state_keys(&settings)?;
         Ok(Server {
             dispatcher,
             info,
@@ -445,8 +447,8 @@ fn state_keys(settings: &Settings) -> Result<crate::sealed::StateKeys, Error> {
         return Ok(keys);
     }
     tracing::info!(
-        "no request_state_keys set: input-required results are sealed with a key made for this \
-         process, so only this process can resume them; replicas need a shared key"
+        "no request_state_keys set: input-required results and list cursors are sealed with a key \
+         made for this process, so only this process can open them; replicas need a shared key"
     );
     Ok(crate::sealed::StateKeys::random())
 }

@@ -354,6 +354,28 @@ async fn paging_with_inserts_between(server: &Server) {
     )
     .await;
     assert!(bad.contains("is not a cursor this tool gave out"), "{bad}");
+    // A cursor the client wrote itself (a position of its choosing, with the listing's own
+    // digest if it can read one) is refused: cursors are sealed, not just encoded.
+    use base64::Engine as _;
+    let base64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let digest = base64
+        .decode(&cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|readable| readable["q"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let forged = base64.encode(json!({"v": "a", "k": 1, "q": digest}).to_string());
+    let refused = err(
+        server,
+        reader(),
+        "books_list",
+        json!({"search": "paging", "order_by": "title", "cursor": forged}),
+    )
+    .await;
+    assert!(
+        refused.contains("is not a cursor this tool gave out"),
+        "{refused}"
+    );
 }
 
 async fn writes(server: &Server) {

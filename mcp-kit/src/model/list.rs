@@ -1,5 +1,7 @@
 //! The `list` tool: filters, search, ordering and keyset pages over the rows a caller may see.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::actions::{Condition, Target, escape_like, one_of, select, where_clause};
@@ -11,6 +13,7 @@ use super::value::SqlValue;
 use super::{ColumnSpec, ModelSpec};
 use crate::error::ToolError;
 use crate::extract::Call;
+use crate::sealed::StateKeys;
 
 /// A `list` call's arguments, checked.
 pub(super) struct ListQuery {
@@ -24,6 +27,8 @@ pub(super) struct ListQuery {
     query: String,
     /// The last row of the previous page: its order value and key.
     after: Option<(SqlValue, SqlValue)>,
+    /// Seals the next page's cursor.
+    keys: Arc<StateKeys>,
 }
 
 impl ListQuery {
@@ -40,8 +45,13 @@ impl ListQuery {
         shape.insert("order_by".into(), json!([order.name, descending]));
         let limit = limit(&mut args, spec);
         let query = query_digest(&Value::Object(shape));
+        let keys = call.state.get::<StateKeys>().ok_or_else(|| {
+            ToolError::internal(
+                "no cursor key in the server's state: build the server with its builder",
+            )
+        })?;
         let after = match args.string("cursor") {
-            Some(text) => match cursor_position(spec, order, &text, &query) {
+            Some(text) => match cursor_position(spec, order, &text, &query, &keys) {
                 Ok(after) => Some(after),
                 Err(error) => return Err(args.finish_with(error)),
             },
@@ -57,6 +67,7 @@ impl ListQuery {
             limit,
             query,
             after,
+            keys,
         })
     }
 
@@ -81,7 +92,7 @@ impl ListQuery {
                 pk: last[self.spec.pk].clone(),
                 query: self.query,
             };
-            Value::from(cursor.encode())
+            Value::from(cursor.encode(&self.keys))
         } else {
             Value::Null
         };
@@ -210,8 +221,9 @@ fn cursor_position(
     order: &ColumnSpec,
     text: &str,
     query: &str,
+    keys: &StateKeys,
 ) -> Result<(SqlValue, SqlValue), ToolError> {
-    let cursor = Cursor::decode(text, query)?;
+    let cursor = Cursor::decode(text, query, keys)?;
     let pk = spec.pk_column();
     match (
         SqlValue::from_json(order.kind, false, &cursor.value),
