@@ -81,7 +81,8 @@ pub struct Settings {
     pub max_sessions: usize,
     /// In stateful mode, the most sessions one caller may hold open at once.
     pub max_sessions_per_caller: usize,
-    /// The most `subscriptions/listen` streams open at once; past it, new ones are refused.
+    /// The most `subscriptions/listen` streams open at once on one endpoint (each `router()`,
+    /// or `serve`); past it, new ones are refused.
     pub max_listens: usize,
     /// The most `subscriptions/listen` streams one caller may hold open.
     pub max_listens_per_caller: usize,
