@@ -37,6 +37,7 @@ mod http;
 mod interaction;
 mod jsonrpc;
 mod locate;
+mod lock;
 mod log_level;
 #[cfg(feature = "metrics")]
 mod metrics;

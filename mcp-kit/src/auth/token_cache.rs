@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 
 use super::Principal;
+use crate::lock::lock;
 
 /// The most acceptances kept; past it, expired ones go, then the least recently used.
 const MAX_ENTRIES: usize = 10_000;
@@ -137,10 +138,6 @@ impl TokenCache {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

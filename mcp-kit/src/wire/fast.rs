@@ -28,11 +28,11 @@ use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::handler::Shared;
-use super::sessions::lock;
 use super::stateless::{self, Answer, json, json_response};
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
 use crate::jsonrpc::Method;
+use crate::lock::lock;
 
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {

@@ -13,6 +13,7 @@ use rmcp::service::{Peer, SubscriptionSink};
 
 use crate::auth::Principal;
 use crate::context::LogLevel;
+use crate::lock::lock;
 use crate::notifier::{Audience, List, MayRead};
 
 /// One client connection (a session, or one request when stateless).
@@ -218,8 +219,4 @@ impl Audience for Sessions {
     fn resource_updated<'a>(&'a self, uri: &'a str, may_read: MayRead<'a>) -> BoxFuture<'a, ()> {
         Sessions::resource_updated(self, uri, may_read).boxed()
     }
-}
-
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -27,11 +27,11 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::channel::{log_message, undeclared};
-use super::sessions::lock;
 use crate::auth::Principal;
 use crate::context::{ClientAddr, ClientChannel, Context, LogLevel};
 use crate::error::ToolError;
 use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
+use crate::lock::lock;
 
 /// What a call returns.
 pub(super) type Answer = Result<ServerResult, ErrorData>;
