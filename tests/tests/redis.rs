@@ -45,18 +45,38 @@ async fn start_redis() -> (Process, u16) {
     (redis, port)
 }
 
+/// Starts a replica on a port the system picks, and reads the address from its log: a port
+/// chosen beforehand could be taken meanwhile by another test's process (its Redis, say).
 async fn start_replica(config: &Path) -> (Process, SocketAddr) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_replica"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_replica"))
         .arg("--config")
         .arg(config)
-        .args(["serve", "--port", &port.to_string()])
-        .env("RUST_LOG", "warn")
+        .args(["serve", "--port", "0"])
+        .env("RUST_LOG", "warn,mcp_kit::http=info")
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start a replica");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let stderr = child.stderr.take().expect("piped stderr");
     let replica = Process(child);
+    let addr = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                let at = line.find("serving MCP on http://")? + "serving MCP on http://".len();
+                let rest = &line[at..];
+                rest[..rest.find('/')?].parse::<SocketAddr>().ok()
+            })
+            .expect("the replica logs the address it serves on");
+        // Keep reading, so that the replica never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        addr
+    })
+    .await
+    .expect("the log reader");
     wait_healthy(addr, "a replica").await;
     (replica, addr)
 }
