@@ -509,9 +509,7 @@ impl Dispatcher {
             }
         })
     }
-}
 
-impl Dispatcher {
     /// Takes one call of `tool`'s rate limit, if it has one. Run once the arguments are
     /// valid, so a call with bad arguments uses no quota; `Err` when the client cancelled
     /// while waiting for the count.
@@ -544,12 +542,8 @@ impl Dispatcher {
 /// A handler's first half (taking its parameters), with a panic turned into an internal
 /// error as in the second.
 fn prepare<T>(first_half: impl FnOnce() -> Prepared<T>) -> Prepared<T> {
-    std::panic::catch_unwind(AssertUnwindSafe(first_half)).unwrap_or_else(|panic| {
-        Err(ToolError::internal(format!(
-            "panicked: {}",
-            panic_message(&*panic)
-        )))
-    })
+    std::panic::catch_unwind(AssertUnwindSafe(first_half))
+        .unwrap_or_else(|panic| Err(panicked(&*panic)))
 }
 
 /// `future`'s outcome, with a panic turned into an internal error; `Err` when the client
@@ -564,20 +558,17 @@ async fn contained<T>(
         () = context.cancellation().cancelled() => return Err(Cancelled),
         outcome = run => outcome,
     };
-    Ok(outcome.unwrap_or_else(|panic| {
-        Err(ToolError::internal(format!(
-            "panicked: {}",
-            panic_message(&*panic)
-        )))
-    }))
+    Ok(outcome.unwrap_or_else(|panic| Err(panicked(&*panic))))
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
+/// The internal error a handler's panic becomes, with the panic's message for the log.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> ToolError {
+    let message = panic
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a non-string payload")
+        .unwrap_or("a non-string payload");
+    ToolError::internal(format!("panicked: {message}"))
 }
 
 /// Whose count a call uses: the caller's subject, or for an anonymous caller the address it
