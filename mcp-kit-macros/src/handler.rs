@@ -14,7 +14,7 @@ use crate::RT;
 const MAX_PARAMS: usize = 16;
 
 /// The item as a function, or the item unchanged with an error saying where `attribute` goes.
-pub fn parse_function(item: TokenStream, attribute: &str) -> Result<ItemFn, TokenStream> {
+fn parse_function(item: TokenStream, attribute: &str) -> Result<ItemFn, TokenStream> {
     syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
         let message = syn::Error::new(error.span(), format!("`{attribute}` goes on a function"))
             .to_compile_error();
@@ -47,7 +47,7 @@ pub fn output_type(
 
 /// The function unchanged beside the errors, so the rest of the crate still compiles and the
 /// IDE still helps.
-pub fn failed(function: ItemFn, errors: darling::Error) -> TokenStream {
+fn failed(function: ItemFn, errors: darling::Error) -> TokenStream {
     let mut tokens = quote::ToTokens::into_token_stream(function);
     tokens.extend(errors.write_errors());
     tokens
@@ -326,6 +326,12 @@ pub enum Convert<'a> {
         trait_path: TokenStream,
         method: Ident,
     },
+}
+
+/// The `static` an item's definition is registered under: `__MCP_KIT_{KIND}_{function}`.
+pub fn static_ident(kind: &str, function: &ItemFn) -> Ident {
+    let name = function.sig.ident.to_string();
+    format_ident!("__MCP_KIT_{kind}_{}", name.trim_start_matches("r#"))
 }
 
 /// A checked model of a function item, or the function (its `#[arg]`s removed) and every

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::model::PromptModel;
 use crate::RT;
 use crate::completions::Completions;
-use crate::handler::{Convert, call, input_schema, option_str};
+use crate::handler::{Convert, call, input_schema, option_str, static_ident};
 
 pub fn emit(model: &PromptModel) -> TokenStream {
     let PromptModel {
@@ -18,11 +18,7 @@ pub fn emit(model: &PromptModel) -> TokenStream {
         params,
         output,
     } = model;
-    let fn_ident = &function.sig.ident;
-    let static_ident = format_ident!(
-        "__MCP_KIT_PROMPT_{}",
-        fn_ident.to_string().trim_start_matches("r#")
-    );
+    let static_ident = static_ident("PROMPT", function);
     let title = option_str(args.title.as_deref());
     let description = option_str(description.as_deref());
     let schema = input_schema(params);

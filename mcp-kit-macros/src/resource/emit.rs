@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use super::model::ResourceModel;
 use crate::RT;
 use crate::completions::Completions;
-use crate::handler::{Convert, call, input_schema, option_str};
+use crate::handler::{Convert, call, input_schema, option_str, static_ident};
 
 pub fn emit(model: &ResourceModel) -> TokenStream {
     let ResourceModel {
@@ -23,10 +23,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
     } = model;
 
     let fn_ident = &function.sig.ident;
-    let static_ident = format_ident!(
-        "__MCP_KIT_RESOURCE_{}",
-        fn_ident.to_string().trim_start_matches("r#")
-    );
+    let static_ident = static_ident("RESOURCE", function);
     let name = args
         .name
         .clone()

@@ -6,15 +6,11 @@ use quote::{format_ident, quote, quote_spanned};
 
 use super::model::{AnnotationArgs, ToolModel};
 use crate::RT;
-use crate::handler::{Convert, call, input_schema, option_str};
+use crate::handler::{Convert, call, input_schema, option_str, static_ident};
 
 pub fn emit(model: &ToolModel) -> TokenStream {
     let function = &model.function;
-    let fn_ident = &function.sig.ident;
-    let static_ident = format_ident!(
-        "__MCP_KIT_TOOL_{}",
-        fn_ident.to_string().trim_start_matches("r#")
-    );
+    let static_ident = static_ident("TOOL", &model.function);
     let name = &model.name;
     let title = option_str(model.title.as_deref());
     let description = option_str(model.description.as_deref());
