@@ -35,16 +35,17 @@ fn texts(response: &mcp_kit_tests::Response) -> Vec<Value> {
         .collect()
 }
 
-fn temp_database(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("axum-app-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("notes.db")
+/// A database file in a directory removed when the test ends, however it ends.
+fn temp_database() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.db");
+    (dir, file)
 }
 
 #[tokio::test]
 async fn rest_and_mcp_share_the_store() {
-    let (addr, shutdown) = start_app(&temp_database("shared")).await;
+    let (_dir, database) = temp_database();
+    let (addr, shutdown) = start_app(&database).await;
     let created = send(
         addr,
         "POST",
@@ -83,7 +84,7 @@ async fn rest_and_mcp_share_the_store() {
 
 #[tokio::test]
 async fn a_separate_mcp_process_reads_the_apps_database() {
-    let database = temp_database("separate");
+    let (_dir, database) = temp_database();
     let (app_addr, shutdown) = start_app(&database).await;
     let port = free_port();
     let _mcp = Process(

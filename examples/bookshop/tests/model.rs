@@ -65,17 +65,14 @@ fn titles(page: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite() {
-    let dir = std::env::temp_dir().join(format!("bookshop-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("shop.db");
-    let _ = std::fs::remove_file(&file);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shop.db");
     // The file does not exist: opening creates it, with its tables and seed data.
     let db = bookshop::open(&format!("sqlite:{}", file.display()))
         .await
         .unwrap();
     assert!(file.exists());
     exercise(&server(db)).await;
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
