@@ -24,6 +24,7 @@ pub struct Ask<'c, T> {
     context: &'c Context,
     key: Option<String>,
     question: Question,
+    before_task: bool,
     by_channel: ByChannel<T>,
     from_answer: fn(Value) -> Result<T, String>,
     _answer: PhantomData<fn() -> T>,
@@ -38,6 +39,15 @@ impl<'c, T> Ask<'c, T> {
         self.key = Some(key.into());
         self
     }
+
+    /// In a tool that runs as a task, asks the question of the call itself, before the task
+    /// starts (in rounds, as a 2026-07-28 call asks): the task starts with the answer in hand,
+    /// once the handler waits on anything else. Without it, a task tool's questions are
+    /// asked of the task. Elsewhere it changes nothing.
+    pub fn before_task(mut self) -> Self {
+        self.before_task = true;
+        self
+    }
 }
 
 impl<'c, T: Send + 'c> IntoFuture for Ask<'c, T> {
@@ -47,7 +57,9 @@ impl<'c, T: Send + 'c> IntoFuture for Ask<'c, T> {
     fn into_future(self) -> Self::IntoFuture {
         async move {
             if let Some(round) = self.context.round() {
-                let answer = round.answer(self.key, self.question).await;
+                let answer = round
+                    .answer(self.key, self.question, self.before_task)
+                    .await;
                 return match (self.from_answer)(answer.value) {
                     Ok(answer) => Ok(answer),
                     Err(problem) => match round.refuse(answer.key, problem).await {},
@@ -142,6 +154,7 @@ impl Context {
             context: self,
             key: None,
             question,
+            before_task: false,
             by_channel,
             from_answer,
             _answer: PhantomData,

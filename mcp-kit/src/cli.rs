@@ -68,6 +68,10 @@ enum Command {
     #[cfg(feature = "oauth-server")]
     #[command(subcommand, name = "oauth-key")]
     OauthKey(crate::oauth_server::commands::KeyCommand),
+    /// Inspect and cancel the tasks of the tools that run as tasks
+    #[cfg(feature = "tasks")]
+    #[command(subcommand)]
+    Tasks(crate::task::commands::TaskCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +284,16 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
         Command::OauthKey(command) => oauth(&server, |o| {
             Box::pin(crate::oauth_server::commands::key(o, command))
         })?,
+        #[cfg(feature = "tasks")]
+        Command::Tasks(command) => {
+            let tasks = server
+                .tasks
+                .as_deref()
+                .ok_or_else(|| Error::Command("no tool of this server runs as a task".into()))?;
+            runtime()?
+                .block_on(crate::task::commands::run(tasks, command, &mut out))
+                .map_err(Error::Command)?;
+        }
         Command::Serve(_) => unreachable!("serve is handled by run"),
     }
     Ok(())

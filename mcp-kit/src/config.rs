@@ -120,6 +120,43 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// The `[oauth_server]` table: the built-in authorization server (feature `oauth-server`).
     pub oauth_server: OAuthServerSettings,
+    /// The `[tasks]` table: where tools that run as tasks keep them (feature `tasks`).
+    pub tasks: TaskSettings,
+}
+
+/// The `[tasks]` table: tools that run as tasks (the `io.modelcontextprotocol/tasks`
+/// extension) keep each task, its answers and its result in a database, so that any replica
+/// can report, resume or cancel it and a restart loses none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TaskSettings {
+    /// `sqlite://…` or `postgres://…` (feature `postgres`); replicas share one PostgreSQL.
+    pub database_url: String,
+    /// Seconds a task is kept from its creation, finished or not; then it is deleted.
+    pub ttl: u64,
+    /// Milliseconds a client is asked to wait between two polls of a task.
+    pub poll_interval_ms: u64,
+    /// The most tasks one caller may have working or waiting for answers at once.
+    pub max_live_per_caller: u64,
+    /// The largest result a task may store, in bytes of JSON; a larger one fails the task.
+    pub max_result_bytes: usize,
+    /// Seconds between the signs of life a running task writes. A task whose process has
+    /// shown none for three of these is reported failed: its process died.
+    pub heartbeat: u64,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://mcp-kit-tasks.db?mode=rwc".into(),
+            ttl: 24 * 3600,
+            poll_interval_ms: 1000,
+            max_live_per_caller: 100,
+            max_result_bytes: 1024 * 1024,
+            heartbeat: 5,
+        }
+    }
 }
 
 /// Secret values, kept out of debug output.
@@ -365,6 +402,7 @@ impl Default for Settings {
             request_state_keys: Secrets::default(),
             auth: AuthSettings::default(),
             oauth_server: OAuthServerSettings::default(),
+            tasks: TaskSettings::default(),
         }
     }
 }
@@ -401,6 +439,7 @@ const KEYS: &[&str] = &[
     "request_state_keys",
     "auth",
     "oauth_server",
+    "tasks",
     "write_rate_limit",
     "rate_limit_redis_url",
     "notify_redis_url",

@@ -400,6 +400,18 @@ impl Dispatcher {
         arguments: Option<Map<String, Value>>,
         context: Context,
     ) -> Result<ToolOutput, CallError> {
+        let outcome = self.call_tool_outcome(name, arguments, context).await?;
+        Ok(outcome.unwrap_or_else(|error| ToolOutput::from_error(&error)))
+    }
+
+    /// [`call_tool`](Self::call_tool), with the tool's error as the handler gave it: a task
+    /// fails on a server fault where a call reports it to the model.
+    pub(crate) async fn call_tool_outcome(
+        &self,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+        context: Context,
+    ) -> Result<Result<ToolOutput, ToolError>, CallError> {
         // Never the arguments: they may hold secrets. At `debug`, as the request's span is.
         let span = tracing::debug_span!(
             "tool_call",
@@ -421,8 +433,9 @@ impl Dispatcher {
         };
         let took = started.elapsed();
         let outcome = match &result {
-            Ok(output) if output.is_error => "error",
-            Ok(_) => "ok",
+            Ok(Ok(output)) if output.is_error => "error",
+            Ok(Err(_)) => "error",
+            Ok(Ok(_)) => "ok",
             Err(CallError::UnknownTool(_)) => "unknown",
             Err(CallError::Cancelled) => "cancelled",
         };
@@ -454,7 +467,7 @@ impl Dispatcher {
         name: &str,
         arguments: Option<Map<String, Value>>,
         context: Context,
-    ) -> Result<ToolOutput, CallError> {
+    ) -> Result<Result<ToolOutput, ToolError>, CallError> {
         let Some(tool) = self
             .registry
             .tool(name)
@@ -464,9 +477,7 @@ impl Dispatcher {
         };
         let principal = context.principal();
         if let Err(Denied(message)) = self.check(&tool.access, principal) {
-            return Ok(ToolOutput::from_error(&ToolError::permission_denied(
-                message,
-            )));
+            return Ok(Err(ToolError::permission_denied(message)));
         }
         let arguments = arguments.unwrap_or_default();
         if let Some(hook) = &self.policy.before_call {
@@ -476,7 +487,7 @@ impl Dispatcher {
                 arguments: &arguments,
             };
             if let Err(error) = hook(&info) {
-                return Ok(ToolOutput::from_error(&error));
+                return Ok(Err(error));
             }
         }
         let mut call = Call::new(
@@ -499,15 +510,12 @@ impl Dispatcher {
                 },
             },
         };
-        Ok(match result {
-            Ok(output) => output,
-            Err(error) => {
-                if error.kind() == ErrorKind::Internal {
-                    tracing::error!(tool = name, error = error.message(), "tool failed");
-                }
-                ToolOutput::from_error(&error)
-            }
-        })
+        if let Err(error) = &result
+            && error.kind() == ErrorKind::Internal
+        {
+            tracing::error!(tool = name, error = error.message(), "tool failed");
+        }
+        Ok(result)
     }
 
     /// Takes one call of `tool`'s rate limit, if it has one. Run once the arguments are

@@ -27,11 +27,14 @@ pub(crate) enum Method {
     Complete,
     SetLogLevel,
     Listen,
+    GetTask,
+    UpdateTask,
+    CancelTask,
 }
 
 impl Method {
     /// Every method, in the order the specification lists them.
-    pub(crate) const ALL: [Self; 15] = [
+    pub(crate) const ALL: [Self; 18] = [
         Self::Initialize,
         Self::Ping,
         Self::Discover,
@@ -47,6 +50,9 @@ impl Method {
         Self::Complete,
         Self::SetLogLevel,
         Self::Listen,
+        Self::GetTask,
+        Self::UpdateTask,
+        Self::CancelTask,
     ];
 
     /// Its name on the wire.
@@ -67,6 +73,9 @@ impl Method {
             Self::Complete => "completion/complete",
             Self::SetLogLevel => "logging/setLevel",
             Self::Listen => "subscriptions/listen",
+            Self::GetTask => "tasks/get",
+            Self::UpdateTask => "tasks/update",
+            Self::CancelTask => "tasks/cancel",
         }
     }
 
@@ -90,15 +99,14 @@ pub fn method_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// Notifications and task methods of the 2025-11-25 revision that the 2026-07-28 revision
-/// removed (the requests it removed are [`Method`]s).
+/// removed (the requests it removed are [`Method`]s; its tasks extension keeps `tasks/get`
+/// and `tasks/cancel`).
 const ALSO_REMOVED_IN_2026_07_28: &[&str] = &[
     "notifications/initialized",
     "notifications/roots/list_changed",
     "notifications/elicitation/complete",
-    "tasks/get",
     "tasks/result",
     "tasks/list",
-    "tasks/cancel",
 ];
 
 /// Whether a request of revision `version` may call `method`. Revisions are dates, so

@@ -30,6 +30,8 @@ mod completion;
 mod config;
 mod content;
 mod context;
+#[cfg(any(feature = "oauth-server", feature = "tasks"))]
+mod database;
 mod dispatch;
 mod error;
 mod extract;
@@ -57,6 +59,8 @@ mod round;
 mod schema;
 mod sealed;
 mod server;
+#[cfg(feature = "tasks")]
+mod task;
 pub mod testing;
 mod tool;
 mod uri_template;
@@ -69,7 +73,7 @@ pub use cache::{CacheHint, CacheScope};
 pub use completion::Completion;
 pub use config::{
     AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, LogFormat,
-    OAuthServerSettings, Secrets, Settings, Transport,
+    OAuthServerSettings, Secrets, Settings, TaskSettings, Transport,
 };
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};
@@ -84,7 +88,7 @@ pub use registry::{Registry, RegistryError, is_valid_name};
 pub use resource::{IntoResourceResult, Resource, ResourceOutput};
 pub use result::{IntoToolResult, Json, ToolOutput};
 pub use server::{Error, Server, ServerBuilder, ServerInfo};
-pub use tool::{Location, Tool, ToolAnnotations};
+pub use tool::{Location, TaskSupport, Tool, ToolAnnotations};
 pub use uri_template::{TemplateError, UriTemplate};
 
 /// The shutdown signal [`Server::router`] takes, so that mounting needs no `tokio-util` of
@@ -137,7 +141,7 @@ pub mod __private {
     pub use crate::registry::{PROMPTS, RESOURCES, TOOLS};
     pub use crate::resource::{IntoResourceResult, ResourceDef};
     pub use crate::result::IntoToolResult;
-    pub use crate::tool::{Location, ToolAnnotations, ToolDef, prepared_blocking};
+    pub use crate::tool::{Location, TaskSupport, ToolAnnotations, ToolDef, prepared_blocking};
     pub use crate::{ToolError, ToolOutput};
     pub use futures_util::future::BoxFuture;
     pub use linkme;

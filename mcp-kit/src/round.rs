@@ -53,13 +53,17 @@ impl Binding {
 }
 
 /// The client capabilities a request declared, of those a question needs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Declared {
     pub(crate) elicitation: bool,
     pub(crate) sampling: bool,
     pub(crate) roots: bool,
     /// The least severe log message the request wants; none without `logLevel`.
+    #[serde(skip)]
     pub(crate) log_level: Option<LogLevel>,
+    /// Whether it can be answered with a task (the tasks extension).
+    #[serde(skip)]
+    pub(crate) tasks: bool,
 }
 
 /// What the sealed `requestState` holds.
@@ -116,6 +120,27 @@ pub(crate) struct Answered {
     pub(crate) value: Value,
 }
 
+/// What stops a call run in a round before it finishes.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// It cannot go on.
+    Fault(Fault),
+    /// It asked these questions, which the answers at hand lack.
+    Asked(Vec<(String, Question)>),
+}
+
+/// Where a call stands towards a task (see [`crate::task`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// A plain call: every question is asked of the request.
+    Call,
+    /// A call that becomes a task: only questions asked with `before_task` are asked of the
+    /// request; the others wait for the task.
+    BeforeTask,
+    /// A task: every question is asked of the task.
+    Task,
+}
+
 /// One round of a call: the answers at hand, and what the call asks that they lack.
 pub(crate) struct Round {
     binding: Binding,
@@ -124,13 +149,28 @@ pub(crate) struct Round {
     asked: Mutex<Asked>,
 }
 
-#[derive(Default)]
 struct Asked {
+    phase: Phase,
     /// Questions asked so far per kind, for keys by order.
     counts: [usize; 3],
     questions: Vec<(String, Question)>,
+    /// Questions for the task, asked before it started.
+    for_task: Vec<(String, Question)>,
     used: Map<String, Value>,
     fault: Option<Fault>,
+}
+
+impl Asked {
+    fn new(phase: Phase) -> Self {
+        Self {
+            phase,
+            counts: [0; 3],
+            questions: Vec::new(),
+            for_task: Vec::new(),
+            used: Map::new(),
+            fault: None,
+        }
+    }
 }
 
 impl Round {
@@ -165,8 +205,54 @@ impl Round {
             binding,
             answers,
             declared,
-            asked: Mutex::new(Asked::default()),
+            asked: Mutex::new(Asked::new(Phase::Call)),
         })
+    }
+
+    /// The first round of a call that becomes a task once it has the answers to the
+    /// questions it asks with `before_task`.
+    pub(crate) fn before_task(self) -> Self {
+        lock(&self.asked).phase = Phase::BeforeTask;
+        self
+    }
+
+    /// A run of a task, with the answers it has been given so far.
+    pub(crate) fn for_task(
+        binding: Binding,
+        declared: Declared,
+        answers: Map<String, Value>,
+    ) -> Self {
+        Self {
+            binding,
+            answers,
+            declared,
+            asked: Mutex::new(Asked::new(Phase::Task)),
+        }
+    }
+
+    /// The call is a task from now on: the questions it asked for the task are asked.
+    pub(crate) fn start_task(&self) {
+        let mut asked = lock(&self.asked);
+        asked.phase = Phase::Task;
+        let for_task = std::mem::take(&mut asked.for_task);
+        asked.questions.extend(for_task);
+    }
+
+    /// The answers at hand.
+    pub(crate) fn answers(&self) -> &Map<String, Value> {
+        &self.answers
+    }
+
+    /// What stops the call now, if anything: a fault, or questions not answered yet.
+    pub(crate) fn stop(&self) -> Option<Stop> {
+        let mut asked = lock(&self.asked);
+        if let Some(fault) = asked.fault.take() {
+            return Some(Stop::Fault(fault));
+        }
+        if asked.questions.is_empty() {
+            return None;
+        }
+        Some(Stop::Asked(std::mem::take(&mut asked.questions)))
     }
 
     /// Whether the request asked for log messages of `level`.
@@ -185,15 +271,26 @@ impl Round {
     }
 
     /// The answer to `question`, filed under `key` or the next key of its kind. Without
-    /// one, the question is noted and the call waits for ever: [`run`] ends it.
-    pub(crate) async fn answer(&self, key: Option<String>, question: Question) -> Answered {
-        match self.lookup(key, question) {
+    /// one, the question is noted and the call waits for ever: [`run`] ends it. A question
+    /// `before_task` is asked of the request when the call is to become a task.
+    pub(crate) async fn answer(
+        &self,
+        key: Option<String>,
+        question: Question,
+        before_task: bool,
+    ) -> Answered {
+        match self.lookup(key, question, before_task) {
             Some(answered) => answered,
             None => std::future::pending().await,
         }
     }
 
-    fn lookup(&self, key: Option<String>, question: Question) -> Option<Answered> {
+    fn lookup(
+        &self,
+        key: Option<String>,
+        question: Question,
+        before_task: bool,
+    ) -> Option<Answered> {
         let mut asked = lock(&self.asked);
         let key = key.unwrap_or_else(|| {
             let kind = match question {
@@ -212,7 +309,11 @@ impl Round {
             });
         }
         if self.declares(question.capability()) {
-            asked.questions.push((key, question));
+            if asked.phase == Phase::BeforeTask && !before_task {
+                asked.for_task.push((key, question));
+            } else {
+                asked.questions.push((key, question));
+            }
         } else {
             asked
                 .fault
@@ -230,7 +331,7 @@ impl Round {
     }
 
     /// The state for the next round: the answers used so far, and the keys just asked.
-    fn seal(&self, keys: &StateKeys, asked: &[(String, Question)]) -> String {
+    pub(crate) fn seal(&self, keys: &StateKeys, asked: &[(String, Question)]) -> String {
         let state = State {
             binding: StoredBinding::from(&self.binding),
             expires: now() + STATE_TTL_SECS,
@@ -253,20 +354,22 @@ pub(crate) async fn run<T>(
         if let Poll::Ready(done) = call.as_mut().poll(cx) {
             return Poll::Ready(Ok(done));
         }
-        let mut asked = lock(&round.asked);
-        if let Some(fault) = asked.fault.take() {
-            return Poll::Ready(Err(Err(fault)));
-        }
-        if !asked.questions.is_empty() {
-            return Poll::Ready(Err(Ok(std::mem::take(&mut asked.questions))));
-        }
-        Poll::Pending
+        round
+            .stop()
+            .map_or(Poll::Pending, |stop| Poll::Ready(Err(stop)))
     })
     .await;
     match stopped {
         Ok(done) => Ended::Done(done),
-        Err(Err(fault)) => Ended::Fault(fault),
-        Err(Ok(questions)) => {
+        Err(stop) => ended(round, keys, stop),
+    }
+}
+
+/// How a call stopped by `stop` ended.
+pub(crate) fn ended<T>(round: &Round, keys: &StateKeys, stop: Stop) -> Ended<T> {
+    match stop {
+        Stop::Fault(fault) => Ended::Fault(fault),
+        Stop::Asked(questions) => {
             let state = round.seal(keys, &questions);
             Ended::Asked(questions, state)
         }
@@ -313,6 +416,7 @@ mod tests {
         sampling: true,
         roots: true,
         log_level: None,
+        tasks: false,
     };
 
     fn binding(subject: Option<&str>, arguments: &Map<String, Value>) -> Binding {
@@ -328,8 +432,8 @@ mod tests {
 
     /// Asks for a name, then a colour; answers with both.
     async fn two_questions(round: &Round) -> String {
-        let name = round.answer(None, form("name?")).await.value;
-        let colour = round.answer(None, form("colour?")).await.value;
+        let name = round.answer(None, form("name?"), false).await.value;
+        let colour = round.answer(None, form("colour?"), false).await.value;
         format!("{name} {colour}")
     }
 
@@ -380,9 +484,13 @@ mod tests {
         let round = Round::open(&keys, binding.clone(), ALL, None, None).unwrap();
         let both = async {
             futures_util::join!(
-                round.answer(Some("user_name".into()), form("name?")),
-                round.answer(None, Question::Sample(SamplingRequest::new("hi", 10))),
-                round.answer(None, Question::ListRoots),
+                round.answer(Some("user_name".into()), form("name?"), false),
+                round.answer(
+                    None,
+                    Question::Sample(SamplingRequest::new("hi", 10)),
+                    false
+                ),
+                round.answer(None, Question::ListRoots, false),
             )
         };
         let (asked, _) = answered(run(&round, &keys, both).await);

@@ -109,6 +109,14 @@ impl StateKeys {
     }
 }
 
+/// 128 random bits, URL-safe: an identifier no one can guess.
+pub(crate) fn random_id() -> String {
+    use chacha20poly1305::aead::rand_core::RngCore as _;
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,6 +118,9 @@ pub struct Server {
     /// The built-in authorization server, when `oauth_server.enabled`.
     #[cfg(feature = "oauth-server")]
     pub(crate) oauth: Option<Arc<crate::oauth_server::AuthorizationServer>>,
+    /// The tasks, when a tool runs as one.
+    #[cfg(feature = "tasks")]
+    pub(crate) tasks: Option<Arc<crate::task::Tasks>>,
 }
 
 impl Server {
@@ -383,6 +386,23 @@ impl ServerBuilder {
             )));
         }
         let auth = auth_chain(&settings, self.authenticators)?;
+        let task_tool = dispatcher
+            .registry()
+            .tools()
+            .iter()
+            .find(|tool| tool.task != crate::tool::TaskSupport::Forbidden);
+        #[cfg(feature = "tasks")]
+        let tasks = task_tool
+            .map(|_| crate::task::Tasks::new(&settings.tasks, dispatcher.clone()).map(Arc::new))
+            .transpose()
+            .map_err(|e| Error::Config(ConfigError(e)))?;
+        #[cfg(not(feature = "tasks"))]
+        if let Some(tool) = task_tool {
+            return Err(Error::Config(ConfigError(format!(
+                "the tool `{}` runs as a task, which needs mcp-kit's `tasks` feature",
+                tool.name
+            ))));
+        }
         Ok(Server {
             dispatcher,
             info,
@@ -393,6 +413,8 @@ impl ServerBuilder {
             state_keys,
             #[cfg(feature = "oauth-server")]
             oauth,
+            #[cfg(feature = "tasks")]
+            tasks,
         })
     }
 

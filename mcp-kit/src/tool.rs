@@ -46,6 +46,21 @@ impl ToolAnnotations {
     }
 }
 
+/// Whether a tool runs as a task (the `io.modelcontextprotocol/tasks` extension): the client
+/// gets a task id at once and polls it, rather than waiting on the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TaskSupport {
+    /// Never: the call is answered when it finishes.
+    #[default]
+    Forbidden,
+    /// When the client supports tasks; otherwise the call is answered when it finishes.
+    Optional,
+    /// Always: a client that does not support tasks gets the error the extension names
+    /// (-32021, a capability it lacks).
+    Required,
+}
+
 /// Where an item was defined, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
@@ -93,6 +108,7 @@ pub struct ToolDef {
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
     pub call: CallFn,
     pub access: AccessDef,
+    pub task: TaskSupport,
     pub location: Location,
 }
 
@@ -118,6 +134,7 @@ pub struct Tool {
     pub(crate) output_schema: Option<Arc<Map<String, Value>>>,
     pub(crate) location: Location,
     pub(crate) access: Access,
+    pub(crate) task: TaskSupport,
     handler: Handler,
 }
 
@@ -134,6 +151,7 @@ impl Tool {
                 .map(Arc::new),
             location: def.location,
             access: Access::from_def(&def.access),
+            task: def.task,
             handler: Handler::Static(def.call),
         }
     }
@@ -219,6 +237,7 @@ impl Tool {
                 module: "<hand-registered>",
             },
             access: Access::default(),
+            task: TaskSupport::Forbidden,
             handler: Handler::Dynamic(handler),
         }
     }
@@ -264,6 +283,17 @@ impl Tool {
     pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
         self.annotations = annotations;
         self
+    }
+
+    /// Runs the tool as a task, when the client supports tasks or always (feature `tasks`).
+    pub fn task(mut self, support: TaskSupport) -> Self {
+        self.task = support;
+        self
+    }
+
+    /// Whether the tool runs as a task.
+    pub fn get_task(&self) -> TaskSupport {
+        self.task
     }
 
     /// The tool's name.

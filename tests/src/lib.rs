@@ -177,6 +177,45 @@ pub fn call_body(name: &str, arguments: Value) -> Vec<u8> {
     .expect("serialize")
 }
 
+/// A 2026-07-28 request: `params` with the `_meta` that revision requires (`capabilities` as
+/// the client's), and the routing headers (`Mcp-Name` from `name`, `uri` or `taskId`). The
+/// JSON-RPC body of the answer.
+pub async fn request_2026(
+    addr: SocketAddr,
+    bearer: Option<&str>,
+    method: &str,
+    mut params: Value,
+    capabilities: Value,
+) -> Value {
+    params["_meta"] = serde_json::json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+    });
+    let name = ["name", "uri", "taskId"]
+        .iter()
+        .find_map(|key| params[key].as_str())
+        .map(str::to_owned);
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let auth = bearer.map(|token| format!("Bearer {token}"));
+    let mut headers = vec![
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", method),
+    ];
+    if let Some(auth) = &auth {
+        headers.push(("authorization", auth));
+    }
+    if let Some(name) = &name {
+        headers.push(("mcp-name", name));
+    }
+    post_mcp_with(
+        addr,
+        &headers,
+        serde_json::to_vec(&body).expect("serialize"),
+    )
+    .await
+    .json()
+}
+
 fn parse(raw: &[u8]) -> Response {
     let split = raw
         .windows(4)

@@ -5,6 +5,7 @@
 mod input_required;
 mod prompts;
 mod resources;
+mod tasks;
 mod tools;
 
 fn main() -> Result<(), mcp_kit::Error> {

@@ -121,6 +121,7 @@ fn tool(model: &Model, action: &str) -> TokenStream {
             output_schema: |generator| #RT::Some(#output),
             call: |call| #RT::model::#run(call, &SPEC),
             access: #access,
+            task: #RT::TaskSupport::Forbidden,
             location: #RT::location!(),
         };
     }

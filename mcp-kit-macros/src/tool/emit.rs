@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::model::{AnnotationArgs, ToolModel};
+use super::model::{AnnotationArgs, TaskArg, ToolModel};
 use crate::RT;
 use crate::handler::{Convert, call, input_schema, option_str, static_ident};
 
@@ -19,6 +19,11 @@ pub fn emit(model: &ToolModel) -> TokenStream {
     let output = &model.output;
     let call = call(&model.function, &model.params, Convert::Tool(output));
     let access = model.access.emit();
+    let task = match model.task {
+        None => quote!(Forbidden),
+        Some(TaskArg::Optional) => quote!(Optional),
+        Some(TaskArg::Required) => quote!(Required),
+    };
     let marker = name_marker(model);
     quote! {
         #function
@@ -36,6 +41,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
             output_schema: <#output as #RT::IntoToolResult>::output_schema,
             call: #call,
             access: #access,
+            task: #RT::TaskSupport::#task,
             location: #RT::location!(),
         };
 

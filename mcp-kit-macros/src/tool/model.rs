@@ -15,8 +15,17 @@ struct ToolArgs {
     title: Option<String>,
     description: Option<String>,
     annotations: Option<AnnotationArgs>,
+    task: Option<TaskArg>,
     #[darling(flatten)]
     access: AccessArgs,
+}
+
+/// `task = "optional"` or `task = "required"`.
+#[derive(Debug, Clone, Copy, FromMeta)]
+#[darling(rename_all = "snake_case")]
+pub enum TaskArg {
+    Optional,
+    Required,
 }
 
 #[derive(Debug, Default, FromMeta)]
@@ -34,6 +43,7 @@ pub struct ToolModel {
     pub title: Option<String>,
     pub description: Option<String>,
     pub annotations: AnnotationArgs,
+    pub task: Option<TaskArg>,
     pub params: Vec<ParamModel>,
     pub output: Type,
     pub access: AccessArgs,
@@ -82,6 +92,7 @@ impl ToolModel {
             title: args.title,
             description,
             annotations: args.annotations.unwrap_or_default(),
+            task: args.task,
             access: args.access,
             params,
             output,

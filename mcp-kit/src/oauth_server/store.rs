@@ -1,23 +1,22 @@
-//! The database: SQLite or PostgreSQL through sqlx's `Any` driver, opened lazily, with its
-//! tables created on first use. Every statement is written to run on both.
+//! The authorization server's tables, in a [`Database`].
 
-use std::str::FromStr as _;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sqlx::AnyPool;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use tokio::sync::OnceCell;
 
 use super::OAuthError;
 use super::secret::now;
+use crate::database::{Database, Schema};
 
 /// Integers are `BIGINT` (SQLite reads them as `INTEGER`), flags 0 or 1, times seconds since
 /// the epoch: the types both databases share.
 ///
-/// Each entry of [`MIGRATIONS`] is one version of the schema, applied once, in order; the
-/// versions applied are kept in `mcp_oauth_schema`. A change to the schema is a new entry,
-/// never an edit of an old one.
+static SCHEMA: Schema = Schema {
+    table: "mcp_oauth_schema",
+    migrations: MIGRATIONS,
+};
+
 const MIGRATIONS: &[&[&str]] = &[
     &[
         "CREATE TABLE IF NOT EXISTS mcp_oauth_clients (
@@ -113,12 +112,9 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
 ];
 
-/// The database, connected on first use (building a server needs neither the database up
-/// nor a runtime), with its tables created then.
+/// The database, connected on first use, with its expired rows swept now and then.
 pub(crate) struct Store {
-    options: AnyConnectOptions,
-    max_connections: u32,
-    pool: OnceCell<AnyPool>,
+    database: Database,
     swept: Mutex<Option<Instant>>,
 }
 
@@ -143,47 +139,15 @@ const SWEEP: &[&str] = &[
 impl Store {
     /// Checks `url`; connects later.
     pub(crate) fn open(url: &str) -> Result<Self, String> {
-        static DRIVERS: std::sync::Once = std::sync::Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
-        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        if postgres && !cfg!(feature = "postgres") {
-            return Err(
-                "oauth_server.database_url is PostgreSQL, but mcp-kit was built without its \
-                 `postgres` feature"
-                    .into(),
-            );
-        }
-        if !postgres && !url.starts_with("sqlite:") {
-            return Err(format!(
-                "oauth_server.database_url `{}` is neither sqlite:… nor postgres://…",
-                url.split(':').next().unwrap_or_default()
-            ));
-        }
-        let options = AnyConnectOptions::from_str(url)
-            .map_err(|e| format!("oauth_server.database_url: {e}"))?;
-        // Each connection to an in-memory SQLite database is a database of its own.
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         Ok(Self {
-            max_connections: if in_memory { 1 } else { 8 },
-            options,
-            pool: OnceCell::new(),
+            database: Database::open(url, "oauth_server.database_url", &SCHEMA)?,
             swept: Mutex::new(None),
         })
     }
 
     /// The pool, once connected and the tables exist.
     pub(crate) async fn db(&self) -> Result<&AnyPool, OAuthError> {
-        let pool = self
-            .pool
-            .get_or_try_init(|| async {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(self.max_connections)
-                    .connect_with(self.options.clone())
-                    .await?;
-                migrate(&pool).await?;
-                Ok::<_, sqlx::Error>(pool)
-            })
-            .await?;
+        let pool = self.database.pool().await?;
         self.sweep_now_and_then(pool);
         Ok(pool)
     }
@@ -216,31 +180,4 @@ impl Store {
         }
         Ok(())
     }
-}
-
-/// Brings the schema up to the last of [`MIGRATIONS`].
-async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
-    sqlx::query("CREATE TABLE IF NOT EXISTS mcp_oauth_schema (version BIGINT PRIMARY KEY)")
-        .execute(pool)
-        .await?;
-    let (applied,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM mcp_oauth_schema")
-        .fetch_one(pool)
-        .await?;
-    let applied = applied.unwrap_or(0);
-    for (version, statements) in (1..).zip(MIGRATIONS) {
-        if version <= applied {
-            continue;
-        }
-        let mut tx = pool.begin().await?;
-        for statement in *statements {
-            sqlx::query(statement).execute(&mut *tx).await?;
-        }
-        sqlx::query("INSERT INTO mcp_oauth_schema (version) VALUES ($1)")
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::info!(version, "OAuth database schema updated");
-    }
-    Ok(())
 }

@@ -400,10 +400,14 @@ impl Request {
             }
             Method::Complete => with_meta!(Complete, required::<CompleteRequestParams>(params)?),
             Method::CallTool => with_meta!(CallTool, required::<CallToolRequestParams>(params)?),
-            // Session state and streams: rmcp's.
-            Method::Subscribe | Method::Unsubscribe | Method::SetLogLevel | Method::Listen => {
-                return None;
-            }
+            // Session state, streams and tasks: rmcp's.
+            Method::Subscribe
+            | Method::Unsubscribe
+            | Method::SetLogLevel
+            | Method::Listen
+            | Method::GetTask
+            | Method::UpdateTask
+            | Method::CancelTask => return None,
         })
     }
 }

@@ -48,6 +48,8 @@ pub(super) struct Shared {
     page_size: usize,
     state_keys: StateKeys,
     listen_limits: ListenLimits,
+    #[cfg(feature = "tasks")]
+    tasks: Option<Arc<crate::task::Tasks>>,
 }
 
 impl Adapter {
@@ -78,6 +80,13 @@ impl Adapter {
         if !completes {
             capabilities.completions = None;
         }
+        #[cfg(feature = "tasks")]
+        if server.tasks.is_some() {
+            capabilities
+                .extensions
+                .get_or_insert_default()
+                .insert(rmcp::model::TASKS_EXTENSION_ID.into(), Default::default());
+        }
         let info = ServerConfig::new(capabilities).with_server_info(Implementation::new(
             server.info.name.clone(),
             server.info.version.clone(),
@@ -99,6 +108,8 @@ impl Adapter {
                     total: server.settings().max_listens,
                     per_caller: server.settings().max_listens_per_caller,
                 },
+                #[cfg(feature = "tasks")]
+                tasks: server.tasks.clone(),
             }),
         }
     }
@@ -114,6 +125,15 @@ impl Adapter {
     #[cfg(feature = "fast-path")]
     pub(super) fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// The tasks; rmcp answers `tasks/*` only when the extension is advertised, so they exist.
+    #[cfg(feature = "tasks")]
+    fn tasks(&self) -> Result<&Arc<crate::task::Tasks>, ErrorData> {
+        self.shared
+            .tasks
+            .as_ref()
+            .ok_or_else(|| ErrorData::internal_error("this server runs no tasks", None))
     }
 
     fn context(&self, context: &RequestContext<RoleServer>) -> Context {
@@ -398,6 +418,27 @@ impl Shared {
             responses: params.input_responses.take(),
             state: params.request_state.take(),
         };
+        #[cfg(feature = "tasks")]
+        if let Some(tasks) = &self.tasks
+            && let Some(support) = self
+                .dispatcher
+                .registry()
+                .tool(&params.name)
+                .map(|t| t.task)
+            && let Some(route) = super::tasks::route(support, declared)
+        {
+            route?;
+            let declared = declared.expect("only a request that declared tasks is routed to them");
+            let answer = super::tasks::call(
+                tasks,
+                &self.state_keys,
+                request,
+                &context,
+                support,
+                declared,
+            );
+            return answer.await;
+        }
         let call = async |context, arguments| match self
             .dispatcher
             .call_tool(&params.name, arguments, context)
@@ -658,6 +699,37 @@ impl ServerHandler for Adapter {
         let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
         self.shared.call_tool(request, call_context, declared).await
+    }
+
+    #[cfg(feature = "tasks")]
+    async fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
+        let tasks = self.tasks()?;
+        super::tasks::get(tasks, &request.task_id, &self.context(&context)).await
+    }
+
+    #[cfg(feature = "tasks")]
+    async fn update_task(
+        &self,
+        request: rmcp::model::UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let tasks = self.tasks()?;
+        let responses = request.input_responses.into_iter().collect();
+        super::tasks::update(tasks, &request.task_id, responses, &self.context(&context)).await
+    }
+
+    #[cfg(feature = "tasks")]
+    async fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let tasks = self.tasks()?;
+        super::tasks::cancel(tasks, &request.task_id, &self.context(&context)).await
     }
 
     /// A known method whose params did not parse lands here: say so, rather than "unknown method".

@@ -28,6 +28,7 @@ pub(super) fn declared(meta: &RequestMetaObject) -> Option<Declared> {
         sampling: capabilities.sampling.is_some(),
         roots: capabilities.roots.is_some(),
         log_level: meta.log_level().map(super::convert::log_level),
+        tasks: capabilities.supports_tasks(),
     })
 }
 
@@ -59,6 +60,18 @@ where
         return call(context, request.arguments).await.map(Ok);
     };
     let subject = context.principal().map(|p| p.subject.as_str());
+    let round = Arc::new(open(keys, declared, subject, &request)?);
+    let context = context.in_round(round.clone());
+    answer(round::run(&round, keys, call(context, request.arguments)).await)
+}
+
+/// The round `request` opens: the answers it carries, checked against its state.
+pub(super) fn open(
+    keys: &StateKeys,
+    declared: Declared,
+    subject: Option<&str>,
+    request: &Request<'_>,
+) -> Result<Round, ErrorData> {
     let binding = Binding::new(
         subject,
         request.method,
@@ -67,12 +80,17 @@ where
     );
     let responses = request
         .responses
+        .clone()
         .map(|responses| responses.into_iter().collect::<Map<String, Value>>());
-    let round = Round::open(keys, binding, declared, responses, request.state.as_deref())
-        .map_err(|problem| ErrorData::invalid_params(problem, None))?;
-    let round = Arc::new(round);
-    let context = context.in_round(round.clone());
-    match round::run(&round, keys, call(context, request.arguments)).await {
+    Round::open(keys, binding, declared, responses, request.state.as_deref())
+        .map_err(|problem| ErrorData::invalid_params(problem, None))
+}
+
+/// The answer of a call that `ended`: its result, an input-required result, or an error.
+pub(super) fn answer<T>(
+    ended: Ended<Result<T, ErrorData>>,
+) -> Result<Result<T, InputRequiredResult>, ErrorData> {
+    match ended {
         Ended::Done(result) => result.map(Ok),
         Ended::Asked(questions, state) => {
             let requests: InputRequests = questions
@@ -101,7 +119,7 @@ where
 }
 
 /// A question as the request the client is asked to run.
-fn input_request(question: Question) -> Result<InputRequest, ErrorData> {
+pub(super) fn input_request(question: Question) -> Result<InputRequest, ErrorData> {
     let request = match question {
         Question::Elicit { message, schema } => json!({
             "method": "elicitation/create",

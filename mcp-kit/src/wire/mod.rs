@@ -10,6 +10,8 @@ mod input_required;
 mod sessions;
 #[cfg(feature = "fast-path")]
 mod stateless;
+#[cfg(feature = "tasks")]
+mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
