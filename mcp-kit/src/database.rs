@@ -18,6 +18,7 @@ pub(crate) struct Schema {
 
 pub(crate) struct Database {
     options: AnyConnectOptions,
+    sqlite: bool,
     max_connections: u32,
     schema: &'static Schema,
     pool: OnceCell<AnyPool>,
@@ -45,6 +46,7 @@ impl Database {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         Ok(Self {
             max_connections: if in_memory { 1 } else { 8 },
+            sqlite: !postgres,
             options,
             schema,
             pool: OnceCell::new(),
@@ -55,15 +57,29 @@ impl Database {
     pub(crate) async fn pool(&self) -> Result<&AnyPool, sqlx::Error> {
         self.pool
             .get_or_try_init(|| async {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(self.max_connections)
-                    .connect_with(self.options.clone())
-                    .await?;
+                let mut pool = AnyPoolOptions::new().max_connections(self.max_connections);
+                if self.sqlite {
+                    pool = pool.after_connect(|connection, _| Box::pin(sqlite_pragmas(connection)));
+                }
+                let pool = pool.connect_with(self.options.clone()).await?;
                 migrate(&pool, self.schema).await?;
                 Ok(pool)
             })
             .await
     }
+}
+
+/// A write-ahead log, synced at checkpoints: a commit survives the process dying (not the
+/// machine losing power) and costs no `fsync`; readers do not wait on the writer, and
+/// processes sharing the file wait for each other's writes rather than fail.
+async fn sqlite_pragmas(connection: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    use sqlx::Executor as _;
+    connection
+        .execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000",
+        )
+        .await?;
+    Ok(())
 }
 
 /// Brings `schema` up to its last version.

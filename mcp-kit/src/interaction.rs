@@ -71,6 +71,29 @@ pub struct SamplingRequest {
 }
 
 impl SamplingRequest {
+    /// Its `sampling/createMessage` params.
+    pub(crate) fn to_params(&self) -> Value {
+        let messages: Vec<Value> = self
+            .messages
+            .iter()
+            .map(|(role, text)| {
+                let role = match role {
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                };
+                serde_json::json!({"role": role, "content": {"type": "text", "text": text}})
+            })
+            .collect();
+        let mut params = serde_json::json!({"messages": messages, "maxTokens": self.max_tokens});
+        if let Some(prompt) = &self.system_prompt {
+            params["systemPrompt"] = prompt.as_str().into();
+        }
+        if let Some(temperature) = self.temperature {
+            params["temperature"] = temperature.into();
+        }
+        params
+    }
+
     /// One user message, answered in at most `max_tokens` tokens.
     pub fn new(prompt: impl Into<String>, max_tokens: u32) -> Self {
         Self {
@@ -131,6 +154,21 @@ pub(crate) enum Question {
 }
 
 impl Question {
+    /// The request the client is asked to run (an `InputRequest`): its method and params.
+    pub(crate) fn to_request(&self) -> Value {
+        match self {
+            Self::Elicit { message, schema } => serde_json::json!({
+                "method": "elicitation/create",
+                "params": {"mode": "form", "message": message, "requestedSchema": schema},
+            }),
+            Self::Sample(request) => serde_json::json!({
+                "method": "sampling/createMessage",
+                "params": request.to_params(),
+            }),
+            Self::ListRoots => serde_json::json!({"method": "roots/list", "params": {}}),
+        }
+    }
+
     /// The client capability that answering needs, as the protocol names it.
     pub(crate) fn capability(&self) -> &'static str {
         match self {

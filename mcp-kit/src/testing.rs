@@ -149,3 +149,139 @@ impl TestClient {
         Context::detached(self.principal.clone())
     }
 }
+
+#[cfg(feature = "tasks")]
+impl TestClient {
+    /// `tools/call` of a tool that runs as a task, by a client that supports tasks (and
+    /// every question), waiting until the task ends or asks something: the task then, as
+    /// `tasks/get` reads it (`taskId`, `status`, and `result`, `error` or `inputRequests`).
+    /// A tool that finished at once answers with `status` `completed` and no `taskId`.
+    ///
+    /// # Errors
+    /// When the tool does not run as a task, asks before its task starts, or the store fails.
+    pub async fn call_task(&self, name: &str, arguments: Value) -> Result<Value, String> {
+        let started = self.start_task(name, arguments).await?;
+        match started["taskId"].as_str() {
+            Some(id) if started["status"] == "working" => self.wait_task(id).await,
+            _ => Ok(started),
+        }
+    }
+
+    /// [`call_task`](Self::call_task) without the wait: the task as it was created.
+    ///
+    /// # Errors
+    /// As for [`call_task`](Self::call_task).
+    pub async fn start_task(&self, name: &str, arguments: Value) -> Result<Value, String> {
+        use crate::round::{Binding, Declared, Round};
+        use crate::task::{Started, TaskCall};
+
+        let tasks = self.tasks()?;
+        let support = self
+            .server
+            .registry()
+            .tool(name)
+            .map(crate::Tool::get_task)
+            .filter(|support| *support != crate::TaskSupport::Forbidden)
+            .ok_or_else(|| format!("no tool named `{name}` runs as a task"))?;
+        let arguments = match arguments {
+            Value::Object(map) => Some(map),
+            Value::Null => None,
+            other => panic!("tool arguments must be a JSON object, not {other}"),
+        };
+        let declared = Declared {
+            elicitation: true,
+            sampling: true,
+            roots: true,
+            log_level: None,
+            tasks: true,
+        };
+        let subject = self.principal.as_ref().map(|p| p.subject.as_str());
+        let binding = Binding::new(subject, "tools/call", name, arguments.as_ref());
+        let keys = &self.server.state_keys;
+        let round = Round::open(keys, binding, declared, None, None)?;
+        let call = TaskCall {
+            name: name.to_owned(),
+            arguments,
+            principal: self.principal.clone(),
+            client: None,
+            support,
+            declared,
+        };
+        match tasks.start(call, round, keys, shape).await {
+            Ok(Started::Task(task)) => Ok(task.to_json()),
+            Ok(Started::Answered(Ok(output))) => {
+                Ok(serde_json::json!({"status": "completed", "result": output.to_json()}))
+            }
+            Ok(Started::Answered(Err(error))) => Err(error.to_string()),
+            Ok(Started::Stopped(_)) => Err(format!(
+                "`{name}` asks before its task starts; call it over HTTP to answer"
+            )),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// `tasks/update`: answers the questions of the task `id` (`responses` by key, as
+    /// `inputResponses`), then waits as [`call_task`](Self::call_task) does.
+    ///
+    /// # Errors
+    /// When there is no such task for this client, or the store fails.
+    pub async fn answer_task(&self, id: &str, responses: Value) -> Result<Value, String> {
+        let Value::Object(responses) = responses else {
+            panic!("task answers must be a JSON object, not {responses}");
+        };
+        let tasks = self.tasks()?;
+        tasks
+            .update(id, self.principal.clone(), None, responses, shape)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.wait_task(id).await
+    }
+
+    /// `tasks/cancel`.
+    ///
+    /// # Errors
+    /// When there is no such task for this client, or the store fails.
+    pub async fn cancel_task(&self, id: &str) -> Result<(), String> {
+        let subject = crate::task::subject_of(self.principal.as_ref());
+        self.tasks()?
+            .cancel(id, &subject)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// `tasks/get`: the task `id` as it stands.
+    ///
+    /// # Errors
+    /// When there is no such task for this client, or the store fails.
+    pub async fn get_task(&self, id: &str) -> Result<Value, String> {
+        let subject = crate::task::subject_of(self.principal.as_ref());
+        let task = self.tasks()?.get(id, &subject).await;
+        task.map(|task| task.to_json()).map_err(|e| e.to_string())
+    }
+
+    async fn wait_task(&self, id: &str) -> Result<Value, String> {
+        loop {
+            let task = self.get_task(id).await?;
+            if task["status"] != "working" {
+                return Ok(task);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    fn tasks(&self) -> Result<&std::sync::Arc<crate::task::Tasks>, String> {
+        self.server
+            .tasks
+            .as_ref()
+            .ok_or_else(|| "no tool of this server runs as a task".to_owned())
+    }
+}
+
+/// A result as the test client reads it.
+#[cfg(feature = "tasks")]
+fn shape(output: ToolOutput) -> Map<String, Value> {
+    match output.to_json() {
+        Value::Object(result) => result,
+        _ => unreachable!("a tool result is an object"),
+    }
+}

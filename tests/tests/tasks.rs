@@ -401,3 +401,61 @@ async fn an_unreachable_store_makes_task_tools_unavailable_and_others_serve() {
     let body = call(server.addr, "alice", "plain", json!({})).await;
     assert_eq!(body["result"]["content"][0]["text"], "plain", "{body}");
 }
+
+#[tokio::test]
+async fn the_test_client_runs_a_task_answers_it_and_waits_for_it() {
+    let (_dir, url) = database();
+    let server = Server::builder().settings(settings(&url)).build().unwrap();
+    let client = server
+        .test_client()
+        .as_principal(Principal::new("erin").with_scopes(["mcp"]));
+    let done = client
+        .call_task("later", json!({"word": "ok"}))
+        .await
+        .unwrap();
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "ok", "{done}");
+
+    let asked = client.call_task("ask", json!({})).await.unwrap();
+    assert_eq!(asked["status"], "input_required", "{asked}");
+    let id = asked["taskId"].as_str().unwrap();
+    let key = asked["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap();
+    let answer = json!({key: {"action": "accept", "content": {"name": "Erin"}}});
+    let done = client.answer_task(id, answer).await.unwrap();
+    assert_eq!(
+        done["result"]["content"][0]["text"], "Hello, Erin",
+        "{done}"
+    );
+
+    let refused = client.call_task("plain", json!({})).await.unwrap_err();
+    assert!(
+        refused.contains("no tool named `plain` runs as a task"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_task_past_its_ttl_is_gone() {
+    let (_dir, url) = database();
+    let mut settings = settings(&url);
+    settings.tasks.ttl = 1;
+    let server = Server::builder().settings(settings).build().unwrap();
+    let client = server.test_client();
+    let done = client
+        .call_task("later", json!({"word": "brief"}))
+        .await
+        .unwrap();
+    let id = done["taskId"].as_str().unwrap().to_owned();
+    wait_for("the task to expire", async || {
+        client
+            .cancel_task(&id)
+            .await
+            .is_err_and(|e| e.contains("no task"))
+    })
+    .await;
+}

@@ -122,3 +122,58 @@ async fn two_processes_on_one_postgres_serve_each_others_tasks() {
     rpc(b, "tasks/cancel", json!({"taskId": id})).await;
     until(a, &id, "cancelled").await;
 }
+
+/// `everything tasks …` on the store at `database_url`.
+fn tasks_command(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_everything"))
+        .arg("tasks")
+        .args(args)
+        .env("MCP_KIT_TASKS__DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run everything tasks")
+}
+
+#[tokio::test]
+async fn the_command_line_lists_shows_and_cancels_a_live_servers_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tasks.db").display()
+    );
+    let (_server, addr) = start(&url).await;
+    let id = start_task(
+        addr,
+        "slow_compute",
+        json!({"seconds": 600, "label": "cli"}),
+    )
+    .await;
+
+    let listed = tasks_command(&url, &["list"]);
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    let row = listed
+        .lines()
+        .find(|line| line.starts_with(&id))
+        .expect(&listed);
+    assert!(
+        row.contains("working") && row.contains("slow_compute"),
+        "{listed}"
+    );
+    assert!(row.contains("(anonymous)"), "{listed}");
+
+    let shown = tasks_command(&url, &["show", &id]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["status"], "working", "{shown}");
+    assert_eq!(shown["arguments"]["label"], "cli", "{shown}");
+
+    let cancelled = tasks_command(&url, &["cancel", &id]);
+    assert!(cancelled.status.success());
+    let said = String::from_utf8(cancelled.stdout).unwrap();
+    assert_eq!(said.trim(), format!("task {id} is cancelled"));
+    until(addr, &id, "cancelled").await;
+
+    let missing = tasks_command(&url, &["show", "no-such-task"]);
+    assert!(!missing.status.success());
+    let said = String::from_utf8(missing.stderr).unwrap();
+    assert!(said.contains("no task has the id `no-such-task`"), "{said}");
+}

@@ -21,7 +21,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::TaskSettings;
 use crate::dispatch::Dispatcher;
-use crate::interaction::Question;
 use crate::lock::lock;
 use crate::result::ToolOutput;
 
@@ -84,6 +83,33 @@ pub(crate) struct TaskView {
     pub(crate) error: Option<Map<String, Value>>,
 }
 
+impl TaskView {
+    /// As `tasks/get` reads, without the times: the id, the status, and what it carries.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut task = Map::new();
+        task.insert("taskId".into(), self.id.clone().into());
+        task.insert("status".into(), self.status.as_str().into());
+        let carried = [
+            (
+                "statusMessage",
+                self.status_message.clone().map(Value::from),
+            ),
+            (
+                "inputRequests",
+                self.input_requests.clone().map(Value::Object),
+            ),
+            ("result", self.result.clone().map(Value::Object)),
+            ("error", self.error.clone().map(Value::Object)),
+        ];
+        for (key, value) in carried {
+            if let Some(value) = value {
+                task.insert(key.into(), value);
+            }
+        }
+        Value::Object(task)
+    }
+}
+
 /// Why a task request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TaskError {
@@ -117,12 +143,9 @@ pub(crate) enum Finish {
     Cancelled,
 }
 
-/// The wire's shapes of what a task stores: a tool result, and a question as the request
-/// the client is to run. Given by the transport, which knows the protocol's types.
-pub(crate) struct Shapes {
-    pub(crate) result: fn(ToolOutput) -> Map<String, Value>,
-    pub(crate) question: fn(Question) -> Result<Value, String>,
-}
+/// How a task stores a tool's result: the transport's shape of a `CallToolResult`, so that
+/// `tasks/get` hands back the bytes a call would have.
+pub(crate) type Shape = fn(ToolOutput) -> Map<String, Value>;
 
 /// The tasks of one server.
 pub(crate) struct Tasks {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::store::{Row, now_ms};
-use super::{Finish, Shapes, Status, TaskError, TaskView, Tasks, error_object, subject_of};
+use super::{Finish, Shape, Status, TaskError, TaskView, Tasks, error_object, subject_of};
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
 use crate::dispatch::CallError;
@@ -61,7 +61,7 @@ impl Tasks {
         call: TaskCall,
         round: Round,
         keys: &StateKeys,
-        shapes: &'static Shapes,
+        shape: Shape,
     ) -> Result<Started, TaskError> {
         let subject = subject_of(call.principal.as_ref());
         let live = self.store.live(&subject).await?;
@@ -79,7 +79,7 @@ impl Tasks {
                 return Ok(Started::Answered(answer));
             }
             let mut row = self.new_row(&call, subject, round.answers().clone());
-            self.finish_of(outcome, shapes).apply(&mut row);
+            self.finish_of(outcome, shape).apply(&mut row);
             self.store.insert(&row).await?;
             return Ok(Started::Task(row.view(self.settings.poll_interval_ms)));
         }
@@ -90,7 +90,7 @@ impl Tasks {
         let row = self.new_row(&call, subject, round.answers().clone());
         self.store.insert(&row).await?;
         let view = row.view(self.settings.poll_interval_ms);
-        self.spawn(row.id, future, round, token, shapes);
+        self.spawn(row.id, future, round, token, shape);
         Ok(Started::Task(view))
     }
 
@@ -102,7 +102,7 @@ impl Tasks {
         principal: Option<Principal>,
         client: Option<ClientAddr>,
         responses: Map<String, Value>,
-        shapes: &'static Shapes,
+        shape: Shape,
     ) -> Result<(), TaskError> {
         let subject = subject_of(principal.as_ref());
         let resumed = loop {
@@ -150,7 +150,7 @@ impl Tasks {
             let round = Arc::new(Round::for_task(binding, call.declared, row.answers));
             let token = CancellationToken::new();
             let future = self.run(&call, call.arguments.clone(), round.clone(), token.clone());
-            self.spawn(row.id, future, round, token, shapes);
+            self.spawn(row.id, future, round, token, shape);
         }
         Ok(())
     }
@@ -208,13 +208,13 @@ impl Tasks {
         future: BoxFuture<'static, Outcome>,
         round: Arc<Round>,
         token: CancellationToken,
-        shapes: &'static Shapes,
+        shape: Shape,
     ) {
         lock(&self.running).insert(id.clone(), token.clone());
         let tasks = self.clone();
         tokio::spawn(async move {
             let ran = tasks.drive(&id, future, &round, &token).await;
-            tasks.record(&id, ran, &round, shapes).await;
+            tasks.record(&id, ran, &round, shape).await;
             lock(&tasks.running).remove(&id);
         });
     }
@@ -253,15 +253,14 @@ impl Tasks {
     }
 
     /// Writes how the run ended, unless the task ended otherwise meanwhile (cancelled).
-    async fn record(&self, id: &str, ran: Ran, round: &Round, shapes: &'static Shapes) {
+    async fn record(&self, id: &str, ran: Ran, round: &Round, shape: Shape) {
         let asked = match ran {
-            Ran::Done(outcome) => Err(self.finish_of(outcome, shapes)),
+            Ran::Done(outcome) => Err(self.finish_of(outcome, shape)),
             Ran::Stopped(Stop::Fault(fault)) => Err(Finish::Failed(fault_error(fault))),
-            Ran::Stopped(Stop::Asked(questions)) => questions
+            Ran::Stopped(Stop::Asked(questions)) => Ok(questions
                 .into_iter()
-                .map(|(key, question)| Ok((key, (shapes.question)(question)?)))
-                .collect::<Result<Map<String, Value>, String>>()
-                .map_err(|problem| Finish::Failed(error_object(-32603, &problem))),
+                .map(|(key, question)| (key, question.to_request()))
+                .collect::<Map<String, Value>>()),
         };
         loop {
             let mut row = match self.store.find(id).await {
@@ -297,13 +296,13 @@ impl Tasks {
 
     /// How a run's `outcome` ends its task. A server fault (a panic, an internal error) fails
     /// it; the tool's own errors complete it with an error result, as a call reports them.
-    fn finish_of(&self, outcome: Outcome, shapes: &Shapes) -> Finish {
+    fn finish_of(&self, outcome: Outcome, shape: Shape) -> Finish {
         let result = match outcome {
-            Ok(Ok(output)) => (shapes.result)(output),
+            Ok(Ok(output)) => shape(output),
             Ok(Err(error)) if error.kind() == ErrorKind::Internal => {
                 return Finish::Failed(error_object(-32603, &error.client_message()));
             }
-            Ok(Err(error)) => (shapes.result)(ToolOutput::from_error(&error)),
+            Ok(Err(error)) => shape(ToolOutput::from_error(&error)),
             Err(CallError::Cancelled) => return Finish::Cancelled,
             Err(error @ CallError::UnknownTool(_)) => {
                 return Finish::Failed(error_object(-32602, &error.to_string()));

@@ -96,7 +96,7 @@ impl ClientChannel for PeerChannel {
     fn sample(&self, request: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
         async move {
             self.require("sampling", |c| c.sampling.is_some())?;
-            let params = super::input_required::sampling_params(&request);
+            let params = request.to_params();
             let params: CreateMessageRequestParams =
                 serde_json::from_value(params).map_err(ToolError::internal)?;
             #[allow(deprecated)] // SEP-2577 deprecates sampling; clients still offer it.

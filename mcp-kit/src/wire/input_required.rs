@@ -11,7 +11,6 @@ use serde_json::{Map, Value, json};
 
 use crate::context::Context;
 use crate::interaction::Question;
-use crate::prompt::Role;
 use crate::round::{self, Binding, Declared, Ended, Fault, Round};
 use crate::sealed::StateKeys;
 
@@ -120,44 +119,10 @@ pub(super) fn answer<T>(
 
 /// A question as the request the client is asked to run.
 pub(super) fn input_request(question: Question) -> Result<InputRequest, ErrorData> {
-    let request = match question {
-        Question::Elicit { message, schema } => json!({
-            "method": "elicitation/create",
-            "params": {"mode": "form", "message": message, "requestedSchema": schema},
-        }),
-        Question::Sample(request) => json!({
-            "method": "sampling/createMessage",
-            "params": sampling_params(&request),
-        }),
-        Question::ListRoots => json!({"method": "roots/list", "params": {}}),
-    };
-    serde_json::from_value(request).map_err(|e| {
+    serde_json::from_value(question.to_request()).map_err(|e| {
         ErrorData::internal_error(
             format!("a question could not be put to the client: {e}"),
             None,
         )
     })
-}
-
-/// `sampling/createMessage` params for `request`.
-pub(super) fn sampling_params(request: &crate::interaction::SamplingRequest) -> Value {
-    let messages: Vec<Value> = request
-        .messages
-        .iter()
-        .map(|(role, text)| {
-            let role = match role {
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            json!({"role": role, "content": {"type": "text", "text": text}})
-        })
-        .collect();
-    let mut params = json!({"messages": messages, "maxTokens": request.max_tokens});
-    if let Some(prompt) = &request.system_prompt {
-        params["systemPrompt"] = prompt.as_str().into();
-    }
-    if let Some(temperature) = request.temperature {
-        params["temperature"] = temperature.into();
-    }
-    params
 }

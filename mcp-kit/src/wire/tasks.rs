@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolResponse, ClientCapabilities, CreateTaskResult, DetailedTask, ErrorCode, ErrorData,
-    GetTaskResult, InputRequest, Task, TaskPayload, TaskStatus,
+    GetTaskResult, Task, TaskPayload, TaskStatus,
 };
 use serde_json::{Map, Value};
 
@@ -18,21 +18,16 @@ use crate::error::ToolError;
 use crate::result::ToolOutput;
 use crate::round::{Declared, Ended};
 use crate::sealed::StateKeys;
-use crate::task::{Shapes, Started, Status, TaskCall, TaskError, TaskView, Tasks, iso8601};
+use crate::task::{Started, Status, TaskCall, TaskError, TaskView, Tasks, iso8601};
 use crate::tool::TaskSupport;
 
-/// What a task stores, in this protocol's shapes.
-pub(super) static SHAPES: Shapes = Shapes {
-    result: |output| match serde_json::to_value(convert::call_result(output)) {
+/// A tool's result as a task keeps it: the `CallToolResult` a call would answer.
+fn shape(output: ToolOutput) -> Map<String, Value> {
+    match serde_json::to_value(convert::call_result(output)) {
         Ok(Value::Object(result)) => result,
         _ => unreachable!("a tool result serializes to an object"),
-    },
-    question: |question| {
-        let request: InputRequest =
-            input_required::input_request(question).map_err(|e| e.message.into_owned())?;
-        serde_json::to_value(request).map_err(|e| e.to_string())
-    },
-};
+    }
+}
 
 /// Whether a call of a tool with `support` goes to the tasks: `None` when it is a plain call.
 pub(super) fn route(
@@ -67,7 +62,7 @@ pub(super) async fn call(
         support,
         declared,
     };
-    match tasks.start(call, round, keys, &SHAPES).await {
+    match tasks.start(call, round, keys, shape).await {
         Ok(Started::Answered(Ok(output))) => Ok(convert::call_result(output).into()),
         Ok(Started::Answered(Err(error @ CallError::UnknownTool(_)))) => {
             Err(ErrorData::invalid_params(error.to_string(), None))
@@ -124,7 +119,7 @@ pub(super) async fn update(
 ) -> Result<(), ErrorData> {
     let principal = context.principal().cloned();
     tasks
-        .update(id, principal, context.client(), responses, &SHAPES)
+        .update(id, principal, context.client(), responses, shape)
         .await
         .map_err(task_error)
 }
