@@ -400,7 +400,9 @@ impl Dispatcher {
         arguments: Option<Map<String, Value>>,
         context: Context,
     ) -> Result<ToolOutput, CallError> {
-        let outcome = self.call_tool_outcome(name, arguments, context).await?;
+        let outcome = self
+            .call_tool_outcome(name, arguments, context, Quota::Take)
+            .await?;
         Ok(outcome.unwrap_or_else(|error| ToolOutput::from_error(&error)))
     }
 
@@ -411,6 +413,7 @@ impl Dispatcher {
         name: &str,
         arguments: Option<Map<String, Value>>,
         context: Context,
+        quota: Quota,
     ) -> Result<Result<ToolOutput, ToolError>, CallError> {
         // Never the arguments: they may hold secrets. At `debug`, as the request's span is.
         let span = tracing::debug_span!(
@@ -422,11 +425,11 @@ impl Dispatcher {
         let traced = !span.is_disabled();
         let started = (traced || cfg!(feature = "metrics")).then(std::time::Instant::now);
         let result = if traced {
-            self.run_tool(name, arguments, context)
+            self.run_tool(name, arguments, context, quota)
                 .instrument(span.clone())
                 .await
         } else {
-            self.run_tool(name, arguments, context).await
+            self.run_tool(name, arguments, context, quota).await
         };
         let Some(started) = started else {
             return result;
@@ -467,6 +470,7 @@ impl Dispatcher {
         name: &str,
         arguments: Option<Map<String, Value>>,
         context: Context,
+        quota: Quota,
     ) -> Result<Result<ToolOutput, ToolError>, CallError> {
         let Some(tool) = self
             .registry
@@ -501,7 +505,7 @@ impl Dispatcher {
         drop(call);
         let result = match prepared {
             Err(error) => Err(error),
-            Ok(run) => match self.take_quota(tool, &context).await {
+            Ok(run) => match self.take_quota(tool, &context, quota).await {
                 Err(Cancelled) => return Err(CallError::Cancelled),
                 Ok(Err(refused)) => Err(refused),
                 Ok(Ok(())) => match contained(run, &context).await {
@@ -525,7 +529,11 @@ impl Dispatcher {
         &self,
         tool: &Tool,
         context: &Context,
+        quota: Quota,
     ) -> Result<Result<(), ToolError>, Cancelled> {
+        if quota == Quota::Taken {
+            return Ok(Ok(()));
+        }
         let read_only = tool.annotations.read_only == Some(true);
         // Most calls stop here, without waiting on the cancellation token.
         let Some(rate) = tool.access.rate(self.policy.write_rate, read_only) else {
@@ -545,6 +553,14 @@ impl Dispatcher {
             }
         }))
     }
+}
+
+/// Whether a run of a tool takes one call of its rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quota {
+    Take,
+    /// A task resumed with its answers: its creation took it.
+    Taken,
 }
 
 /// A handler's first half (taking its parameters), with a panic turned into an internal

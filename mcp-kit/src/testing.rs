@@ -206,6 +206,7 @@ impl TestClient {
             client: None,
             support,
             declared,
+            resumed: false,
         };
         match tasks.start(call, round, keys, shape).await {
             Ok(Started::Task(task)) => Ok(task.to_json()),

@@ -75,6 +75,12 @@ async fn ask_first(context: Context) -> Result<String, ToolError> {
     ))
 }
 
+/// Asks a name, as a task, once a minute at most.
+#[tool(task = "required", rate_limit(calls = 1, per = 60))]
+async fn ask_rarely(context: Context) -> Result<String, ToolError> {
+    ask(context).await
+}
+
 /// A result larger than the store keeps.
 #[tool(task = "required")]
 async fn huge() -> String {
@@ -458,4 +464,45 @@ async fn a_task_past_its_ttl_is_gone() {
             .is_err_and(|e| e.contains("no task"))
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_resumed_task_takes_no_more_of_its_rate_limit() {
+    let (_dir, url) = database();
+    let server = server(&url).await;
+    let id = start(server.addr, "frank", "ask_rarely", json!({})).await;
+    let asked = until(server.addr, "frank", &id, "input_required").await;
+    let key = asked["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let answer = json!({"action": "accept", "content": {"name": "Frank"}});
+    let update = json!({"taskId": id, "inputResponses": {key: answer}});
+    rpc(server.addr, "frank", "tasks/update", update).await;
+    let done = until(server.addr, "frank", &id, "completed").await;
+    assert_eq!(
+        done["result"]["content"][0]["text"], "Hello, Frank",
+        "{done}"
+    );
+    // The limit still holds for a new call: its task ends at once, refused.
+    let id = start(server.addr, "frank", "ask_rarely", json!({})).await;
+    let refused = until(server.addr, "frank", &id, "completed").await;
+    let text = refused["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("rate limited"), "{refused}");
+}
+
+#[tokio::test]
+async fn an_answer_to_a_task_that_asked_nothing_changes_nothing() {
+    let (_dir, url) = database();
+    let server = server(&url).await;
+    let id = start(server.addr, "gina", "forever", json!({})).await;
+    let update = json!({"taskId": id, "inputResponses": {"elicitation-1": {"action": "decline"}}});
+    let ack = rpc(server.addr, "gina", "tasks/update", update).await;
+    assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
+    let task = get(server.addr, "gina", &id).await;
+    assert_eq!(task["result"]["status"], "working", "{task}");
+    rpc(server.addr, "gina", "tasks/cancel", json!({"taskId": id})).await;
 }

@@ -14,7 +14,7 @@ use super::store::{Row, now_ms};
 use super::{Finish, Shape, Status, TaskError, TaskView, Tasks, error_object, subject_of};
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
-use crate::dispatch::CallError;
+use crate::dispatch::{CallError, Quota};
 use crate::error::{ErrorKind, ToolError};
 use crate::lock::lock;
 use crate::result::ToolOutput;
@@ -33,6 +33,8 @@ pub(crate) struct TaskCall {
     pub(crate) client: Option<ClientAddr>,
     pub(crate) support: TaskSupport,
     pub(crate) declared: Declared,
+    /// The run resumes a task with its answers: the task's creation took the rate limit.
+    pub(crate) resumed: bool,
 }
 
 /// How a task call was answered.
@@ -140,6 +142,7 @@ impl Tasks {
                 client,
                 support: TaskSupport::Required,
                 declared: row.declared,
+                resumed: true,
             };
             let binding = Binding::new(
                 Some(subject.as_str()),
@@ -169,9 +172,14 @@ impl Tasks {
             Context::new(call.principal.clone(), call.client, None, None, token).in_round(round);
         let dispatcher = self.dispatcher.clone();
         let name = call.name.clone();
+        let quota = if call.resumed {
+            Quota::Taken
+        } else {
+            Quota::Take
+        };
         async move {
             dispatcher
-                .call_tool_outcome(&name, arguments, context)
+                .call_tool_outcome(&name, arguments, context, quota)
                 .await
         }
         .boxed()

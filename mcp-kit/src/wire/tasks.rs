@@ -61,6 +61,7 @@ pub(super) async fn call(
         client: context.client(),
         support,
         declared,
+        resumed: false,
     };
     match tasks.start(call, round, keys, shape).await {
         Ok(Started::Answered(Ok(output))) => Ok(convert::call_result(output).into()),
