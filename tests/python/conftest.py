@@ -52,7 +52,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +64,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "hello")
+EVERYTHING_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "everything")
 STARTUP_TIMEOUT_S = float(os.environ.get("MCP_KIT_STARTUP_TIMEOUT", "30"))
 REQUEST_TIMEOUT_S = float(os.environ.get("MCP_KIT_REQUEST_TIMEOUT", "30"))
 
@@ -215,6 +216,46 @@ def http_server(hello_bin: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         if process.returncode is None or process.returncode == 0:
             break  # not an early exit (e.g. bind failure): retrying will not help
     pytest.fail("hello serve did not start:\n" + "\n".join(failures), pytrace=False)
+
+
+@contextmanager
+def everything_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    env: dict[str, str],
+    *,
+    label: str = "everything",
+    cwd: Path | None = None,
+) -> Iterator[HelloServer]:
+    """`examples/everything serve` on a free loopback port, stopped on exit.
+
+    The binary is `MCP_KIT_EVERYTHING_BIN`, else `EVERYTHING_BIN`. The child gets os.environ
+    overlaid with exactly `env` (nothing else is added) and runs in `cwd` (None: this
+    process's working directory, where a ./mcp-kit.toml would be read). Its stdout and
+    stderr go to `stderr.log` in a fresh temporary directory named after `label`. Fails the
+    test (no retry) if the binary is missing or the server does not become healthy.
+    """
+    binary = os.environ.get("MCP_KIT_EVERYTHING_BIN", EVERYTHING_BIN)
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"everything binary not found: {binary!r} (cargo build -p everything)", pytrace=False)
+    stderr_path = tmp_path_factory.mktemp(label) / "stderr.log"
+    port = _free_port()
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=stderr,
+            stderr=stderr,
+            cwd=cwd,
+            env={**os.environ, **env},
+        )
+    why = _wait_healthy(process, f"http://127.0.0.1:{port}", stderr_path)
+    if why is not None:
+        _stop(process)
+        pytest.fail(f"everything did not start: {why}\n{_read_tail(stderr_path)}", pytrace=False)
+    try:
+        yield HelloServer(port=port, process=process, stderr_path=stderr_path)
+    finally:
+        _stop(process)
 
 
 @pytest.fixture

@@ -142,30 +142,24 @@ impl Store {
     }
 
     pub(super) async fn insert(&self, row: &Row) -> Result<(), TaskError> {
-        sqlx::query(&format!(
+        let statement = format!(
             "INSERT INTO mcp_tasks ({COLUMNS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-        ))
-        .bind(&row.id)
-        .bind(&row.subject)
-        .bind(&row.tool)
-        .bind(json(&row.arguments))
-        .bind(json(&row.declared))
-        .bind(row.status.as_str())
-        .bind(row.status_message.clone())
-        .bind(json(&row.answers))
-        .bind(row.input_requests.as_ref().map(json))
-        .bind(row.result.as_ref().map(json))
-        .bind(row.error.as_ref().map(json))
-        .bind(row.owner.clone())
-        .bind(row.heartbeat_at)
-        .bind(row.created_at)
-        .bind(row.updated_at)
-        .bind(row.expires_at)
-        .bind(row.revision)
-        .execute(self.pool().await?)
-        .await
-        .map_err(unavailable)?;
+        );
+        let insert = sqlx::query(&statement)
+            .bind(&row.id)
+            .bind(&row.subject)
+            .bind(&row.tool)
+            .bind(json(&row.arguments))
+            .bind(json(&row.declared));
+        bind_state(insert, row)
+            .bind(row.created_at)
+            .bind(row.updated_at)
+            .bind(row.expires_at)
+            .bind(row.revision)
+            .execute(self.pool().await?)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -181,10 +175,7 @@ impl Store {
         .fetch_optional(self.pool().await?)
         .await
         .map_err(unavailable)?;
-        row.as_ref()
-            .map(read_row)
-            .transpose()?
-            .ok_or(TaskError::NotFound)
+        found(row)
     }
 
     /// Writes `row` over the stored one, if nothing changed it since it was read; `false`
@@ -193,27 +184,20 @@ impl Store {
         let read = row.revision;
         row.revision += 1;
         row.updated_at = now_ms().max(row.updated_at);
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE mcp_tasks SET status = $1, status_message = $2, answers = $3,
                 input_requests = $4, result = $5, error = $6, owner = $7, heartbeat_at = $8,
                 updated_at = $9, revision = $10
              WHERE task_id = $11 AND revision = $12",
-        )
-        .bind(row.status.as_str())
-        .bind(row.status_message.clone())
-        .bind(json(&row.answers))
-        .bind(row.input_requests.as_ref().map(json))
-        .bind(row.result.as_ref().map(json))
-        .bind(row.error.as_ref().map(json))
-        .bind(row.owner.clone())
-        .bind(row.heartbeat_at)
-        .bind(row.updated_at)
-        .bind(row.revision)
-        .bind(&row.id)
-        .bind(read)
-        .execute(self.pool().await?)
-        .await
-        .map_err(unavailable)?;
+        );
+        let done = bind_state(update, row)
+            .bind(row.updated_at)
+            .bind(row.revision)
+            .bind(&row.id)
+            .bind(read)
+            .execute(self.pool().await?)
+            .await
+            .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -262,10 +246,7 @@ impl Store {
         .fetch_optional(self.pool().await?)
         .await
         .map_err(unavailable)?;
-        row.as_ref()
-            .map(read_row)
-            .transpose()?
-            .ok_or(TaskError::NotFound)
+        found(row)
     }
 }
 
@@ -293,6 +274,30 @@ impl Finish {
             }
         }
     }
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds what a task's run changes, in the order of the columns from `status` to
+/// `heartbeat_at`.
+fn bind_state<'q>(query: Query<'q>, row: &Row) -> Query<'q> {
+    query
+        .bind(row.status.as_str())
+        .bind(row.status_message.clone())
+        .bind(json(&row.answers))
+        .bind(row.input_requests.as_ref().map(json))
+        .bind(row.result.as_ref().map(json))
+        .bind(row.error.as_ref().map(json))
+        .bind(row.owner.clone())
+        .bind(row.heartbeat_at)
+}
+
+/// The row a query for one task found.
+fn found(row: Option<AnyRow>) -> Result<Row, TaskError> {
+    row.as_ref()
+        .map(read_row)
+        .transpose()?
+        .ok_or(TaskError::NotFound)
 }
 
 fn read_row(row: &AnyRow) -> Result<Row, TaskError> {
