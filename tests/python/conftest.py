@@ -1,4 +1,5 @@
-"""Fixtures that drive `examples/hello` with the official MCP Python SDK (mcp 2.3.x).
+"""Fixtures that drive `examples/hello` with the official MCP Python SDK (mcp 2.3.x), and
+`everything_server`, which starts `examples/everything` for the modules that test it.
 
 What mcp 2.3.0 actually looks like (read from site-packages/mcp, mcp_types):
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from mcp import Client, MCPError
@@ -21,37 +18,17 @@ from mcp.types import (
     TextContent,
 )
 
-from conftest import REQUEST_TIMEOUT_S, HelloServer, _free_port, _read_tail, _stop, _wait_healthy
+from conftest import REQUEST_TIMEOUT_S, HelloServer, everything_server
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "everything")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
-    binary = os.environ.get("MCP_KIT_EVERYTHING_BIN", DEFAULT_BIN)
-    if not os.access(binary, os.X_OK):
-        pytest.fail(f"everything binary not found: {binary!r} (cargo build -p everything)", pytrace=False)
-    stderr_path = tmp_path_factory.mktemp("everything") / "stderr.log"
-    port = _free_port()
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-            env={**os.environ, "MCP_KIT_REQUIRE_AUTH": "false"},
-        )
-    why = _wait_healthy(process, f"http://127.0.0.1:{port}", stderr_path)
-    if why is not None:
-        _stop(process)
-        pytest.fail(f"everything did not start: {why}\n{_read_tail(stderr_path)}", pytrace=False)
-    try:
-        yield HelloServer(port=port, process=process, stderr_path=stderr_path)
-    finally:
-        _stop(process)
+    with everything_server(tmp_path_factory, {"MCP_KIT_REQUIRE_AUTH": "false"}) as server:
+        yield server
 
 
 def connect(server: HelloServer, **callbacks) -> Client:

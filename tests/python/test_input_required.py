@@ -21,11 +21,8 @@ The tool elicits a form `{topic: string}` ("What should the line be about?"), th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -41,16 +38,12 @@ from conftest import (
     REQUEST_TIMEOUT_S,
     HelloServer,
     _attach_log,
-    _free_port,
-    _read_tail,
-    _stop,
-    _wait_healthy,
     check_negotiated,
+    everything_server,
 )
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "everything")
 TOOL = "test_elicit_then_sample"
 TOPIC = "otters"
 LINE = "They hold hands while sleeping."
@@ -62,28 +55,9 @@ EXPECTED = f"{TOPIC}: {LINE}"
 
 @contextmanager
 def _everything(tmp_path_factory: pytest.TempPathFactory, stateless: bool) -> Iterator[HelloServer]:
-    binary = os.environ.get("MCP_KIT_EVERYTHING_BIN", DEFAULT_BIN)
-    if not os.access(binary, os.X_OK):
-        pytest.fail(f"everything binary not found: {binary!r} (cargo build -p everything)", pytrace=False)
-    stderr_path = tmp_path_factory.mktemp("everything") / "stderr.log"
-    port = _free_port()
     env = {"MCP_KIT_REQUIRE_AUTH": "false", "MCP_KIT_STATELESS": "true" if stateless else "false", "RUST_BACKTRACE": "1"}
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-            env={**os.environ, **env},
-        )
-    why = _wait_healthy(process, f"http://127.0.0.1:{port}", stderr_path)
-    if why is not None:
-        _stop(process)
-        pytest.fail(f"everything did not start: {why}\n{_read_tail(stderr_path)}", pytrace=False)
-    try:
-        yield HelloServer(port=port, process=process, stderr_path=stderr_path)
-    finally:
-        _stop(process)
+    with everything_server(tmp_path_factory, env) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

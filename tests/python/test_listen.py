@@ -26,11 +26,8 @@ session it raises `ListenNotSupportedError`, so the client negotiates 2026-07-28
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -47,16 +44,12 @@ from conftest import (
     REQUEST_TIMEOUT_S,
     HelloServer,
     _attach_log,
-    _free_port,
-    _read_tail,
-    _stop,
-    _wait_healthy,
     check_negotiated,
+    everything_server,
 )
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "everything")
 WATCHED = "test://watched-resource"
 SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
 RESOURCE_UPDATED = "notifications/resources/updated"
@@ -69,28 +62,9 @@ EVENT_TIMEOUT_S = 5.0
 
 @pytest.fixture(scope="module")
 def stateless_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
-    binary = os.environ.get("MCP_KIT_EVERYTHING_BIN", DEFAULT_BIN)
-    if not os.access(binary, os.X_OK):
-        pytest.fail(f"everything binary not found: {binary!r} (cargo build -p everything)", pytrace=False)
-    stderr_path = tmp_path_factory.mktemp("everything-listen") / "stderr.log"
-    port = _free_port()
     env = {"MCP_KIT_REQUIRE_AUTH": "false", "MCP_KIT_STATELESS": "true", "RUST_BACKTRACE": "1"}
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-            env={**os.environ, **env},
-        )
-    why = _wait_healthy(process, f"http://127.0.0.1:{port}", stderr_path)
-    if why is not None:
-        _stop(process)
-        pytest.fail(f"everything did not start: {why}\n{_read_tail(stderr_path)}", pytrace=False)
-    try:
-        yield HelloServer(port=port, process=process, stderr_path=stderr_path)
-    finally:
-        _stop(process)
+    with everything_server(tmp_path_factory, env, label="everything-listen") as server:
+        yield server
 
 
 @pytest.fixture

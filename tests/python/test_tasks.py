@@ -41,12 +41,9 @@ tests do not wait whole seconds between polls.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -64,16 +61,12 @@ from conftest import (
     REQUEST_TIMEOUT_S,
     HelloServer,
     _attach_log,
-    _free_port,
-    _read_tail,
-    _stop,
-    _wait_healthy,
     check_negotiated,
+    everything_server,
 )
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_BIN = str(Path(__file__).resolve().parents[2] / "target" / "debug" / "everything")
 TASKS = "io.modelcontextprotocol/tasks"
 CAPABILITIES_META_KEY = "io.modelcontextprotocol/clientCapabilities"
 POLL_INTERVAL_MS = 200
@@ -228,12 +221,6 @@ class TasksExtension(ClientExtension):
 
 @contextmanager
 def _everything(tmp_path_factory: pytest.TempPathFactory, stateless: bool) -> Iterator[HelloServer]:
-    binary = os.environ.get("MCP_KIT_EVERYTHING_BIN", DEFAULT_BIN)
-    if not os.access(binary, os.X_OK):
-        pytest.fail(f"everything binary not found: {binary!r} (cargo build -p everything)", pytrace=False)
-    workdir = tmp_path_factory.mktemp("everything-tasks")
-    stderr_path = workdir / "stderr.log"
-    port = _free_port()
     env = {
         "MCP_KIT_REQUIRE_AUTH": "false",
         "MCP_KIT_STATELESS": "true" if stateless else "false",
@@ -242,23 +229,10 @@ def _everything(tmp_path_factory: pytest.TempPathFactory, stateless: bool) -> It
         "MCP_KIT_TASKS__POLL_INTERVAL_MS": str(POLL_INTERVAL_MS),
         "RUST_BACKTRACE": "1",
     }
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-            cwd=workdir,  # no ./mcp-kit.toml here: the settings are exactly the ones above
-            env={**os.environ, **env},
-        )
-    why = _wait_healthy(process, f"http://127.0.0.1:{port}", stderr_path)
-    if why is not None:
-        _stop(process)
-        pytest.fail(f"everything did not start: {why}\n{_read_tail(stderr_path)}", pytrace=False)
-    try:
-        yield HelloServer(port=port, process=process, stderr_path=stderr_path)
-    finally:
-        _stop(process)
+    # An empty working directory: no ./mcp-kit.toml there, so the settings are exactly the ones above.
+    workdir = tmp_path_factory.mktemp("everything-tasks-cwd")
+    with everything_server(tmp_path_factory, env, label="everything-tasks", cwd=workdir) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
