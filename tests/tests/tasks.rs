@@ -32,6 +32,14 @@ async fn forever() -> String {
     unreachable!()
 }
 
+/// Reports its progress, then runs until cancelled.
+#[tool(task = "required")]
+async fn indexing(context: Context) -> Result<String, ToolError> {
+    context.progress(3.0, Some(10.0), Some("indexing")).await?;
+    std::future::pending::<()>().await;
+    unreachable!()
+}
+
 /// Answers at once (without waiting on anything); a task only when the client supports
 /// tasks.
 #[tool(task = "optional")]
@@ -505,4 +513,19 @@ async fn an_answer_to_a_task_that_asked_nothing_changes_nothing() {
     let task = get(server.addr, "gina", &id).await;
     assert_eq!(task["result"]["status"], "working", "{task}");
     rpc(server.addr, "gina", "tasks/cancel", json!({"taskId": id})).await;
+}
+
+#[tokio::test]
+async fn a_tasks_progress_is_its_status_message() {
+    let (_dir, url) = database();
+    let server = server(&url).await;
+    let id = start(server.addr, "hana", "indexing", json!({})).await;
+    wait_for("the progress to show", async || {
+        let task = get(server.addr, "hana", &id).await;
+        task["result"]["statusMessage"] == "indexing (3/10)"
+    })
+    .await;
+    let task = get(server.addr, "hana", &id).await;
+    assert_eq!(task["result"]["status"], "working", "{task}");
+    rpc(server.addr, "hana", "tasks/cancel", json!({"taskId": id})).await;
 }

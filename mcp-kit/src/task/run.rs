@@ -13,9 +13,10 @@ use tokio_util::sync::CancellationToken;
 use super::store::{Row, now_ms};
 use super::{Finish, Shape, Status, TaskError, TaskView, Tasks, error_object, subject_of};
 use crate::auth::Principal;
-use crate::context::{ClientAddr, Context};
+use crate::context::{ClientAddr, ClientChannel, Context, LogLevel};
 use crate::dispatch::{CallError, Quota};
 use crate::error::{ErrorKind, ToolError};
+use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
 use crate::lock::lock;
 use crate::result::ToolOutput;
 use crate::round::{self, Binding, Declared, Ended, Fault, Round, Stop};
@@ -72,7 +73,9 @@ impl Tasks {
         }
         let round = Arc::new(round.before_task());
         let token = CancellationToken::new();
-        let mut future = self.run(&call, call.arguments.clone(), round.clone(), token.clone());
+        let id = crate::sealed::random_id();
+        let arguments = call.arguments.clone();
+        let mut future = self.run(&id, &call, arguments, round.clone(), token.clone());
         let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
         if let Poll::Ready(outcome) = first {
             if call.support == TaskSupport::Optional {
@@ -80,7 +83,7 @@ impl Tasks {
                     outcome.map(|result| result.unwrap_or_else(|e| ToolOutput::from_error(&e)));
                 return Ok(Started::Answered(answer));
             }
-            let mut row = self.new_row(&call, subject, round.answers().clone());
+            let mut row = self.new_row(id, &call, subject, round.answers().clone());
             self.finish_of(outcome, shape).apply(&mut row);
             self.store.insert(&row).await?;
             return Ok(Started::Task(row.view(self.settings.poll_interval_ms)));
@@ -89,7 +92,7 @@ impl Tasks {
             return Ok(Started::Stopped(round::ended(&round, keys, stop)));
         }
         round.start_task();
-        let row = self.new_row(&call, subject, round.answers().clone());
+        let row = self.new_row(id, &call, subject, round.answers().clone());
         self.store.insert(&row).await?;
         let view = row.view(self.settings.poll_interval_ms);
         self.spawn(row.id, future, round, token, shape);
@@ -152,7 +155,8 @@ impl Tasks {
             );
             let round = Arc::new(Round::for_task(binding, call.declared, row.answers));
             let token = CancellationToken::new();
-            let future = self.run(&call, call.arguments.clone(), round.clone(), token.clone());
+            let arguments = call.arguments.clone();
+            let future = self.run(&row.id, &call, arguments, round.clone(), token.clone());
             self.spawn(row.id, future, round, token, shape);
         }
         Ok(())
@@ -160,16 +164,29 @@ impl Tasks {
 
     /// The call's run through the dispatcher, in `round`, cancelled by `token`.
     fn run(
-        &self,
+        self: &Arc<Self>,
+        id: &str,
         call: &TaskCall,
         arguments: Option<Map<String, Value>>,
         round: Arc<Round>,
         token: CancellationToken,
     ) -> BoxFuture<'static, Outcome> {
-        // No progress token and no channel: a task sends no notifications (the extension
-        // forbids them); it is read with `tasks/get`.
-        let context =
-            Context::new(call.principal.clone(), call.client, None, None, token).in_round(round);
+        // A task sends no notifications (the extension forbids them): its progress becomes its
+        // status message, read with `tasks/get`.
+        let progress = Arc::new(Progress {
+            tasks: self.clone(),
+            id: id.to_owned(),
+        });
+        let progress_token = Some(Value::String(id.to_owned()));
+        let principal = call.principal.clone();
+        let context = Context::new(
+            principal,
+            call.client,
+            progress_token,
+            Some(progress),
+            token,
+        )
+        .in_round(round);
         let dispatcher = self.dispatcher.clone();
         let name = call.name.clone();
         let quota = if call.resumed {
@@ -185,11 +202,17 @@ impl Tasks {
         .boxed()
     }
 
-    fn new_row(&self, call: &TaskCall, subject: String, answers: Map<String, Value>) -> Row {
+    fn new_row(
+        &self,
+        id: String,
+        call: &TaskCall,
+        subject: String,
+        answers: Map<String, Value>,
+    ) -> Row {
         let now = now_ms();
         let ttl = i64::try_from(self.settings.ttl.saturating_mul(1000)).unwrap_or(i64::MAX);
         Row {
-            id: crate::sealed::random_id(),
+            id,
             subject,
             tool: call.name.clone(),
             arguments: call.arguments.clone(),
@@ -328,6 +351,71 @@ impl Tasks {
             ));
         }
         Finish::Completed(result)
+    }
+}
+
+/// Where a task's `Context::progress` goes: its status message.
+struct Progress {
+    tasks: Arc<Tasks>,
+    id: String,
+}
+
+impl ClientChannel for Progress {
+    fn progress(
+        &self,
+        _token: Value,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ToolError>> {
+        let count = match total {
+            Some(total) => format!("{progress}/{total}"),
+            None => progress.to_string(),
+        };
+        let note = match message {
+            Some(message) => format!("{message} ({count})"),
+            None => count,
+        };
+        async move {
+            let noted = self
+                .tasks
+                .store
+                .note(&self.id, &self.tasks.owner, &note)
+                .await;
+            noted.map_err(|error| ToolError::unavailable(error.to_string()))
+        }
+        .boxed()
+    }
+
+    // The rest is never reached: a task's context runs in a round, which answers questions
+    // and drops log messages (the extension forbids them).
+    fn log(
+        &self,
+        _: LogLevel,
+        _: Option<String>,
+        _: Value,
+    ) -> BoxFuture<'_, Result<(), ToolError>> {
+        async { Ok(()) }.boxed()
+    }
+
+    fn elicit(
+        &self,
+        _: String,
+        _: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<Elicitation<Map<String, Value>>, ToolError>> {
+        async { Err(ToolError::internal("a task asks in rounds")) }.boxed()
+    }
+
+    fn sample(&self, _: SamplingRequest) -> BoxFuture<'_, Result<Sampled, ToolError>> {
+        async { Err(ToolError::internal("a task asks in rounds")) }.boxed()
+    }
+
+    fn list_roots(&self) -> BoxFuture<'_, Result<Vec<Root>, ToolError>> {
+        async { Err(ToolError::internal("a task asks in rounds")) }.boxed()
+    }
+
+    fn declares(&self, _: &str) -> bool {
+        false
     }
 }
 

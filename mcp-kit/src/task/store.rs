@@ -221,6 +221,22 @@ impl Store {
         Ok(status.and_then(|(status,)| Status::parse(&status)))
     }
 
+    /// Sets the status message of `id` while `owner` runs it.
+    pub(super) async fn note(&self, id: &str, owner: &str, message: &str) -> Result<(), TaskError> {
+        sqlx::query(
+            "UPDATE mcp_tasks SET status_message = $1, updated_at = $2, revision = revision + 1
+             WHERE task_id = $3 AND owner = $4 AND status = 'working'",
+        )
+        .bind(message)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool().await?)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// Every task of `subject`, or of everyone, newest first, for the command line.
     pub(super) async fn list(&self, subject: Option<&str>) -> Result<Vec<Row>, TaskError> {
         let rows: Vec<AnyRow> = sqlx::query(&format!(
