@@ -109,12 +109,17 @@ impl StateKeys {
     }
 }
 
+/// `N` bytes from the operating system's generator.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    use chacha20poly1305::aead::rand_core::RngCore as _;
+    let mut bytes = [0u8; N];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
 /// 128 random bits, URL-safe: an identifier no one can guess.
 pub(crate) fn random_id() -> String {
-    use chacha20poly1305::aead::rand_core::RngCore as _;
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(random_bytes::<16>())
 }
 
 #[cfg(test)]

@@ -247,6 +247,7 @@ impl TestClient {
         self.tasks()?
             .cancel(id, &subject)
             .await
+            .map(drop)
             .map_err(|e| e.to_string())
     }
 
@@ -260,13 +261,19 @@ impl TestClient {
         task.map(|task| task.to_json()).map_err(|e| e.to_string())
     }
 
+    /// Reads the task each time this process changes one, until it is no longer working.
     async fn wait_task(&self, id: &str) -> Result<Value, String> {
+        let tasks = self.tasks()?;
         loop {
+            // Listening before reading: a change between the two is not missed.
+            let changed = tasks.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             let task = self.get_task(id).await?;
             if task["status"] != "working" {
                 return Ok(task);
             }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            changed.await;
         }
     }
 

@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use mcp_kit::prelude::*;
 use mcp_kit::{Elicitation, Settings};
@@ -47,10 +46,10 @@ async fn quick(word: String) -> String {
     word.to_uppercase()
 }
 
-/// Works a little, then answers, always as a task.
+/// Waits once (so the task starts), then answers, always as a task.
 #[tool(task = "required")]
 async fn later(word: String) -> String {
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::task::yield_now().await;
     word
 }
 
@@ -76,7 +75,8 @@ async fn ask_first(context: Context) -> Result<String, ToolError> {
         .key("name")
         .before_task()
         .await?;
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    // The task starts at the handler's first wait after the question.
+    tokio::task::yield_now().await;
     Ok(format!(
         "Hi, {}",
         answer.accepted().map_or(String::new(), |n| n.name)

@@ -22,10 +22,11 @@ async fn slow_compute(seconds: u64, label: String) -> String {
     format!("Computation \"{label}\" completed after {seconds} seconds. Result: 42.")
 }
 
-/// Fails as a tool fails, after a second, always as a task.
+/// Fails as a tool fails, always as a task.
 #[tool(task = "required")]
 async fn failing_job() -> Result<String, ToolError> {
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // A wait, so that the failure is the task's rather than the call's.
+    tokio::task::yield_now().await;
     Err(ToolError::bad_request(
         "failing_job always reports a tool execution error",
     ))
@@ -85,6 +86,7 @@ async fn test_tool_with_task(context: Context) -> Result<String, ToolError> {
     let name = answer
         .accepted()
         .map_or_else(|| "stranger".into(), |n| n.name);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The task starts at the handler's first wait after the question.
+    tokio::task::yield_now().await;
     Ok(format!("Hello, {name}!"))
 }

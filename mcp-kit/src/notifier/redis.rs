@@ -157,7 +157,5 @@ fn list_name(list: List) -> &'static str {
 
 /// A random id for this replica.
 fn rand_u64() -> u64 {
-    use chacha20poly1305::aead::OsRng;
-    use chacha20poly1305::aead::rand_core::RngCore as _;
-    OsRng.next_u64()
+    u64::from_le_bytes(crate::sealed::random_bytes())
 }

@@ -3,22 +3,21 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::sealed::random_bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore as _;
 
 /// 256 random bits, base64url: for codes, tokens and session cookies.
 pub(crate) fn token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
 /// 128 random bits, hex: for ids shown to people (client ids, key ids).
 pub(crate) fn id() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What is stored in place of a secret.

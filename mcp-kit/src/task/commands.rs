@@ -53,18 +53,13 @@ pub(crate) async fn run(
         TaskCommand::Show { id } => {
             let subject = tasks.store.find(&id).await.map_err(missing(&id))?.subject;
             // Read as `tasks/get` reads it, so a task whose process died shows as failed.
-            tasks.get(&id, &subject).await.map_err(missing(&id))?;
-            let row = tasks.store.find(&id).await.map_err(missing(&id))?;
+            let row = tasks.read(&id, &subject).await.map_err(missing(&id))?;
             print(out, &describe(&row))
         }
         TaskCommand::Cancel { id } => {
-            let row = tasks.store.find(&id).await.map_err(missing(&id))?;
-            tasks
-                .cancel(&id, &row.subject)
-                .await
-                .map_err(missing(&id))?;
-            let row = tasks.store.find(&id).await.map_err(missing(&id))?;
-            writeln!(out, "task {id} is {}", row.status.as_str())
+            let subject = tasks.store.find(&id).await.map_err(missing(&id))?.subject;
+            let status = tasks.cancel(&id, &subject).await.map_err(missing(&id))?;
+            writeln!(out, "task {id} is {}", status.as_str())
         }
     };
     written.map_err(|e| e.to_string())

@@ -156,6 +156,8 @@ pub(crate) struct Tasks {
     owner: String,
     /// The tasks this process runs, to cancel them without waiting for a heartbeat.
     running: Mutex<HashMap<String, CancellationToken>>,
+    /// Told whenever this process changes a task, for those in it who wait on one.
+    changed: tokio::sync::Notify,
 }
 
 impl Tasks {
@@ -169,16 +171,23 @@ impl Tasks {
             dispatcher,
             owner: crate::sealed::random_id(),
             running: Mutex::default(),
+            changed: tokio::sync::Notify::new(),
         })
     }
 
     /// The task `id` of `subject` (`""` when anonymous). A task still `working` whose process
     /// has shown no sign of life for three heartbeats is failed here, for good.
     pub(crate) async fn get(&self, id: &str, subject: &str) -> Result<TaskView, TaskError> {
+        let row = self.read(id, subject).await?;
+        Ok(row.view(self.settings.poll_interval_ms))
+    }
+
+    /// The row of [`get`](Self::get).
+    async fn read(&self, id: &str, subject: &str) -> Result<Row, TaskError> {
         loop {
             let mut row = self.store.get(id, subject).await?;
             if !self.is_orphan(&row) {
-                return Ok(row.view(self.settings.poll_interval_ms));
+                return Ok(row);
             }
             Finish::Failed(error_object(
                 -32603,
@@ -186,10 +195,24 @@ impl Tasks {
                  restart); call the tool again",
             ))
             .apply(&mut row);
-            if self.store.replace(&mut row).await? {
-                return Ok(row.view(self.settings.poll_interval_ms));
+            if self.replace(&mut row).await? {
+                return Ok(row);
             }
         }
+    }
+
+    /// Writes `row` over the stored one unless it changed meanwhile, telling those waiting.
+    async fn replace(&self, row: &mut Row) -> Result<bool, TaskError> {
+        let replaced = self.store.replace(row).await?;
+        if replaced {
+            self.changed.notify_waiters();
+        }
+        Ok(replaced)
+    }
+
+    /// Completes once this process next changes a task.
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
     }
 
     fn is_orphan(&self, row: &Row) -> bool {
@@ -199,22 +222,23 @@ impl Tasks {
         row.status == Status::Working && silent_for > heartbeat.saturating_mul(3)
     }
 
-    /// Cancels the task `id` of `subject`, unless it has ended already (then nothing changes).
-    pub(crate) async fn cancel(&self, id: &str, subject: &str) -> Result<(), TaskError> {
+    /// Cancels the task `id` of `subject`, unless it has ended already (then nothing changes);
+    /// the status it ends with.
+    pub(crate) async fn cancel(&self, id: &str, subject: &str) -> Result<Status, TaskError> {
         loop {
             let mut row = self.store.get(id, subject).await?;
             if row.status.is_terminal() {
-                return Ok(());
+                return Ok(row.status);
             }
             Finish::Cancelled.apply(&mut row);
-            if self.store.replace(&mut row).await? {
+            if self.replace(&mut row).await? {
                 break;
             }
         }
         if let Some(token) = lock(&self.running).get(id) {
             token.cancel();
         }
-        Ok(())
+        Ok(Status::Cancelled)
     }
 }
 

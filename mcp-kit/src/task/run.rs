@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::store::{Row, now_ms};
@@ -75,7 +76,9 @@ impl Tasks {
         let token = CancellationToken::new();
         let id = crate::sealed::random_id();
         let arguments = call.arguments.clone();
-        let mut future = self.run(&id, &call, arguments, round.clone(), token.clone());
+        // The row is written only if the call goes on as a task: until then, progress waits.
+        let (stored, stored_yet) = watch::channel(false);
+        let mut future = self.run(&id, &call, arguments, (&round, &token), stored_yet);
         let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
         if let Poll::Ready(outcome) = first {
             if call.support == TaskSupport::Optional {
@@ -94,6 +97,7 @@ impl Tasks {
         round.start_task();
         let row = self.new_row(id, &call, subject, round.answers().clone());
         self.store.insert(&row).await?;
+        stored.send_replace(true);
         let view = row.view(self.settings.poll_interval_ms);
         self.spawn(row.id, future, round, token, shape);
         Ok(Started::Task(view))
@@ -133,7 +137,7 @@ impl Tasks {
                 row.owner = Some(self.owner.clone());
                 row.heartbeat_at = now_ms();
             }
-            if self.store.replace(&mut row).await? {
+            if self.replace(&mut row).await? {
                 break resume.then_some(row);
             }
         };
@@ -156,26 +160,29 @@ impl Tasks {
             let round = Arc::new(Round::for_task(binding, call.declared, row.answers));
             let token = CancellationToken::new();
             let arguments = call.arguments.clone();
-            let future = self.run(&row.id, &call, arguments, round.clone(), token.clone());
+            let stored = watch::channel(true).1;
+            let future = self.run(&row.id, &call, arguments, (&round, &token), stored);
             self.spawn(row.id, future, round, token, shape);
         }
         Ok(())
     }
 
-    /// The call's run through the dispatcher, in `round`, cancelled by `token`.
+    /// The call's run through the dispatcher, in `round`, cancelled by `token`; its progress
+    /// is written once `stored` says the task's row is.
     fn run(
         self: &Arc<Self>,
         id: &str,
         call: &TaskCall,
         arguments: Option<Map<String, Value>>,
-        round: Arc<Round>,
-        token: CancellationToken,
+        (round, token): (&Arc<Round>, &CancellationToken),
+        stored: watch::Receiver<bool>,
     ) -> BoxFuture<'static, Outcome> {
         // A task sends no notifications (the extension forbids them): its progress becomes its
         // status message, read with `tasks/get`.
         let progress = Arc::new(Progress {
             tasks: self.clone(),
             id: id.to_owned(),
+            stored,
         });
         let progress_token = Some(Value::String(id.to_owned()));
         let principal = call.principal.clone();
@@ -184,9 +191,9 @@ impl Tasks {
             call.client,
             progress_token,
             Some(progress),
-            token,
+            token.clone(),
         )
-        .in_round(round);
+        .in_round(round.clone());
         let dispatcher = self.dispatcher.clone();
         let name = call.name.clone();
         let quota = if call.resumed {
@@ -314,7 +321,7 @@ impl Tasks {
                 }
                 Err(finish) => finish.clone().apply(&mut row),
             }
-            match self.store.replace(&mut row).await {
+            match self.replace(&mut row).await {
                 Ok(true) => return,
                 Ok(false) => {}
                 Err(error) => {
@@ -358,6 +365,8 @@ impl Tasks {
 struct Progress {
     tasks: Arc<Tasks>,
     id: String,
+    /// Whether the task's row is written yet.
+    stored: watch::Receiver<bool>,
 }
 
 impl ClientChannel for Progress {
@@ -376,7 +385,13 @@ impl ClientChannel for Progress {
             Some(message) => format!("{message} ({count})"),
             None => count,
         };
+        let mut stored = self.stored.clone();
         async move {
+            // Reported in the call's first steps, before the row exists: written once it does.
+            // A call that never became a task has nowhere to write it.
+            if stored.wait_for(|stored| *stored).await.is_err() {
+                return Ok(());
+            }
             let noted = self
                 .tasks
                 .store

@@ -130,6 +130,7 @@ pub(super) async fn cancel(tasks: &Tasks, id: &str, context: &Context) -> Result
     tasks
         .cancel(id, &subject(context))
         .await
+        .map(drop)
         .map_err(task_error)
 }
 
