@@ -130,6 +130,7 @@ pub(crate) enum Stop {
 }
 
 /// Where a call stands towards a task (see [`crate::task`]).
+#[cfg_attr(not(feature = "tasks"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// A plain call: every question is asked of the request.
@@ -211,12 +212,14 @@ impl Round {
 
     /// The first round of a call that becomes a task once it has the answers to the
     /// questions it asks with `before_task`.
+    #[cfg(feature = "tasks")]
     pub(crate) fn before_task(self) -> Self {
         lock(&self.asked).phase = Phase::BeforeTask;
         self
     }
 
     /// A run of a task, with the answers it has been given so far.
+    #[cfg(feature = "tasks")]
     pub(crate) fn for_task(
         binding: Binding,
         declared: Declared,
@@ -231,6 +234,7 @@ impl Round {
     }
 
     /// The call is a task from now on: the questions it asked for the task are asked.
+    #[cfg(feature = "tasks")]
     pub(crate) fn start_task(&self) {
         let mut asked = lock(&self.asked);
         asked.phase = Phase::Task;
@@ -239,6 +243,7 @@ impl Round {
     }
 
     /// The answers at hand.
+    #[cfg(feature = "tasks")]
     pub(crate) fn answers(&self) -> &Map<String, Value> {
         &self.answers
     }

@@ -110,6 +110,10 @@ impl StateKeys {
 }
 
 /// `N` bytes from the operating system's generator.
+#[cfg_attr(
+    not(any(feature = "tasks", feature = "oauth-server", feature = "redis")),
+    allow(dead_code)
+)]
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     use chacha20poly1305::aead::rand_core::RngCore as _;
     let mut bytes = [0u8; N];
@@ -118,6 +122,7 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 /// 128 random bits, URL-safe: an identifier no one can guess.
+#[cfg(feature = "tasks")]
 pub(crate) fn random_id() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<16>())
 }

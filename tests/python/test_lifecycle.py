@@ -58,7 +58,9 @@ def events(lines: Iterator[str]) -> Iterator[dict]:
 
 
 def test_sigterm_lets_in_flight_calls_finish_and_refuses_new_ones(hello_bin: str, server_log: Path) -> None:
-    process, port = start(hello_bin, server_log)
+    # The server's own log orders the two events, so a call that ended before the signal fails
+    # the test rather than passing it without testing anything.
+    process, port = start(hello_bin, server_log, env={"RUST_LOG": "info,mcp_kit::dispatch=debug"})
     url = f"http://127.0.0.1:{port}/mcp"
     body = {
         "jsonrpc": "2.0",
@@ -87,7 +89,10 @@ def test_sigterm_lets_in_flight_calls_finish_and_refuses_new_ones(hello_bin: str
             final = [event for event in stream if "id" in event]
             assert final and final[-1]["result"]["content"][0]["text"] == "slept 1500 ms", final
         assert process.wait(timeout=20) == 0, _read_tail(server_log)
-        assert "shutting down" in _read_tail(server_log)
+        log = server_log.read_text()
+        assert "shutting down" in log, log
+        assert "tool call finished" in log, log
+        assert log.index("shutting down") < log.index("tool call finished"), f"the call ended before the signal:\n{log}"
     finally:
         _stop(process)
 
