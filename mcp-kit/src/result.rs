@@ -10,14 +10,18 @@ use crate::content::Content;
 use crate::error::ToolError;
 
 /// A tool's answer: content for the model, and structured data when the tool has an output schema.
+///
+/// Structured content is kept as the JSON text it is sent as, so it is serialized once: the
+/// same text is the text block older clients read and, unescaped, `structuredContent`.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct ToolOutput {
     /// Content blocks.
     pub content: Vec<Content>,
-    /// Structured content, matching the tool's output schema.
-    pub structured: Option<Value>,
     /// Whether this reports a failure of the tool (not of the protocol).
     pub is_error: bool,
+    /// Structured content as JSON text, matching the tool's output schema.
+    structured: Option<String>,
 }
 
 impl ToolOutput {
@@ -25,18 +29,27 @@ impl ToolOutput {
     pub fn new(content: Vec<Content>) -> Self {
         Self {
             content,
-            structured: None,
             is_error: false,
+            structured: None,
         }
     }
 
     /// A successful result carrying `value` as structured content, and as its JSON text for
     /// clients that read only content.
-    pub(crate) fn structured(value: Value) -> Self {
+    pub fn structured(value: &impl Serialize) -> Result<Self, ToolError> {
+        let text = serde_json::to_string(value).map_err(|e| {
+            ToolError::internal(format!("structured output did not serialize: {e}"))
+        })?;
+        Ok(Self::structured_json(text))
+    }
+
+    /// As [`structured`](Self::structured), from JSON text the caller has written: it must be
+    /// one JSON value.
+    pub(crate) fn structured_json(text: String) -> Self {
         Self {
-            content: vec![Content::Text(value.to_string())],
-            structured: Some(value),
+            content: vec![Content::Text(text.clone())],
             is_error: false,
+            structured: Some(text),
         }
     }
 
@@ -44,9 +57,25 @@ impl ToolOutput {
     pub fn from_error(error: &ToolError) -> Self {
         Self {
             content: vec![Content::text(error.client_message())],
-            structured: None,
             is_error: true,
+            structured: None,
         }
+    }
+
+    /// The structured content, parsed.
+    pub fn structured_value(&self) -> Option<Value> {
+        let text = self.structured.as_deref()?;
+        Some(serde_json::from_str(text).expect("structured content is JSON text"))
+    }
+
+    /// The structured content as the JSON text it is sent as.
+    pub fn structured_text(&self) -> Option<&str> {
+        self.structured.as_deref()
+    }
+
+    /// Its parts: the blocks, whether it reports a failure, and the structured content's text.
+    pub(crate) fn into_parts(self) -> (Vec<Content>, bool, Option<String>) {
+        (self.content, self.is_error, self.structured)
     }
 
     /// The result as MCP JSON: `content`, `structuredContent` when present, and `isError`.
@@ -55,8 +84,8 @@ impl ToolOutput {
             "content": self.content.iter().map(Content::to_json).collect::<Vec<_>>(),
             "isError": self.is_error,
         });
-        if let Some(structured) = &self.structured {
-            value["structuredContent"] = structured.clone();
+        if let Some(structured) = self.structured_value() {
+            value["structuredContent"] = structured;
         }
         value
     }
@@ -165,10 +194,7 @@ pub struct Json<T>(pub T);
 
 impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     fn into_tool_result(self) -> Result<ToolOutput, ToolError> {
-        let value = serde_json::to_value(&self.0).map_err(|e| {
-            ToolError::internal(format!("structured output did not serialize: {e}"))
-        })?;
-        Ok(ToolOutput::structured(value))
+        ToolOutput::structured(&self.0)
     }
 
     fn output_schema(generator: &mut SchemaGenerator) -> Option<Schema> {
@@ -196,7 +222,10 @@ mod tests {
             total: i64,
         }
         let output = Json(Sum { total: 3 }).into_tool_result().unwrap();
-        assert_eq!(output.structured, Some(serde_json::json!({"total": 3})));
+        assert_eq!(
+            output.structured_value(),
+            Some(serde_json::json!({"total": 3}))
+        );
         assert_eq!(output.text(), r#"{"total":3}"#);
         let schema = <Json<Sum>>::output_schema(&mut SchemaGenerator::default()).unwrap();
         assert_eq!(schema.get("type"), Some(&serde_json::json!("object")));

@@ -55,7 +55,7 @@ async fn every_tool_answers() {
         .await
         .unwrap();
     assert_eq!(
-        stats.structured,
+        stats.structured_value(),
         Some(json!({"count": 3, "sum": 9.0, "mean": 3.0}))
     );
     assert!(!stats.is_error);

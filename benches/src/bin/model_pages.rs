@@ -7,7 +7,8 @@
 //!
 //! Prints p50 and p99 of each page over interleaved samples, and their ratio. With
 //! `MODEL_PAGES_OUT=dir`, the page-1,000 cursor is written to `dir/cursor-1000.txt` (and the
-//! SQLite file stays in `dir`), for the HTTP benchmark (`benches/model.sh`).
+//! SQLite file stays in `dir`), with the same position as `sqlx_books` takes it to
+//! `dir/position-1000.txt`, for the HTTP benchmark (`benches/model.sh`).
 
 use std::time::{Duration, Instant};
 
@@ -65,6 +66,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut settings = mcp_kit::Settings::default();
     settings.require_auth = false;
+    // Cursors are sealed: the HTTP benchmark's servers open them with the same key.
+    if let Ok(key) = std::env::var("MODEL_PAGES_KEY") {
+        settings.request_state_keys = mcp_kit::Secrets(vec![key]);
+    }
     let server = bookshop::server(db).settings(settings).build()?;
     let client = server.test_client();
     let list = |args: Value| {
@@ -75,14 +80,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await
                 .expect("books_list exists");
             assert!(!out.is_error, "books_list failed: {:?}", out.content);
-            out.structured.expect("structured")
+            out.structured_value().expect("structured")
         }
     };
     let first = json!({"order_by": "title", "limit": PAGE});
     let mut args = first.clone();
+    let mut position = Value::Null;
     for _ in 1..DEEP {
         let page = list(args.clone()).await;
         args["cursor"] = page["next_cursor"].clone();
+        let last = &page["items"][PAGE - 1];
+        position = json!([last["title"], last["id"]]);
     }
     let deep = args;
     let page = list(deep.clone()).await;
@@ -96,6 +104,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             keep.join("cursor-1000.txt"),
             deep["cursor"].as_str().unwrap_or_default(),
         )?;
+        // The same position as `sqlx_books` writes its cursors.
+        std::fs::write(keep.join("position-1000.txt"), position.to_string())?;
     }
 
     let (mut shallow_times, mut deep_times) = (Vec::new(), Vec::new());

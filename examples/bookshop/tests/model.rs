@@ -31,7 +31,7 @@ fn clerk() -> Principal {
 async fn ok(server: &Server, who: Principal, tool: &str, args: Value) -> Value {
     let out = call(server, who, tool, args).await;
     assert!(!out.is_error, "{tool} failed: {:?}", out.content);
-    out.structured.expect("structured content")
+    out.structured_value().expect("structured content")
 }
 
 /// The error text of a call that must fail.
@@ -40,7 +40,7 @@ async fn err(server: &Server, who: Principal, tool: &str, args: Value) -> String
     assert!(
         out.is_error,
         "{tool} should have failed, gave {:?}",
-        out.structured
+        out.structured_value()
     );
     out.to_json()["content"].to_string()
 }

@@ -5,8 +5,6 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::arguments::Arguments;
 use super::database::Database;
 use super::error::db_error;
@@ -60,14 +58,19 @@ pub fn read_resource(call: &mut Call, spec: &'static ModelSpec) -> Prepared<Reso
     let key = by_key(call, spec)?;
     let target = Target::of(call, spec)?;
     let read = target.read(key, spec);
-    prepared(async move { read.await.map(ResourceOutput::Json) })
+    prepared(async move {
+        let row = read.await?;
+        let row = serde_json::from_str(&row).expect("a row is written as JSON");
+        Ok(ResourceOutput::Json(row))
+    })
 }
 
+/// A statement's result, written as JSON text, as the tool's structured content.
 fn structured<F>(run: F) -> Prepared<ToolOutput>
 where
-    F: Future<Output = Result<Value, ToolError>> + Send + 'static,
+    F: Future<Output = Result<String, ToolError>> + Send + 'static,
 {
-    prepared(async move { run.await.map(ToolOutput::structured) })
+    prepared(async move { run.await.map(ToolOutput::structured_json) })
 }
 
 /// Column values to write.
@@ -147,7 +150,7 @@ impl Target {
         Ok(Self { db, scope })
     }
 
-    async fn read(self, key: SqlValue, spec: &'static ModelSpec) -> Result<Value, ToolError> {
+    async fn read(self, key: SqlValue, spec: &'static ModelSpec) -> Result<String, ToolError> {
         let Some(scope) = self.scope else {
             return Err(not_found(spec, &key));
         };
@@ -160,7 +163,7 @@ impl Target {
         one(&self.db, sql, spec, &columns, &key).await
     }
 
-    async fn delete(self, key: SqlValue, spec: &'static ModelSpec) -> Result<Value, ToolError> {
+    async fn delete(self, key: SqlValue, spec: &'static ModelSpec) -> Result<String, ToolError> {
         let Some(scope) = self.scope else {
             return Err(not_found(spec, &key));
         };
@@ -179,7 +182,7 @@ impl Target {
         self,
         mut values: Values,
         spec: &'static ModelSpec,
-    ) -> Result<Value, ToolError> {
+    ) -> Result<String, ToolError> {
         let Some(scope) = self.scope else {
             return Err(ToolError::permission_denied(format!(
                 "you may not add rows to `{}`",
@@ -210,14 +213,14 @@ impl Target {
             .idents(columns.iter().map(|c| c.name));
         let row = self
             .db
-            .fetch(sql, &columns)
+            .fetch(sql, &columns, 1, &[])
             .await
             .map_err(|e| db_error(e, spec))?;
-        Ok(row
-            .into_iter()
-            .next()
-            .map(Value::Object)
-            .unwrap_or(Value::Null))
+        Ok(if row.count == 0 {
+            "null".to_owned()
+        } else {
+            row.text
+        })
     }
 
     async fn update(
@@ -225,7 +228,7 @@ impl Target {
         key: SqlValue,
         values: Values,
         spec: &'static ModelSpec,
-    ) -> Result<Value, ToolError> {
+    ) -> Result<String, ToolError> {
         let Some(scope) = self.scope else {
             return Err(not_found(spec, &key));
         };
@@ -255,22 +258,22 @@ impl Target {
     }
 }
 
-/// Runs a statement that touches at most one row, by primary key.
+/// Runs a statement that touches at most one row, by primary key: the row as a JSON object.
 async fn one(
     db: &Database,
     sql: Sql,
     spec: &ModelSpec,
     columns: &[&ColumnSpec],
     key: &SqlValue,
-) -> Result<Value, ToolError> {
-    let rows = db
-        .fetch(sql, columns)
+) -> Result<String, ToolError> {
+    let row = db
+        .fetch(sql, columns, 1, &[])
         .await
         .map_err(|e| db_error(e, spec))?;
-    rows.into_iter()
-        .next()
-        .map(Value::Object)
-        .ok_or_else(|| not_found(spec, key))
+    if row.count == 0 {
+        return Err(not_found(spec, key));
+    }
+    Ok(row.text)
 }
 
 pub(super) fn select(sql: &mut Sql, spec: &ModelSpec, columns: &[&ColumnSpec]) {

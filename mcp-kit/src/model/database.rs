@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::sql::{Dialect, Sql};
 use super::value::SqlValue;
@@ -184,17 +184,68 @@ impl Database {
         }
     }
 
-    /// Runs `sql` and reads each row's `columns`, in order, as a JSON object.
+    /// Runs `sql` and writes the first `limit` rows, each as a JSON object of its `columns`.
+    /// The values of the `keep` columns of the last row written come back too, for a cursor.
     pub(crate) async fn fetch(
         &self,
         sql: Sql,
         columns: &[&ColumnSpec],
-    ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
+        limit: usize,
+        keep: &[usize],
+    ) -> Result<JsonRows, sqlx::Error> {
         match self.pool() {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => sqlite::fetch(pool, sql, columns).await,
+            Pool::Sqlite(pool) => sqlite::fetch(pool, sql, columns, limit, keep).await,
             #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => postgres::fetch(pool, sql, columns).await,
+            Pool::Postgres(pool) => postgres::fetch(pool, sql, columns, limit, keep).await,
+        }
+    }
+}
+
+/// Rows a statement read, written as JSON straight from the database's values: no value is
+/// copied into an intermediate tree on the way to the response.
+pub(crate) struct JsonRows {
+    /// The rows as JSON objects, `,`-separated.
+    pub(crate) text: String,
+    /// How many were written.
+    pub(crate) count: usize,
+    /// Whether the statement read more rows than were written.
+    pub(crate) more: bool,
+    /// The `keep` columns of the last row written.
+    pub(crate) last: Vec<Value>,
+}
+
+/// One value of a row as it is written, borrowed from the row where it can be.
+enum Cell<'r> {
+    Integer(Option<i64>),
+    Float(Option<f64>),
+    Bool(Option<bool>),
+    Text(Option<&'r str>),
+    #[cfg(feature = "chrono")]
+    Date(Option<chrono::NaiveDate>),
+    #[cfg(feature = "chrono")]
+    DateTime(Option<chrono::DateTime<chrono::Utc>>),
+}
+
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Integer(v) => v.serialize(serializer),
+            // Not a JSON number: written as null, as `serde_json` writes it.
+            Self::Float(v) => v.serialize(serializer),
+            Self::Bool(v) => v.serialize(serializer),
+            Self::Text(v) => v.serialize(serializer),
+            #[cfg(feature = "chrono")]
+            Self::Date(v) => match v {
+                Some(date) => serializer.collect_str(date),
+                None => serializer.serialize_none(),
+            },
+            #[cfg(feature = "chrono")]
+            Self::DateTime(v) => match v {
+                Some(time) => serializer
+                    .serialize_str(&time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                None => serializer.serialize_none(),
+            },
         }
     }
 }
@@ -208,7 +259,7 @@ const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgre
 /// The same code for each backend, with its concrete types: sqlx's generic bounds for
 /// "encodes and decodes these seven types" are longer than the code.
 macro_rules! backend {
-    ($module:ident, $pool:ty) => {
+    ($module:ident, $pool:ty, $row:ty) => {
         mod $module {
             use super::*;
             use sqlx::Row as _;
@@ -217,7 +268,9 @@ macro_rules! backend {
                 pool: &$pool,
                 sql: Sql,
                 columns: &[&ColumnSpec],
-            ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
+                limit: usize,
+                keep: &[usize],
+            ) -> Result<JsonRows, sqlx::Error> {
                 let mut query = sqlx::query(&sql.text);
                 for value in sql.binds {
                     query = match value {
@@ -235,40 +288,84 @@ macro_rules! backend {
                     };
                 }
                 let rows = query.fetch_all(pool).await?;
-                rows.iter()
-                    .map(|row| {
-                        columns
-                            .iter()
-                            .enumerate()
-                            .map(|(i, column)| {
-                                let value = match column.kind {
-                                    Kind::I16 => SqlValue::I16(row.try_get(i)?),
-                                    Kind::I32 => SqlValue::I32(row.try_get(i)?),
-                                    Kind::I64 => SqlValue::I64(row.try_get(i)?),
-                                    Kind::F32 => SqlValue::F32(row.try_get(i)?),
-                                    Kind::F64 => SqlValue::F64(row.try_get(i)?),
-                                    Kind::Bool => SqlValue::Bool(row.try_get(i)?),
-                                    Kind::Text => SqlValue::Text(row.try_get(i)?),
-                                    #[cfg(feature = "chrono")]
-                                    Kind::Date => SqlValue::Date(row.try_get(i)?),
-                                    #[cfg(feature = "chrono")]
-                                    Kind::DateTime => SqlValue::DateTime(row.try_get(i)?),
-                                    #[cfg(not(feature = "chrono"))]
-                                    Kind::Date | Kind::DateTime => {
-                                        unreachable!("date columns need the `chrono` feature")
-                                    }
-                                };
-                                Ok((column.name.to_owned(), value.to_json()))
-                            })
-                            .collect()
-                    })
-                    .collect()
+                let written = &rows[..rows.len().min(limit)];
+                let mut text = Vec::with_capacity(written.len() * columns.len() * 24);
+                for (n, row) in written.iter().enumerate() {
+                    use serde::ser::{SerializeMap as _, Serializer as _};
+                    if n > 0 {
+                        text.push(b',');
+                    }
+                    let mut writer = serde_json::Serializer::new(&mut text);
+                    let mut object = writer.serialize_map(Some(columns.len())).expect(WRITES);
+                    for (i, column) in columns.iter().enumerate() {
+                        object
+                            .serialize_entry(column.name, &cell(row, i, column.kind)?)
+                            .expect(WRITES);
+                    }
+                    object.end().expect(WRITES);
+                }
+                let last = match written.last() {
+                    Some(row) => keep
+                        .iter()
+                        .map(|&i| Ok(value(row, i, columns[i].kind)?.to_json()))
+                        .collect::<Result<_, sqlx::Error>>()?,
+                    None => Vec::new(),
+                };
+                Ok(JsonRows {
+                    text: String::from_utf8(text).expect("JSON is UTF-8"),
+                    count: written.len(),
+                    more: rows.len() > written.len(),
+                    last,
+                })
+            }
+
+            fn cell(row: &$row, i: usize, kind: Kind) -> Result<Cell<'_>, sqlx::Error> {
+                Ok(match kind {
+                    Kind::I16 => Cell::Integer(row.try_get::<Option<i16>, _>(i)?.map(i64::from)),
+                    Kind::I32 => Cell::Integer(row.try_get::<Option<i32>, _>(i)?.map(i64::from)),
+                    Kind::I64 => Cell::Integer(row.try_get(i)?),
+                    Kind::F32 => Cell::Float(row.try_get::<Option<f32>, _>(i)?.map(f64::from)),
+                    Kind::F64 => Cell::Float(row.try_get(i)?),
+                    Kind::Bool => Cell::Bool(row.try_get(i)?),
+                    Kind::Text => Cell::Text(row.try_get(i)?),
+                    #[cfg(feature = "chrono")]
+                    Kind::Date => Cell::Date(row.try_get(i)?),
+                    #[cfg(feature = "chrono")]
+                    Kind::DateTime => Cell::DateTime(row.try_get(i)?),
+                    #[cfg(not(feature = "chrono"))]
+                    Kind::Date | Kind::DateTime => {
+                        unreachable!("date columns need the `chrono` feature")
+                    }
+                })
+            }
+
+            fn value(row: &$row, i: usize, kind: Kind) -> Result<SqlValue, sqlx::Error> {
+                Ok(match kind {
+                    Kind::I16 => SqlValue::I16(row.try_get(i)?),
+                    Kind::I32 => SqlValue::I32(row.try_get(i)?),
+                    Kind::I64 => SqlValue::I64(row.try_get(i)?),
+                    Kind::F32 => SqlValue::F32(row.try_get(i)?),
+                    Kind::F64 => SqlValue::F64(row.try_get(i)?),
+                    Kind::Bool => SqlValue::Bool(row.try_get(i)?),
+                    Kind::Text => SqlValue::Text(row.try_get(i)?),
+                    #[cfg(feature = "chrono")]
+                    Kind::Date => SqlValue::Date(row.try_get(i)?),
+                    #[cfg(feature = "chrono")]
+                    Kind::DateTime => SqlValue::DateTime(row.try_get(i)?),
+                    #[cfg(not(feature = "chrono"))]
+                    Kind::Date | Kind::DateTime => {
+                        unreachable!("date columns need the `chrono` feature")
+                    }
+                })
             }
         }
     };
 }
 
+/// Writing JSON into memory fails only on a non-string key, and every key is a column name.
+const WRITES: &str = "a row is written as JSON";
+
 #[cfg(feature = "sqlite")]
-backend!(sqlite, sqlx::SqlitePool);
+backend!(sqlite, sqlx::SqlitePool, sqlx::sqlite::SqliteRow);
 #[cfg(feature = "postgres")]
-backend!(postgres, sqlx::PgPool);
+backend!(postgres, sqlx::PgPool, sqlx::postgres::PgRow);

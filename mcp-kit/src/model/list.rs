@@ -71,32 +71,43 @@ impl ListQuery {
         })
     }
 
-    /// One page of the rows `target` lets the caller see, and the cursor of the next.
-    pub(super) async fn run(mut self, target: Target) -> Result<Value, ToolError> {
+    /// One page of the rows `target` lets the caller see, and the cursor of the next, as
+    /// JSON text.
+    pub(super) async fn run(mut self, target: Target) -> Result<String, ToolError> {
+        const EMPTY: &str = r#"{"items":[],"next_cursor":null}"#;
         let Some(scope) = target.scope else {
-            return Ok(json!({"items": [], "next_cursor": null}));
+            return Ok(EMPTY.to_owned());
         };
         self.conditions.extend(scope);
         let columns: Vec<_> = self.spec.exposed().collect();
+        let position = |name: &str| columns.iter().position(|c| c.name == name);
+        let keep = [position(self.order.name), position(self.spec.pk)];
+        let keep: Vec<usize> = keep.into_iter().flatten().collect();
         let sql = self.sql(target.db.dialect(), &columns);
-        let mut rows = target
+        let rows = target
             .db
-            .fetch(sql, &columns)
+            .fetch(sql, &columns, self.limit as usize, &keep)
             .await
             .map_err(|e| db_error(e, self.spec))?;
-        let next_cursor = if rows.len() > self.limit as usize {
-            rows.truncate(self.limit as usize);
-            let last = rows.last().expect("a full page has a last row");
+        let mut page = String::with_capacity(rows.text.len() + 160);
+        page.push_str(r#"{"items":["#);
+        page.push_str(&rows.text);
+        page.push_str(r#"],"next_cursor":"#);
+        if rows.more {
+            let [value, pk] = <[Value; 2]>::try_from(rows.last)
+                .expect("the derive checks that ordering and key columns are exposed");
             let cursor = Cursor {
-                value: last[self.order.name].clone(),
-                pk: last[self.spec.pk].clone(),
+                value,
+                pk,
                 query: self.query,
             };
-            Value::from(cursor.encode(&self.keys))
+            let cursor = cursor.encode(&self.keys);
+            page.push_str(&Value::from(cursor).to_string());
         } else {
-            Value::Null
-        };
-        Ok(json!({"items": rows, "next_cursor": next_cursor}))
+            page.push_str("null");
+        }
+        page.push('}');
+        Ok(page)
     }
 
     fn sql(&self, dialect: Dialect, columns: &[&ColumnSpec]) -> Sql {

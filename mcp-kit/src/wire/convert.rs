@@ -3,7 +3,8 @@
 // Logging and legacy subscriptions are deprecated by SEP-2577; clients still use them.
 #![allow(deprecated)]
 
-use rmcp::model::{self, CallToolResult, ContentBlock, LoggingLevel};
+use rmcp::model::{self, CallToolResult, ContentBlock, LoggingLevel, ServerResult};
+use serde_json::Value;
 
 use crate::content::{Content, ResourceBody, ResourceContents, ResourceLink};
 use crate::context::LogLevel;
@@ -36,15 +37,41 @@ pub(super) fn tool(tool: &Tool) -> model::Tool {
     out
 }
 
+/// The result as rmcp's type. Its structured content is still its JSON text, held as a JSON
+/// string until it is written: [`take_structured`] takes it to splice into the response's
+/// bytes, [`parse_structured`] makes it a value for every other way out.
 pub(super) fn call_result(output: ToolOutput) -> CallToolResult {
-    let content = output.content.into_iter().map(content).collect();
-    let mut result = if output.is_error {
+    let (content, is_error, structured) = output.into_parts();
+    let content = content.into_iter().map(self::content).collect();
+    let mut result = if is_error {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)
     };
-    result.structured_content = output.structured;
+    result.structured_content = structured.map(Value::String);
     result
+}
+
+/// The JSON text of a call result's structured content, taken out of it.
+pub(super) fn take_structured(result: &mut ServerResult) -> Option<String> {
+    let ServerResult::CallToolResult(result) = result else {
+        return None;
+    };
+    match result.structured_content.take()? {
+        Value::String(text) => Some(text),
+        other => {
+            result.structured_content = Some(other);
+            None
+        }
+    }
+}
+
+/// Parses the structured content [`call_result`] left as text.
+pub(super) fn parse_structured(result: &mut CallToolResult) {
+    if let Some(Value::String(text)) = &result.structured_content {
+        let value = serde_json::from_str(text).expect("structured content is JSON text");
+        result.structured_content = Some(value);
+    }
 }
 
 pub(super) fn content(content: Content) -> ContentBlock {

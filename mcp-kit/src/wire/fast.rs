@@ -27,8 +27,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
+use super::convert;
 use super::handler::Shared;
-use super::stateless::{self, Answer, json, json_response};
+use super::stateless::{self, Answer, Last, json};
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
 use crate::jsonrpc::Method;
@@ -213,8 +214,7 @@ impl FastPath {
                 return Some(self.with_client(era, id, (principal, client), call).await);
             }
         };
-        let (status, message) = finish(era, id, result);
-        Some(json_response(status, &message))
+        Some(finish(era, id, result).into_response())
     }
 
     /// Runs a call that gets a `Context`, so may talk to its client, and answers it.
@@ -323,9 +323,8 @@ impl FastPath {
                     .shared
                     .list_tools_where(visible, None, era == Era::PerRequest);
                 let Ok(page) = page else {
-                    let (status, message) =
-                        finish(era, id, page.map(ServerResult::ListToolsResult));
-                    return json_response(status, &message);
+                    return finish(era, id, page.map(ServerResult::ListToolsResult))
+                        .into_response();
                 };
                 let mut result = ServerResult::ListToolsResult(page);
                 shape(era, &mut result);
@@ -413,16 +412,23 @@ impl Request {
 }
 
 /// The answer in the era's shape, and its HTTP status.
-fn finish(era: Era, id: RequestId, result: Answer) -> (StatusCode, ServerJsonRpcMessage) {
+fn finish(era: Era, id: RequestId, result: Answer) -> Last {
     match result {
         Ok(mut result) => {
+            let structured = convert::take_structured(&mut result)
+                // Older peers take only an object.
+                .filter(|text| era == Era::PerRequest || text.starts_with('{'));
             shape(era, &mut result);
             let response = JsonRpcResponse {
                 jsonrpc: JsonRpcVersion2_0,
                 id,
                 result,
             };
-            (StatusCode::OK, ServerJsonRpcMessage::Response(response))
+            Last {
+                status: StatusCode::OK,
+                message: ServerJsonRpcMessage::Response(response),
+                structured,
+            }
         }
         Err(mut error) => {
             let status = match era {
@@ -441,7 +447,11 @@ fn finish(era: Era, id: RequestId, result: Answer) -> (StatusCode, ServerJsonRpc
                 }
             };
             let error = JsonRpcError::new(Some(id), error);
-            (status, ServerJsonRpcMessage::Error(error))
+            Last {
+                status,
+                message: ServerJsonRpcMessage::Error(error),
+                structured: None,
+            }
         }
     }
 }

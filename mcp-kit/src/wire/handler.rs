@@ -698,7 +698,14 @@ impl ServerHandler for Adapter {
     ) -> Result<CallToolResponse, ErrorData> {
         let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        self.shared.call_tool(request, call_context, declared).await
+        let mut response = self
+            .shared
+            .call_tool(request, call_context, declared)
+            .await?;
+        if let CallToolResponse::Complete(result) = &mut response {
+            convert::parse_structured(result);
+        }
+        Ok(response)
     }
 
     #[cfg(feature = "tasks")]

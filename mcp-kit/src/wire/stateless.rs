@@ -50,7 +50,7 @@ pub(super) async fn run<F>(
     client: Option<ClientAddr>,
     shutdown: &CancellationToken,
     call: impl FnOnce(Context) -> F,
-    finish: impl FnOnce(Answer) -> (StatusCode, ServerJsonRpcMessage) + Send + 'static,
+    finish: impl FnOnce(Answer) -> Last + Send + 'static,
 ) -> Response
 where
     F: Future<Output = Answer> + Send + 'static,
@@ -86,8 +86,8 @@ where
     // A notification came first: stream it, and the rest, while the call goes on.
     let streaming = channel.clone();
     tokio::spawn(async move {
-        let (_, last) = finish(running.await);
-        streaming.push_last(last);
+        let last = finish(running.await);
+        streaming.push_last(last.into_message());
     });
     // The client going away, or the server shutting down, cancels the call.
     let guard = cancellation.drop_guard();
@@ -112,25 +112,54 @@ where
 }
 
 /// The response to a call that has finished: its answer, after the log lines it sent if any.
-fn answered(
-    (status, last): (StatusCode, ServerJsonRpcMessage),
-    channel: &StatelessChannel,
-) -> Response {
+fn answered(last: Last, channel: &StatelessChannel) -> Response {
     channel.closed.store(true, Ordering::Release);
     let mut notes = channel.take();
     if notes.is_empty() {
-        return json_response(status, &last);
+        return last.into_response();
     }
-    notes.push(last);
+    notes.push(last.into_message());
     event_stream(Body::from(events(notes)))
 }
 
-/// A JSON-RPC message as the whole response.
-pub(super) fn json_response(status: StatusCode, message: &ServerJsonRpcMessage) -> Response {
-    json(
-        status,
-        serde_json::to_vec(message).expect("a message serializes"),
-    )
+/// The answer to a request, as it goes out.
+pub(super) struct Last {
+    pub(super) status: StatusCode,
+    pub(super) message: ServerJsonRpcMessage,
+    /// The JSON text of a tool result's structured content, taken out of `message` to be
+    /// written into its bytes as it is, rather than parsed and serialized again.
+    pub(super) structured: Option<String>,
+}
+
+impl Last {
+    /// The answer as the whole response.
+    pub(super) fn into_response(self) -> Response {
+        let mut body = serde_json::to_vec(&self.message).expect("a message serializes");
+        if let Some(text) = self.structured {
+            // The result is the message's last member, and a call result is never empty:
+            // the message ends `}}`, and the structured content goes in before them.
+            debug_assert!(body.ends_with(b"}}"), "a call result ends its message");
+            body.truncate(body.len() - 2);
+            body.reserve(text.len() + 24);
+            body.extend_from_slice(br#","structuredContent":"#);
+            body.extend_from_slice(text.as_bytes());
+            body.extend_from_slice(b"}}");
+        }
+        json(self.status, body)
+    }
+
+    /// The answer as one message, its structured content parsed back in.
+    fn into_message(self) -> ServerJsonRpcMessage {
+        let mut message = self.message;
+        if let (Some(text), ServerJsonRpcMessage::Response(response)) =
+            (self.structured, &mut message)
+            && let ServerResult::CallToolResult(result) = &mut response.result
+        {
+            result.structured_content =
+                Some(serde_json::from_str(&text).expect("structured content is JSON text"));
+        }
+        message
+    }
 }
 
 pub(super) fn json(status: StatusCode, body: Vec<u8>) -> Response {

@@ -23,7 +23,9 @@ use crate::tool::TaskSupport;
 
 /// A tool's result as a task keeps it: the `CallToolResult` a call would answer.
 fn shape(output: ToolOutput) -> Map<String, Value> {
-    match serde_json::to_value(convert::call_result(output)) {
+    let mut result = convert::call_result(output);
+    convert::parse_structured(&mut result);
+    match serde_json::to_value(result) {
         Ok(Value::Object(result)) => result,
         _ => unreachable!("a tool result serializes to an object"),
     }
