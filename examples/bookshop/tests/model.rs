@@ -102,6 +102,7 @@ async fn exercise(server: &Server) {
     bad_input(server).await;
     metacharacters(server).await;
     scoping(server).await;
+    totals(server).await;
 }
 
 async fn read_only_by_default(server: &Server) {
@@ -272,6 +273,65 @@ async fn filters_order_and_search(server: &Server) {
     .await;
     assert_eq!(page["items"][0]["name"], "Wisława Szymborska");
     assert!(page["next_cursor"].is_string());
+    assert!(page.get("total").is_none(), "counted only when asked");
+}
+
+async fn totals(server: &Server) {
+    let r = reader();
+    // Every matching row, on every page, with the filters and search of the page.
+    let first = ok(
+        server,
+        r.clone(),
+        "books_list",
+        json!({"year__gte": 1960, "limit": 2, "with_total": true}),
+    )
+    .await;
+    let all = ok(
+        server,
+        r.clone(),
+        "books_list",
+        json!({"year__gte": 1960, "limit": 100}),
+    )
+    .await;
+    let matching = all["items"].as_array().unwrap().len();
+    assert!(matching > 2, "{all}");
+    assert_eq!(first["total"], matching);
+    let second = ok(
+        server,
+        r.clone(),
+        "books_list",
+        json!({"year__gte": 1960, "limit": 2, "with_total": true, "cursor": first["next_cursor"]}),
+    )
+    .await;
+    assert_eq!(second["total"], matching);
+    let searched = ok(
+        server,
+        r.clone(),
+        "books_list",
+        json!({"search": "978-0156", "limit": 1, "with_total": true}),
+    )
+    .await;
+    assert_eq!(searched["total"], 3);
+    let none = ok(
+        server,
+        r.clone(),
+        "books_list",
+        json!({"year__gte": 3000, "with_total": true}),
+    )
+    .await;
+    assert_eq!(none, json!({"items": [], "next_cursor": null, "total": 0}));
+    // Within the caller's scope: another reader's shelf is not counted.
+    let alice = Principal::new("alice").with_scopes(["mcp"]);
+    let carol = Principal::new("carol").with_scopes(["mcp"]);
+    let mine = ok(server, alice, "shelf_list", json!({"with_total": true})).await;
+    assert_eq!(mine["total"], mine["items"].as_array().unwrap().len());
+    let theirs = ok(server, carol, "shelf_list", json!({"with_total": true})).await;
+    assert_eq!(theirs["total"], 0);
+    let wrong = err(server, r, "books_list", json!({"with_total": "yes"})).await;
+    assert!(
+        wrong.contains("with_total") && wrong.contains("expected true or false"),
+        "{wrong}"
+    );
 }
 
 async fn paging_with_inserts_between(server: &Server) {

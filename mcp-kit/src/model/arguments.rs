@@ -38,6 +38,17 @@ impl Arguments {
         }
     }
 
+    pub(super) fn flag(&mut self, name: &str) -> bool {
+        match self.map.remove(name) {
+            None => false,
+            Some(Value::Bool(flag)) => flag,
+            Some(_) => {
+                self.error(name, "expected true or false");
+                false
+            }
+        }
+    }
+
     pub(super) fn column(&mut self, column: &ColumnSpec, required: bool) -> Option<SqlValue> {
         match self.map.remove(column.name) {
             None if required => {

@@ -200,6 +200,16 @@ impl Database {
             Pool::Postgres(pool) => postgres::fetch(pool, sql, columns, limit, keep).await,
         }
     }
+
+    /// Runs a `SELECT COUNT(*)`.
+    pub(crate) async fn count(&self, sql: Sql) -> Result<i64, sqlx::Error> {
+        match self.pool() {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(pool) => sqlite::count(pool, sql).await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => postgres::count(pool, sql).await,
+        }
+    }
 }
 
 /// Rows a statement read, written as JSON straight from the database's values: no value is
@@ -259,20 +269,16 @@ const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgre
 /// The same code for each backend, with its concrete types: sqlx's generic bounds for
 /// "encodes and decodes these seven types" are longer than the code.
 macro_rules! backend {
-    ($module:ident, $pool:ty, $row:ty) => {
+    ($module:ident, $db:ty, $pool:ty, $row:ty) => {
         mod $module {
             use super::*;
             use sqlx::Row as _;
 
-            pub(super) async fn fetch(
-                pool: &$pool,
-                sql: Sql,
-                columns: &[&ColumnSpec],
-                limit: usize,
-                keep: &[usize],
-            ) -> Result<JsonRows, sqlx::Error> {
-                let mut query = sqlx::query(&sql.text);
-                for value in sql.binds {
+            type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
+
+            fn query(text: &str, binds: Vec<SqlValue>) -> Query<'_> {
+                let mut query = sqlx::query(text);
+                for value in binds {
                     query = match value {
                         SqlValue::I16(v) => query.bind(v),
                         SqlValue::I32(v) => query.bind(v),
@@ -287,7 +293,24 @@ macro_rules! backend {
                         SqlValue::DateTime(v) => query.bind(v),
                     };
                 }
-                let rows = query.fetch_all(pool).await?;
+                query
+            }
+
+            pub(super) async fn count(pool: &$pool, sql: Sql) -> Result<i64, sqlx::Error> {
+                query(&sql.text, sql.binds)
+                    .fetch_one(pool)
+                    .await?
+                    .try_get(0)
+            }
+
+            pub(super) async fn fetch(
+                pool: &$pool,
+                sql: Sql,
+                columns: &[&ColumnSpec],
+                limit: usize,
+                keep: &[usize],
+            ) -> Result<JsonRows, sqlx::Error> {
+                let rows = query(&sql.text, sql.binds).fetch_all(pool).await?;
                 let written = &rows[..rows.len().min(limit)];
                 let mut text = Vec::with_capacity(written.len() * columns.len() * 24);
                 for (n, row) in written.iter().enumerate() {
@@ -366,6 +389,16 @@ macro_rules! backend {
 const WRITES: &str = "a row is written as JSON";
 
 #[cfg(feature = "sqlite")]
-backend!(sqlite, sqlx::SqlitePool, sqlx::sqlite::SqliteRow);
+backend!(
+    sqlite,
+    sqlx::Sqlite,
+    sqlx::SqlitePool,
+    sqlx::sqlite::SqliteRow
+);
 #[cfg(feature = "postgres")]
-backend!(postgres, sqlx::PgPool, sqlx::postgres::PgRow);
+backend!(
+    postgres,
+    sqlx::Postgres,
+    sqlx::PgPool,
+    sqlx::postgres::PgRow
+);

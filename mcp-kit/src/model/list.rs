@@ -23,6 +23,8 @@ pub(super) struct ListQuery {
     order: &'static ColumnSpec,
     descending: bool,
     limit: u32,
+    /// Count the matching rows too.
+    with_total: bool,
     /// The digest of the filters and ordering a cursor must be used with.
     query: String,
     /// The last row of the previous page: its order value and key.
@@ -44,6 +46,8 @@ impl ListQuery {
         let (order, descending) = ordering(&mut args, spec);
         shape.insert("order_by".into(), json!([order.name, descending]));
         let limit = limit(&mut args, spec);
+        // Not part of the query a cursor is tied to: totals may be asked on any page.
+        let with_total = args.flag("with_total");
         let query = query_digest(&Value::Object(shape));
         let keys = call.state.get::<StateKeys>().ok_or_else(|| {
             ToolError::internal(
@@ -65,6 +69,7 @@ impl ListQuery {
             order,
             descending,
             limit,
+            with_total,
             query,
             after,
             keys,
@@ -74,21 +79,33 @@ impl ListQuery {
     /// One page of the rows `target` lets the caller see, and the cursor of the next, as
     /// JSON text.
     pub(super) async fn run(mut self, target: Target) -> Result<String, ToolError> {
-        const EMPTY: &str = r#"{"items":[],"next_cursor":null}"#;
         let Some(scope) = target.scope else {
-            return Ok(EMPTY.to_owned());
+            let total = if self.with_total { r#","total":0"# } else { "" };
+            return Ok(format!(r#"{{"items":[],"next_cursor":null{total}}}"#));
         };
         self.conditions.extend(scope);
         let columns: Vec<_> = self.spec.exposed().collect();
         let position = |name: &str| columns.iter().position(|c| c.name == name);
         let keep = [position(self.order.name), position(self.spec.pk)];
         let keep: Vec<usize> = keep.into_iter().flatten().collect();
-        let sql = self.sql(target.db.dialect(), &columns);
-        let rows = target
-            .db
-            .fetch(sql, &columns, self.limit as usize, &keep)
-            .await
-            .map_err(|e| db_error(e, self.spec))?;
+        let dialect = target.db.dialect();
+        let page = target.db.fetch(
+            self.sql(dialect, &columns),
+            &columns,
+            self.limit as usize,
+            &keep,
+        );
+        let failed = |e| db_error(e, self.spec);
+        let (rows, total) = if self.with_total {
+            // The count runs beside the page, on a connection of its own.
+            let count = target.db.count(self.count_sql(dialect));
+            let (rows, total) = futures_util::future::try_join(page, count)
+                .await
+                .map_err(failed)?;
+            (rows, Some(total))
+        } else {
+            (page.await.map_err(failed)?, None)
+        };
         let mut page = String::with_capacity(rows.text.len() + 160);
         page.push_str(r#"{"items":["#);
         page.push_str(&rows.text);
@@ -106,28 +123,18 @@ impl ListQuery {
         } else {
             page.push_str("null");
         }
+        if let Some(total) = total {
+            page.push_str(&format!(r#","total":{total}"#));
+        }
         page.push('}');
         Ok(page)
     }
 
+    /// The page: the matching rows after the cursor's position, one more than asked for.
     fn sql(&self, dialect: Dialect, columns: &[&ColumnSpec]) -> Sql {
         let mut sql = Sql::new(dialect);
         select(&mut sql, self.spec, columns);
-        where_clause(&mut sql, &self.conditions);
-        let mut first = self.conditions.is_empty();
-        if let Some(text) = &self.search {
-            sql.push(if first { " WHERE (" } else { " AND (" });
-            first = false;
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            for (i, name) in self.spec.search.iter().enumerate() {
-                sql.push(if i == 0 { "LOWER(" } else { " OR LOWER(" });
-                sql.ident(name)
-                    .push(") LIKE ")
-                    .bind(pattern.clone().into())
-                    .push(" ESCAPE '\\'");
-            }
-            sql.push(")");
-        }
+        let first = self.filter(&mut sql);
         let pk = self.spec.pk_column();
         if let Some((value, key)) = &self.after {
             sql.push(if first { " WHERE " } else { " AND " });
@@ -152,6 +159,37 @@ impl ListQuery {
         }
         sql.push(" LIMIT ").bind(i64::from(self.limit + 1).into());
         sql
+    }
+
+    /// The number of matching rows, on any page.
+    fn count_sql(&self, dialect: Dialect) -> Sql {
+        let mut sql = Sql::new(dialect);
+        sql.push("SELECT COUNT(*) FROM ").ident(self.spec.table);
+        self.filter(&mut sql);
+        sql
+    }
+
+    /// The filters, search and scope as a `WHERE` clause; whether it is empty.
+    fn filter(&self, sql: &mut Sql) -> bool {
+        where_clause(sql, &self.conditions);
+        let Some(text) = &self.search else {
+            return self.conditions.is_empty();
+        };
+        sql.push(if self.conditions.is_empty() {
+            " WHERE ("
+        } else {
+            " AND ("
+        });
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        for (i, name) in self.spec.search.iter().enumerate() {
+            sql.push(if i == 0 { "LOWER(" } else { " OR LOWER(" });
+            sql.ident(name)
+                .push(") LIKE ")
+                .bind(pattern.clone().into())
+                .push(" ESCAPE '\\'");
+        }
+        sql.push(")");
+        false
     }
 }
 

@@ -24,6 +24,11 @@ pub fn list_output_schema(spec: &ModelSpec, generator: &mut SchemaGenerator) -> 
             "next_cursor": {
                 "type": ["string", "null"],
                 "description": "Pass as `cursor` for the next page; null on the last page."
+            },
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How many rows match, on every page; only when `with_total` is true."
             }
         },
         "required": ["items", "next_cursor"]
@@ -90,6 +95,10 @@ pub fn list_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
     properties.push((
         "cursor".into(),
         json!({"type": "string", "description": "`next_cursor` of the previous page."}),
+    ));
+    properties.push((
+        "with_total".into(),
+        json!({"type": "boolean", "description": "Also count the rows that match (`total`). Default: false."}),
     ));
     object(properties, std::iter::empty::<&str>()).into()
 }
