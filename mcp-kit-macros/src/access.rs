@@ -140,6 +140,12 @@ impl AccessArgs {
         }
     }
 
+    /// The `scope = "public"` of `cache(…)`, when it says so.
+    pub fn public_cache(&self) -> Option<&syn::LitStr> {
+        let scope = self.cache.as_ref()?.scope.as_ref()?;
+        (scope.value() == "public").then_some(scope)
+    }
+
     fn validate_cache(&self, errors: &mut darling::error::Accumulator) {
         let Some(cache) = &self.cache else { return };
         if !matches!(&cache.ttl, syn::Lit::Int(ttl) if ttl.base10_parse::<u64>().is_ok()) {

@@ -16,6 +16,13 @@ use sqlx::migrate::Migrator;
     filter(country),
     as_resource
 )]
+// A second toolset over the same table, for editors only, naming a row by `pk`.
+#[toolset(
+    prefix = "edit_authors",
+    actions(retrieve, create, partial_update, destroy),
+    lookup = "pk",
+    permission = HasScope("authors:write")
+)]
 pub struct Author {
     pub id: i64,
     pub name: String,

@@ -103,6 +103,7 @@ async fn exercise(server: &Server) {
     metacharacters(server).await;
     scoping(server).await;
     totals(server).await;
+    several_toolsets(server).await;
 }
 
 async fn read_only_by_default(server: &Server) {
@@ -274,6 +275,98 @@ async fn filters_order_and_search(server: &Server) {
     assert_eq!(page["items"][0]["name"], "Wisława Szymborska");
     assert!(page["next_cursor"].is_string());
     assert!(page.get("total").is_none(), "counted only when asked");
+}
+
+async fn several_toolsets(server: &Server) {
+    let editor = Principal::new("editor").with_scopes(["mcp", "authors:write"]);
+    let names = |who: Principal| {
+        server
+            .test_client()
+            .as_principal(who)
+            .list_tools()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // The editors' toolset is the editors': a reader sees only the one for everyone.
+    assert!(
+        !names(reader())
+            .iter()
+            .any(|t| t.starts_with("edit_authors_"))
+    );
+    let theirs = names(editor.clone());
+    for tool in [
+        "edit_authors_retrieve",
+        "edit_authors_create",
+        "edit_authors_partial_update",
+        "edit_authors_destroy",
+        "authors_list",
+    ] {
+        assert!(theirs.contains(&tool.to_owned()), "{tool} in {theirs:?}");
+    }
+    let denied = err(
+        server,
+        reader(),
+        "edit_authors_create",
+        json!({"name": "Nobody"}),
+    )
+    .await;
+    assert!(denied.contains("authors:write"), "{denied}");
+
+    // Its rows are named by `pk`, in the schema and in calls.
+    let tools = server
+        .test_client()
+        .as_principal(editor.clone())
+        .list_tools();
+    let schema = &tools
+        .iter()
+        .find(|t| t["name"] == "edit_authors_partial_update")
+        .unwrap()["inputSchema"];
+    assert_eq!(schema["required"], json!(["pk"]));
+    assert!(schema["properties"].get("id").is_none(), "{schema}");
+    assert_eq!(
+        schema["properties"]["country"]["type"],
+        json!(["string", "null"])
+    );
+    let new = ok(
+        server,
+        editor.clone(),
+        "edit_authors_create",
+        json!({"name": "Ngũgĩ wa Thiong’o"}),
+    )
+    .await;
+    let pk = new["id"].clone();
+    let changed = ok(
+        server,
+        editor.clone(),
+        "edit_authors_partial_update",
+        json!({"pk": pk, "country": "NG"}),
+    )
+    .await;
+    assert_eq!(changed["country"], "NG");
+    // The same row through the toolset for everyone, by `id`.
+    let read = ok(server, reader(), "authors_retrieve", json!({"id": pk})).await;
+    assert_eq!(read["name"], "Ngũgĩ wa Thiong’o");
+    let by_id = err(
+        server,
+        editor.clone(),
+        "edit_authors_retrieve",
+        json!({"id": pk}),
+    )
+    .await;
+    assert!(
+        by_id.contains("pk") && by_id.contains("missing required argument"),
+        "{by_id}"
+    );
+    ok(
+        server,
+        editor.clone(),
+        "edit_authors_destroy",
+        json!({"pk": pk}),
+    )
+    .await;
+    let gone = err(server, reader(), "authors_retrieve", json!({"id": pk})).await;
+    assert!(gone.contains("no row of `authors`"), "{gone}");
 }
 
 async fn totals(server: &Server) {

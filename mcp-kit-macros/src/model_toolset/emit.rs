@@ -9,20 +9,25 @@ use super::model::{Model, is_write};
 use crate::RT;
 use crate::handler::option_str;
 
-pub fn emit(model: &Model) -> TokenStream {
+/// One toolset; the struct's first also names its spec as `MODEL_SPEC`.
+pub fn emit(model: &Model, first: bool) -> TokenStream {
     let ident = &model.ident;
     let spec = spec(model);
     let tools = model.actions.iter().map(|action| tool(model, action));
     let resource = model.as_resource.then(|| resource(model));
-    quote! {
-        const _: () = {
-            static SPEC: #RT::model::ModelSpec = #spec;
-
+    let named = first.then(|| {
+        quote! {
             impl #ident {
-                /// How `#[derive(ModelToolset)]` sees this model.
+                /// How `#[derive(ModelToolset)]` sees this model (its first toolset).
                 #[doc(hidden)]
                 pub const MODEL_SPEC: &'static #RT::model::ModelSpec = &SPEC;
             }
+        }
+    });
+    quote! {
+        const _: () = {
+            static SPEC: #RT::model::ModelSpec = #spec;
+            #named
 
             #(#tools)*
             #resource
@@ -34,6 +39,7 @@ fn spec(model: &Model) -> TokenStream {
     let model_name = model.ident.to_string();
     let table = &model.table;
     let pk = &model.pk;
+    let lookup = &model.lookup;
     let columns = model.columns.iter().map(|column| {
         let name = &column.name;
         let ty = &column.ty;
@@ -70,6 +76,7 @@ fn spec(model: &Model) -> TokenStream {
             model: #model_name,
             table: #table,
             pk: #pk,
+            lookup: #lookup,
             columns: &[#(#columns),*],
             filter: &[#(#filter),*],
             order: &[#(#order),*],
@@ -128,9 +135,9 @@ fn tool(model: &Model, action: &str) -> TokenStream {
 }
 
 fn resource(model: &Model) -> TokenStream {
-    let uri = format!("{}://{{{}}}", model.prefix, model.pk);
+    let uri = format!("{}://{{{}}}", model.prefix, model.lookup);
     let name = &model.prefix;
-    let description = format!("One {} row as JSON, by `{}`.", model.ident, model.pk);
+    let description = format!("One {} row as JSON, by `{}`.", model.ident, model.lookup);
     let access = model.access.emit();
     quote! {
         #[#RT::linkme::distributed_slice(#RT::RESOURCES)]
@@ -153,7 +160,7 @@ fn resource(model: &Model) -> TokenStream {
 /// What each action does, after the struct's own doc comment.
 fn description(model: &Model, action: &str) -> String {
     let what = &model.ident;
-    let pk = &model.pk;
+    let pk = &model.lookup;
     let text = match action {
         "list" => {
             let mut text = format!("List {what} rows, {} at a time", model.page_size);

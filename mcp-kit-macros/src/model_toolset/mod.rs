@@ -1,5 +1,6 @@
 //! `#[derive(ModelToolset)]`: a struct describing a table becomes list/retrieve tools (and the
-//! write tools it names). Parse into a typed model, validate with spans, then emit.
+//! write tools it names), once per `#[toolset(…)]`. Parse into a typed model, validate with
+//! spans, then emit.
 
 mod emit;
 mod model;
@@ -14,7 +15,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     match model::Model::parse(&input) {
-        Ok(model) => emit::emit(&model),
+        Ok(models) => models
+            .iter()
+            .enumerate()
+            .map(|(n, model)| emit::emit(model, n == 0))
+            .collect(),
         // A derive adds items; the struct itself stays, so the IDE keeps working.
         Err(errors) => {
             let errors = errors.write_errors();

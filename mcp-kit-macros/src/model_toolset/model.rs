@@ -19,16 +19,25 @@ const ACTIONS: [&str; 6] = [
     "destroy",
 ];
 
+/// The struct, its fields, and its `#[toolset(…)]` attributes, each read on its own.
 #[derive(Debug, FromDeriveInput)]
-#[darling(attributes(toolset), supports(struct_named), forward_attrs(doc))]
-struct ModelArgs {
+#[darling(supports(struct_named), forward_attrs(doc, toolset))]
+struct StructArgs {
     ident: Ident,
     attrs: Vec<Attribute>,
     data: darling::ast::Data<(), FieldArgs>,
-    /// Required; optional here so that a misspelled key is one error, not two.
+}
+
+/// One `#[toolset(…)]`: one set of tools over the struct's table.
+#[derive(Debug, Default, FromMeta)]
+struct ToolsetArgs {
+    /// Required of the first toolset, which the others take it from; optional here so that a
+    /// misspelled key is one error, not two.
     table: Option<LitStr>,
     prefix: Option<LitStr>,
     pk: Option<LitStr>,
+    /// The argument naming a row; the primary key's name by default.
+    lookup: Option<LitStr>,
     actions: Option<PathList>,
     fields: Option<PathList>,
     read_only_fields: Option<PathList>,
@@ -76,6 +85,7 @@ pub struct Model {
     pub table: String,
     pub prefix: String,
     pub pk: String,
+    pub lookup: String,
     pub actions: Vec<&'static str>,
     pub columns: Vec<Column>,
     pub filter: Vec<String>,
@@ -90,10 +100,10 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn parse(input: &DeriveInput) -> darling::Result<Self> {
-        let args = ModelArgs::from_derive_input(input)?;
+    /// One model per `#[toolset(…)]` of the struct, every mistake of every one reported.
+    pub fn parse(input: &DeriveInput) -> darling::Result<Vec<Self>> {
+        let args = StructArgs::from_derive_input(input)?;
         let mut errors = darling::Error::accumulator();
-        args.access.validate(&mut errors);
         if let Some(param) = input.generics.params.first() {
             errors.push(
                 darling::Error::custom(
@@ -102,11 +112,90 @@ impl Model {
                 .with_span(param),
             );
         }
-        let ident = args.ident.clone();
         let fields = args
             .data
             .take_struct()
             .expect("`supports` allows named structs only");
+        let description = doc_text(&args.attrs);
+        let attributes: Vec<&Attribute> = args
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("toolset"))
+            .collect();
+        let mut models: Vec<Self> = Vec::new();
+        let mut first: Option<(String, Option<LitStr>)> = None;
+        for attribute in &attributes {
+            let Some(toolset) = errors.handle(ToolsetArgs::from_meta(&attribute.meta)) else {
+                continue;
+            };
+            let (table, pk) = match &first {
+                None => {
+                    first = Some((
+                        toolset
+                            .table
+                            .as_ref()
+                            .map(LitStr::value)
+                            .unwrap_or_default(),
+                        toolset.pk.clone(),
+                    ));
+                    (toolset.table.clone(), toolset.pk.clone())
+                }
+                // Later toolsets are over the first one's table unless they say otherwise.
+                Some((table, pk)) => (
+                    toolset
+                        .table
+                        .clone()
+                        .or_else(|| Some(LitStr::new(table, attribute.span()))),
+                    toolset.pk.clone().or_else(|| pk.clone()),
+                ),
+            };
+            let toolset = ToolsetArgs {
+                table,
+                pk,
+                ..toolset
+            };
+            let prefix_span = toolset
+                .prefix
+                .as_ref()
+                .map_or_else(|| attribute.path().span(), LitStr::span);
+            if let Some(model) = Self::check(
+                &args.ident,
+                &description,
+                &fields.fields,
+                toolset,
+                &mut errors,
+            ) {
+                if models.iter().any(|m| m.prefix == model.prefix) {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "two toolsets of `{}` are both named `{}`: give each its own `prefix`",
+                            args.ident, model.prefix
+                        ))
+                        .with_span(&prefix_span),
+                    );
+                }
+                models.push(model);
+            }
+        }
+        if attributes.is_empty() {
+            errors.push(
+                darling::Error::custom("name the model's table: `#[toolset(table = \"…\")]`")
+                    .with_span(&args.ident),
+            );
+        }
+        errors.finish_with(models)
+    }
+
+    /// The model of one toolset, or `None` when it has mistakes (pushed to `errors`).
+    fn check(
+        ident: &Ident,
+        description: &Option<String>,
+        fields: &[FieldArgs],
+        args: ToolsetArgs,
+        all_errors: &mut darling::error::Accumulator,
+    ) -> Option<Self> {
+        let mut errors = darling::Error::accumulator();
+        args.access.validate(&mut errors);
 
         let mut columns: Vec<Column> = fields
             .iter()
@@ -129,7 +218,7 @@ impl Model {
                     if is_column(&name) {
                         names.push(name);
                     } else {
-                        errors.push(no_field(&ident, &name, key, path.span(), &fields.fields));
+                        errors.push(no_field(ident, &name, key, path.span(), fields));
                     }
                 }
                 names
@@ -151,7 +240,7 @@ impl Model {
 
         let (pk, pk_span) = match &args.pk {
             Some(lit) => (lit.value(), lit.span()),
-            None => ("id".to_owned(), args.ident.span()),
+            None => ("id".to_owned(), ident.span()),
         };
         match columns.iter().find(|c| c.name == pk) {
             None => errors.push(
@@ -237,7 +326,7 @@ impl Model {
         if page_size > max_page_size {
             let span = args
                 .max_page_size
-                .map_or_else(|| args.ident.span(), |v| v.span());
+                .map_or_else(|| ident.span(), |v| v.span());
             errors.push(
                 darling::Error::custom(format!(
                     "`max_page_size` ({max_page_size}) is below `page_size` ({page_size})"
@@ -268,27 +357,70 @@ impl Model {
                 darling::Error::custom(
                     "`write_permissions` with no write action: add one to `actions(…)`",
                 )
-                .with_span(&ident),
+                .with_span(ident),
+            );
+        }
+
+        if args.scope.is_some()
+            && let Some(public) = args.access.public_cache()
+        {
+            errors.push(
+                darling::Error::custom(
+                    "a scoped toolset's rows differ from caller to caller: its cache scope cannot be \"public\"",
+                )
+                .with_span(public),
             );
         }
 
         if args.table.is_none() {
             errors.push(
                 darling::Error::custom("name the model's table: `#[toolset(table = \"…\")]`")
-                    .with_span(&ident),
+                    .with_span(ident),
             );
         }
-        errors.finish()?;
+        let lookup = args
+            .lookup
+            .as_ref()
+            .map_or_else(|| pk.clone(), LitStr::value);
+        if let Some(lit) = &args.lookup {
+            let valid = lookup.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && lookup
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "`lookup` must be an identifier (letters, digits and `_`), not `{lookup}`"
+                    ))
+                    .with_span(lit),
+                );
+            } else if lookup != pk && columns.iter().any(|c| c.name == lookup) {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "`lookup` cannot be `{lookup}`: `{ident}` has a field of that name"
+                    ))
+                    .with_span(lit),
+                );
+            }
+        }
+        let errors = errors.into_inner();
+        if !errors.is_empty() {
+            for error in errors {
+                all_errors.push(error);
+            }
+            return None;
+        }
         let table = args.table.expect("checked above").value();
         let prefix = args
             .prefix
             .as_ref()
             .map_or_else(|| table.clone(), LitStr::value);
-        Ok(Self {
-            description: doc_text(&args.attrs),
+        Some(Self {
+            description: description.clone(),
             table,
             prefix,
             pk,
+            lookup,
             actions,
             columns,
             filter,
@@ -300,7 +432,7 @@ impl Model {
             scope: args.scope,
             write_permissions: args.write_permissions.map(|l| l.0).unwrap_or_default(),
             access: args.access,
-            ident,
+            ident: ident.clone(),
         })
     }
 }

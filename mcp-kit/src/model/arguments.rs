@@ -66,17 +66,18 @@ impl Arguments {
         }
     }
 
+    /// The primary key, given as the model's lookup argument.
     pub(super) fn pk(&mut self, spec: &ModelSpec) -> Option<SqlValue> {
         let pk = spec.pk_column();
-        match self.map.remove(pk.name) {
+        match self.map.remove(spec.lookup) {
             None => {
-                self.error(pk.name, "missing required argument");
+                self.error(spec.lookup, "missing required argument");
                 None
             }
             Some(raw) => match SqlValue::from_json(pk.kind, false, &raw) {
                 Ok(value) => Some(value),
                 Err(message) => {
-                    self.error(pk.name, message);
+                    self.error(spec.lookup, message);
                     None
                 }
             },

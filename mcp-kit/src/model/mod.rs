@@ -109,6 +109,8 @@ pub struct ModelSpec {
     pub model: &'static str,
     pub table: &'static str,
     pub pk: &'static str,
+    /// The argument, and resource-template variable, naming a row's primary key.
+    pub lookup: &'static str,
     pub columns: &'static [ColumnSpec],
     pub filter: &'static [&'static str],
     pub order: &'static [&'static str],

@@ -104,16 +104,16 @@ pub fn list_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
 }
 
 pub fn retrieve_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
-    pk_only(spec)
+    pk_only(spec).into()
 }
 
 pub fn destroy_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
-    pk_only(spec)
+    pk_only(spec).into()
 }
 
-/// The resource template's one variable, the primary key.
+/// The resource template's one variable, the lookup.
 pub fn resource_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
-    pk_only(spec)
+    pk_only(spec).into()
 }
 
 pub fn create_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
@@ -125,20 +125,36 @@ pub fn create_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
     columns_object(&columns, required).into()
 }
 
-/// Every writable column; those that may be null may be left out, and become null.
+/// The key, and every writable column; those that may be null may be left out, and become
+/// null.
 pub fn update_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
-    let columns: Vec<_> = std::iter::once(spec.pk_column())
-        .chain(spec.update_columns())
-        .collect();
+    let columns: Vec<_> = spec.update_columns().collect();
     let required = columns.iter().filter(|c| !c.nullable).map(|c| c.name);
-    columns_object(&columns, required).into()
+    let mut schema = pk_only(spec);
+    extend(&mut schema, columns_object(&columns, required));
+    schema.into()
 }
 
-/// The primary key, and any writable columns to change.
+/// The key, and any writable columns to change.
 pub fn partial_update_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
-    let pk = spec.pk_column();
-    let columns: Vec<_> = std::iter::once(pk).chain(spec.update_columns()).collect();
-    columns_object(&columns, [pk.name]).into()
+    let columns: Vec<_> = spec.update_columns().collect();
+    let mut schema = pk_only(spec);
+    extend(
+        &mut schema,
+        columns_object(&columns, std::iter::empty::<&str>()),
+    );
+    schema.into()
+}
+
+/// Adds `more`'s properties and required names to `schema`'s.
+fn extend(schema: &mut Map<String, Value>, mut more: Map<String, Value>) {
+    for key in ["properties", "required"] {
+        match (schema.get_mut(key), more.remove(key)) {
+            (Some(Value::Object(into)), Some(Value::Object(from))) => into.extend(from),
+            (Some(Value::Array(into)), Some(Value::Array(from))) => into.extend(from),
+            _ => {}
+        }
+    }
 }
 
 fn columns_object<'a>(
@@ -151,14 +167,14 @@ fn columns_object<'a>(
     object(properties, required)
 }
 
-fn pk_only(spec: &ModelSpec) -> Schema {
+/// The lookup argument alone.
+fn pk_only(spec: &ModelSpec) -> Map<String, Value> {
     let pk = spec.pk_column();
     let description = format!("The `{}` of the row.", pk.name);
     object(
-        [(pk.name, column_schema(pk, false, Some(&description)))],
-        [pk.name],
+        [(spec.lookup, column_schema(pk, false, Some(&description)))],
+        [spec.lookup],
     )
-    .into()
 }
 
 fn column_schema(column: &ColumnSpec, nullable: bool, description: Option<&str>) -> Value {
