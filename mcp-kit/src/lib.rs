@@ -154,9 +154,10 @@ pub mod __private {
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub mod model {
         pub use crate::model::{
-            Column, ColumnSpec, ModelSpec, create, create_schema, destroy, destroy_schema, list,
-            list_output_schema, list_schema, partial_update, partial_update_schema, read_resource,
-            resource_schema, retrieve, retrieve_schema, row_schema, update, update_schema,
+            Column, ColumnSpec, IncludeSpec, ModelSpec, create, create_schema, destroy,
+            destroy_schema, has_exposed_column, include_fits, list, list_output_schema,
+            list_schema, partial_update, partial_update_schema, read_resource, resource_schema,
+            retrieve, retrieve_schema, row_schema, update, update_schema, written_row_schema,
         };
         pub use crate::resource::ResourceDef;
     }

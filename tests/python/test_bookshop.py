@@ -88,3 +88,24 @@ async def test_writes_with_the_write_scope(bookshop: int) -> None:
         assert not shelf.is_error, shelf.content
         mine = await reader.call_tool("shelf_list", {})
         assert [item["book_id"] for item in mine.structured_content["items"]] == [1]
+
+
+@pytest.mark.parametrize("mode", ["legacy", "discover"])
+async def test_a_shelf_row_embeds_its_book(bookshop: int, mode: str) -> None:
+    async with connect(bookshop, CLERK, mode) as clerk:
+        item = await clerk.call_tool("shelf_create", {"book_id": 2})
+        assert not item.is_error, item.content
+        # A write returns the row alone; reads embed the book as books_retrieve shows it.
+        assert "book" not in item.structured_content
+        book = await clerk.call_tool("books_retrieve", {"id": 2})
+        shelf = await clerk.call_tool("shelf_list", {"book__title": book.structured_content["title"]})
+        assert not shelf.is_error, shelf.content
+        [row] = shelf.structured_content["items"]
+        assert row["book"] == book.structured_content
+        one = await clerk.call_tool("shelf_retrieve", {"id": row["id"]})
+        assert one.structured_content["book"]["isbn"] == book.structured_content["isbn"]
+        # The schema the client validated against says the book may be absent.
+        tools = {tool.name: tool for tool in (await clerk.list_tools()).tools}
+        embedded = tools["shelf_list"].output_schema["properties"]["items"]["items"]["properties"]["book"]
+        assert embedded["type"] == ["object", "null"]
+        await clerk.call_tool("shelf_destroy", {"id": row["id"]})

@@ -67,7 +67,7 @@ pub struct Book {
     table = "shelf",
     actions(list, retrieve, create, partial_update, destroy),
     fields(id, book_id, status, note, finished_on),
-    filter(status, book_id, finished_on),
+    filter(status, book_id, finished_on, book__title, book__year),
     scope = own_shelf,
     permission = IsAuthenticated
 )]
@@ -75,6 +75,8 @@ pub struct ShelfItem {
     pub id: i64,
     /// Whose shelf: set from the caller, never from arguments.
     pub owner: String,
+    /// The book; its row is embedded as `book`.
+    #[toolset(include(book = Book))]
     pub book_id: i64,
     /// `to-read` (the default), `reading` or `done`.
     #[toolset(default)]

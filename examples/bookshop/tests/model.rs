@@ -72,7 +72,19 @@ async fn sqlite() {
         .await
         .unwrap();
     assert!(file.exists());
-    exercise(&server(db)).await;
+    let server = server(db.clone());
+    exercise(&server).await;
+    // With foreign keys off on one connection, a book goes while a shelf row still names it.
+    let mut conn = db.sqlite().unwrap().acquire().await.unwrap();
+    for sql in [
+        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM books WHERE id = 6",
+        "PRAGMA foreign_keys = ON",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    related_row_gone(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,8 +92,16 @@ async fn postgres() {
     let mut pg = Postgres::start();
     let db = bookshop::open(&pg.url).await.unwrap();
     assert!(db.is_postgres());
-    let server = server(db);
+    let server = server(db.clone());
     exercise(&server).await;
+    let pool = db.postgres().unwrap();
+    for sql in [
+        "ALTER TABLE shelf DROP CONSTRAINT shelf_book_id_fkey",
+        "DELETE FROM books WHERE id = 6",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    related_row_gone(&server).await;
 
     // An outage is a clear error, and tools that need no database go on.
     pg.stop();
@@ -104,6 +124,7 @@ async fn exercise(server: &Server) {
     scoping(server).await;
     totals(server).await;
     several_toolsets(server).await;
+    includes(server).await;
 }
 
 async fn read_only_by_default(server: &Server) {
@@ -275,6 +296,113 @@ async fn filters_order_and_search(server: &Server) {
     assert_eq!(page["items"][0]["name"], "Wisława Szymborska");
     assert!(page["next_cursor"].is_string());
     assert!(page.get("total").is_none(), "counted only when asked");
+}
+
+async fn includes(server: &Server) {
+    let dana = Principal::new("dana").with_scopes(["mcp"]);
+    for book in [4, 6] {
+        ok(
+            server,
+            dana.clone(),
+            "shelf_create",
+            json!({"book_id": book}),
+        )
+        .await;
+    }
+    // Each row embeds its book, as `books_retrieve` shows it.
+    let shelf = ok(server, dana.clone(), "shelf_list", json!({})).await;
+    let items = shelf["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{shelf}");
+    let book = ok(server, reader(), "books_retrieve", json!({"id": 4})).await;
+    assert_eq!(items[0]["book"], book);
+    assert_eq!(items[1]["book"]["id"], 6);
+    let one = ok(
+        server,
+        dana.clone(),
+        "shelf_retrieve",
+        json!({"id": items[0]["id"]}),
+    )
+    .await;
+    assert_eq!(one["book"]["title"], "Invisible Cities");
+    // Filters follow the relation, typed as the related column is.
+    let cities = ok(
+        server,
+        dana.clone(),
+        "shelf_list",
+        json!({"book__title": "Invisible Cities"}),
+    )
+    .await;
+    assert_eq!(cities["items"].as_array().unwrap().len(), 1, "{cities}");
+    assert_eq!(cities["items"][0]["book_id"], 4);
+    let later = ok(
+        server,
+        dana.clone(),
+        "shelf_list",
+        json!({"book__year__gte": 3000}),
+    )
+    .await;
+    assert_eq!(later["items"], json!([]));
+    let wrong = err(
+        server,
+        dana.clone(),
+        "shelf_list",
+        json!({"book__year": "1972"}),
+    )
+    .await;
+    assert!(
+        wrong.contains("book__year") && wrong.contains("expected an integer"),
+        "{wrong}"
+    );
+    let unordered = err(
+        server,
+        dana.clone(),
+        "shelf_list",
+        json!({"order_by": "note"}),
+    )
+    .await;
+    assert!(
+        unordered.contains("rows are listed by `id` only"),
+        "{unordered}"
+    );
+    // The schemas say so.
+    let tools = server.test_client().as_principal(dana.clone()).list_tools();
+    let list = tools.iter().find(|t| t["name"] == "shelf_list").unwrap();
+    assert_eq!(
+        list["inputSchema"]["properties"]["book__year__gte"]["type"],
+        "integer"
+    );
+    let row = &list["outputSchema"]["properties"]["items"]["items"];
+    assert_eq!(row["properties"]["book"]["type"], json!(["object", "null"]));
+    assert!(
+        row["properties"]["book"]["properties"]["isbn"].is_object(),
+        "{row}"
+    );
+    // Writes return the row alone.
+    let create = tools.iter().find(|t| t["name"] == "shelf_create").unwrap();
+    assert!(create["outputSchema"]["properties"].get("book").is_none(), "{create}");
+    let created = ok(server, dana, "shelf_create", json!({"book_id": 7})).await;
+    assert!(created.get("book").is_none(), "{created}");
+}
+
+/// A shelf row whose book is gone (deleted between the page's read and its books' read, or
+/// never constrained) embeds `null`, and the rest of the page is whole.
+async fn related_row_gone(server: &Server) {
+    let dana = Principal::new("dana").with_scopes(["mcp"]);
+    let shelf = ok(server, dana.clone(), "shelf_list", json!({})).await;
+    let books: Vec<(i64, Value)> = shelf["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["book_id"].as_i64().unwrap(), i["book"]["id"].clone()))
+        .collect();
+    assert_eq!(
+        books,
+        [(4, json!(4)), (6, Value::Null), (7, json!(7))],
+        "{shelf}"
+    );
+    let gone = shelf["items"][1]["id"].clone();
+    let one = ok(server, dana, "shelf_retrieve", json!({"id": gone})).await;
+    assert_eq!(one["book"], Value::Null, "{one}");
 }
 
 async fn several_toolsets(server: &Server) {

@@ -15,6 +15,7 @@ pub fn emit(model: &Model, first: bool) -> TokenStream {
     let spec = spec(model);
     let tools = model.actions.iter().map(|action| tool(model, action));
     let resource = model.as_resource.then(|| resource(model));
+    let checks = relation_checks(model);
     let named = first.then(|| {
         quote! {
             impl #ident {
@@ -28,6 +29,7 @@ pub fn emit(model: &Model, first: bool) -> TokenStream {
         const _: () = {
             static SPEC: #RT::model::ModelSpec = #spec;
             #named
+            #checks
 
             #(#tools)*
             #resource
@@ -71,6 +73,18 @@ fn spec(model: &Model) -> TokenStream {
         Some(path) => quote_spanned!(path.span()=> #RT::Some(#path)),
         None => quote!(#RT::None),
     };
+    let includes = model.includes.iter().map(|include| {
+        let name = &include.name;
+        let column = &include.column;
+        let related = &include.model;
+        quote! {
+            #RT::model::IncludeSpec {
+                name: #name,
+                column: #column,
+                related: <#related>::MODEL_SPEC,
+            }
+        }
+    });
     quote! {
         #RT::model::ModelSpec {
             model: #model_name,
@@ -84,8 +98,49 @@ fn spec(model: &Model) -> TokenStream {
             page_size: #page_size,
             max_page_size: #max_page_size,
             scope: #scope,
+            includes: &[#(#includes),*],
         }
     }
+}
+
+/// What an include and a relation filter need of the related model, checked where the
+/// compiler sees both: one constant each, so each mistake is its own error, at its name.
+fn relation_checks(model: &Model) -> TokenStream {
+    let includes = model.includes.iter().map(|include| {
+        let related = &include.model;
+        let ty = &include.column_ty;
+        let model_name = quote!(#related).to_string().replace(' ', "");
+        let not_a_key = format!(
+            "`{}` cannot include `{model_name}`: it does not hold `{model_name}`'s primary key",
+            include.column
+        );
+        let scoped = format!(
+            "cannot include `{model_name}`: its rows are scoped to callers, and an included row is shown to whoever may read this one"
+        );
+        quote_spanned! {related.span()=>
+            const _: () = if !#RT::model::include_fits(<#ty as #RT::model::Column>::KIND, <#related>::MODEL_SPEC) {
+                ::core::panic!(#not_a_key);
+            };
+            const _: () = if <#related>::MODEL_SPEC.scope.is_some() {
+                ::core::panic!(#scoped);
+            };
+        }
+    });
+    let filters = model.relation_filters.iter().map(|filter| {
+        let related = &filter.model;
+        let field = &filter.field;
+        let model_name = quote!(#related).to_string().replace(' ', "");
+        let message = format!(
+            "cannot filter by `{}`: `{model_name}` shows no field `{field}`",
+            filter.name
+        );
+        quote_spanned! {filter.span=>
+            const _: () = if !#RT::model::has_exposed_column(<#related>::MODEL_SPEC, #field) {
+                ::core::panic!(#message);
+            };
+        }
+    });
+    includes.chain(filters).collect()
 }
 
 fn tool(model: &Model, action: &str) -> TokenStream {
@@ -98,7 +153,8 @@ fn tool(model: &Model, action: &str) -> TokenStream {
         "list" => quote!(#RT::model::list_output_schema(
             &SPEC, generator
         )),
-        _ => quote!(#RT::model::row_schema(&SPEC, generator)),
+        "retrieve" => quote!(#RT::model::row_schema(&SPEC, generator)),
+        _ => quote!(#RT::model::written_row_schema(&SPEC, generator)),
     };
     let (read_only, destructive, idempotent) = match action {
         "list" | "retrieve" => (true, false, true),

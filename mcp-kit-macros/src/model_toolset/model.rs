@@ -68,6 +68,49 @@ struct FieldArgs {
     /// The database fills it when `create` leaves it out.
     default: Flag,
     description: Option<String>,
+    /// `include(name = Model)`: the key of a `Model` row, embedded as `name`.
+    include: Option<IncludeArg>,
+}
+
+#[derive(Debug)]
+struct IncludeArg {
+    name: Ident,
+    model: Path,
+}
+
+impl FromMeta for IncludeArg {
+    fn from_list(items: &[darling::ast::NestedMeta]) -> darling::Result<Self> {
+        if let [darling::ast::NestedMeta::Meta(syn::Meta::NameValue(pair))] = items
+            && let Some(name) = pair.path.get_ident()
+            && let Expr::Path(model) = &pair.value
+        {
+            return Ok(Self {
+                name: name.clone(),
+                model: model.path.clone(),
+            });
+        }
+        Err(darling::Error::custom(
+            "write `include(name = Model)`, e.g. `include(author = Author)`",
+        ))
+    }
+}
+
+/// A foreign key whose row is embedded.
+pub struct Include {
+    /// The key the row is written under.
+    pub name: String,
+    /// The field holding the key.
+    pub column: String,
+    pub column_ty: Type,
+    pub model: Path,
+}
+
+/// A filter across an include, e.g. `author__country`.
+pub struct RelationFilter {
+    pub name: String,
+    pub model: Path,
+    pub field: String,
+    pub span: Span,
 }
 
 pub struct Column {
@@ -97,6 +140,8 @@ pub struct Model {
     pub scope: Option<Path>,
     pub write_permissions: Vec<Expr>,
     pub access: AccessArgs,
+    pub includes: Vec<Include>,
+    pub relation_filters: Vec<RelationFilter>,
 }
 
 impl Model {
@@ -210,12 +255,33 @@ impl Model {
             })
             .collect();
         let is_column = |name: &str| columns.iter().any(|c| c.name == name);
-        let lookup =
+        // Includes, by the name their rows are written under.
+        let included: Vec<(&FieldArgs, &IncludeArg)> = fields
+            .iter()
+            .filter(|f| !f.skip.is_present())
+            .filter_map(|f| Some((f, f.include.as_ref()?)))
+            .collect();
+        let mut relation_filters = Vec::new();
+        let mut lookup =
             |list: &Option<PathList>, key: &str, errors: &mut darling::error::Accumulator| {
                 let mut names = Vec::new();
                 for path in list.iter().flat_map(|l| l.iter()) {
                     let name = path_name(path);
+                    let relation = name.split_once("__").and_then(|(relation, field)| {
+                        let (_, include) = included.iter().find(|(_, i)| i.name == relation)?;
+                        Some((include, field))
+                    });
                     if is_column(&name) {
+                        names.push(name);
+                    } else if key == "filter"
+                        && let Some((include, field)) = relation
+                    {
+                        relation_filters.push(RelationFilter {
+                            name: name.clone(),
+                            model: include.model.clone(),
+                            field: field.to_owned(),
+                            span: path.span(),
+                        });
                         names.push(name);
                     } else {
                         errors.push(no_field(ident, &name, key, path.span(), fields));
@@ -271,7 +337,10 @@ impl Model {
                 if !names.contains(&name) {
                     continue;
                 }
-                let column = columns.iter().find(|c| c.name == name).expect("looked up");
+                // Relation filters are checked against the related model where it is known.
+                let Some(column) = columns.iter().find(|c| c.name == name) else {
+                    continue;
+                };
                 if !column.exposed {
                     errors.push(
                         darling::Error::custom(format!(
@@ -378,6 +447,44 @@ impl Model {
                     .with_span(ident),
             );
         }
+        let mut includes = Vec::new();
+        for (field, include) in &included {
+            let column = field
+                .ident
+                .as_ref()
+                .expect("named fields")
+                .unraw()
+                .to_string();
+            let name = include.name.unraw().to_string();
+            if columns.iter().any(|c| c.name == name) {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "cannot include `{name}`: `{ident}` has a field of that name"
+                    ))
+                    .with_span(&include.name),
+                );
+            } else if columns.iter().any(|c| c.name == column && c.exposed) {
+                includes.push(Include {
+                    name,
+                    column,
+                    column_ty: field.ty.clone(),
+                    model: include.model.clone(),
+                });
+            }
+        }
+        for filter in &relation_filters {
+            let relation = filter.name.split_once("__").map_or("", |(r, _)| r);
+            if !includes.iter().any(|i| i.name == relation) {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "`{}` follows `{relation}`, whose key is not one of `fields`",
+                        filter.name
+                    ))
+                    .with_span(&filter.span),
+                );
+            }
+        }
+
         let lookup = args
             .lookup
             .as_ref()
@@ -432,6 +539,8 @@ impl Model {
             scope: args.scope,
             write_permissions: args.write_permissions.map(|l| l.0).unwrap_or_default(),
             access: args.access,
+            includes,
+            relation_filters,
             ident: ident.clone(),
         })
     }
@@ -460,6 +569,10 @@ fn no_field(
         .any(|f| f.skip.is_present() && f.ident.as_ref().is_some_and(|i| i == name));
     let message = if skipped {
         format!("`{name}` is skipped, so it cannot be in `{key}`")
+    } else if let Some((relation, _)) = name.split_once("__")
+        && key == "filter"
+    {
+        format!("`{ident}` has no field `{name}` and includes no `{relation}` (in `{key}`)")
     } else {
         format!("`{ident}` has no field `{name}` (in `{key}`)")
     };

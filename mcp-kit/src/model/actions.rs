@@ -11,7 +11,7 @@ use super::error::db_error;
 use super::list::ListQuery;
 use super::sql::Sql;
 use super::value::SqlValue;
-use super::{ColumnSpec, ModelSpec};
+use super::{ColumnSpec, IncludeSpec, ModelSpec};
 use crate::error::ToolError;
 use crate::extract::{Call, Prepared, prepared};
 use crate::resource::ResourceOutput;
@@ -80,6 +80,8 @@ type Values = Vec<(&'static ColumnSpec, SqlValue)>;
 pub(super) enum Condition {
     Compare(&'static ColumnSpec, &'static str, SqlValue),
     IsNull(&'static ColumnSpec),
+    /// The included row matches: `author__country = 'NG'`.
+    Related(&'static IncludeSpec, Box<Condition>),
 }
 
 /// Where a call's statement runs: the database, and the caller's scope in it.
@@ -160,7 +162,7 @@ impl Target {
         let mut conditions = vec![Condition::Compare(spec.pk_column(), "=", key.clone())];
         conditions.extend(scope);
         where_clause(&mut sql, &conditions);
-        one(&self.db, sql, spec, &columns, &key).await
+        one(&self.db, sql, spec, &columns, &key, spec.includes).await
     }
 
     async fn delete(self, key: SqlValue, spec: &'static ModelSpec) -> Result<String, ToolError> {
@@ -175,7 +177,7 @@ impl Target {
         where_clause(&mut sql, &conditions);
         sql.push(" RETURNING ")
             .idents(columns.iter().map(|c| c.name));
-        one(&self.db, sql, spec, &columns, &key).await
+        one(&self.db, sql, spec, &columns, &key, &[]).await
     }
 
     async fn create(
@@ -213,7 +215,7 @@ impl Target {
             .idents(columns.iter().map(|c| c.name));
         let row = self
             .db
-            .fetch(sql, &columns, 1, &[])
+            .fetch(sql, &columns, 1, &[], &[])
             .await
             .map_err(|e| db_error(e, spec))?;
         Ok(if row.count == 0 {
@@ -254,20 +256,22 @@ impl Target {
         where_clause(&mut sql, &conditions);
         sql.push(" RETURNING ")
             .idents(columns.iter().map(|c| c.name));
-        one(&self.db, sql, spec, &columns, &key).await
+        one(&self.db, sql, spec, &columns, &key, &[]).await
     }
 }
 
-/// Runs a statement that touches at most one row, by primary key: the row as a JSON object.
+/// Runs a statement that touches at most one row, by primary key: the row as a JSON object,
+/// with the rows of `includes`.
 async fn one(
     db: &Database,
     sql: Sql,
     spec: &ModelSpec,
     columns: &[&ColumnSpec],
     key: &SqlValue,
+    includes: &[IncludeSpec],
 ) -> Result<String, ToolError> {
     let row = db
-        .fetch(sql, columns, 1, &[])
+        .fetch(sql, columns, 1, &[], includes)
         .await
         .map_err(|e| db_error(e, spec))?;
     if row.count == 0 {
@@ -284,17 +288,32 @@ pub(super) fn select(sql: &mut Sql, spec: &ModelSpec, columns: &[&ColumnSpec]) {
 pub(super) fn where_clause(sql: &mut Sql, conditions: &[Condition]) {
     for (i, condition) in conditions.iter().enumerate() {
         sql.push(if i == 0 { " WHERE " } else { " AND " });
-        match condition {
-            Condition::Compare(column, op, value) => {
-                sql.ident(column.name)
-                    .push(" ")
-                    .push(op)
-                    .push(" ")
-                    .bind(value.clone());
-            }
-            Condition::IsNull(column) => {
-                sql.ident(column.name).push(" IS NULL");
-            }
+        write_condition(sql, condition);
+    }
+}
+
+fn write_condition(sql: &mut Sql, condition: &Condition) {
+    match condition {
+        Condition::Compare(column, op, value) => {
+            sql.ident(column.name)
+                .push(" ")
+                .push(op)
+                .push(" ")
+                .bind(value.clone());
+        }
+        Condition::IsNull(column) => {
+            sql.ident(column.name).push(" IS NULL");
+        }
+        Condition::Related(include, condition) => {
+            let related = include.related;
+            sql.ident(include.column)
+                .push(" IN (SELECT ")
+                .ident(related.pk)
+                .push(" FROM ")
+                .ident(related.table)
+                .push(" WHERE ");
+            write_condition(sql, condition);
+            sql.push(")");
         }
     }
 }
@@ -304,6 +323,7 @@ fn pin(values: &mut Values, condition: Condition) -> Result<(), ToolError> {
     let (column, value) = match condition {
         Condition::Compare(column, _, value) => (column, value),
         Condition::IsNull(column) => (column, SqlValue::null(column.kind)),
+        Condition::Related(..) => unreachable!("a scope names the model's own columns"),
     };
     match values.iter().find(|(c, _)| c.name == column.name) {
         Some((_, given)) if *given != value => Err(outside_scope(column)),

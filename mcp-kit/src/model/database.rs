@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::sql::{Dialect, Sql};
 use super::value::SqlValue;
-use super::{ColumnSpec, Kind};
+use super::{ColumnSpec, IncludeSpec, Kind};
 
 /// How long a call waits for a connection before reporting the database unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -184,7 +184,8 @@ impl Database {
         }
     }
 
-    /// Runs `sql` and writes the first `limit` rows, each as a JSON object of its `columns`.
+    /// Runs `sql` and writes the first `limit` rows, each as a JSON object of its `columns`
+    /// and of the rows its `includes` name, read in one more statement each.
     /// The values of the `keep` columns of the last row written come back too, for a cursor.
     pub(crate) async fn fetch(
         &self,
@@ -192,12 +193,15 @@ impl Database {
         columns: &[&ColumnSpec],
         limit: usize,
         keep: &[usize],
+        includes: &[IncludeSpec],
     ) -> Result<JsonRows, sqlx::Error> {
         match self.pool() {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => sqlite::fetch(pool, sql, columns, limit, keep).await,
+            Pool::Sqlite(pool) => sqlite::fetch(pool, sql, columns, limit, keep, includes).await,
             #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => postgres::fetch(pool, sql, columns, limit, keep).await,
+            Pool::Postgres(pool) => {
+                postgres::fetch(pool, sql, columns, limit, keep, includes).await
+            }
         }
     }
 
@@ -269,10 +273,14 @@ const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgre
 /// The same code for each backend, with its concrete types: sqlx's generic bounds for
 /// "encodes and decodes these seven types" are longer than the code.
 macro_rules! backend {
-    ($module:ident, $db:ty, $pool:ty, $row:ty) => {
+    ($module:ident, $dialect:expr, $db:ty, $pool:ty, $row:ty) => {
         mod $module {
-            use super::*;
+            use std::collections::{HashMap, HashSet};
+
+            use serde_json::value::RawValue;
             use sqlx::Row as _;
+
+            use super::*;
 
             type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
 
@@ -309,23 +317,36 @@ macro_rules! backend {
                 columns: &[&ColumnSpec],
                 limit: usize,
                 keep: &[usize],
+                includes: &[IncludeSpec],
             ) -> Result<JsonRows, sqlx::Error> {
                 let rows = query(&sql.text, sql.binds).fetch_all(pool).await?;
                 let written = &rows[..rows.len().min(limit)];
+                let mut embedded = Vec::with_capacity(includes.len());
+                for include in includes {
+                    let at = columns
+                        .iter()
+                        .position(|c| c.name == include.column)
+                        .expect("the derive checks that an include's key is exposed");
+                    let found = related(pool, include, written, at, columns[at].kind).await?;
+                    embedded.push((include.name, at, columns[at].kind, found));
+                }
                 let mut text = Vec::with_capacity(written.len() * columns.len() * 24);
                 for (n, row) in written.iter().enumerate() {
-                    use serde::ser::{SerializeMap as _, Serializer as _};
                     if n > 0 {
                         text.push(b',');
                     }
-                    let mut writer = serde_json::Serializer::new(&mut text);
-                    let mut object = writer.serialize_map(Some(columns.len())).expect(WRITES);
-                    for (i, column) in columns.iter().enumerate() {
-                        object
-                            .serialize_entry(column.name, &cell(row, i, column.kind)?)
-                            .expect(WRITES);
+                    let mut rows_of = Vec::with_capacity(embedded.len());
+                    for (name, at, kind, found) in &embedded {
+                        let key = value(row, *at, *kind)?.to_json().to_string();
+                        rows_of.push((*name, found.get(&key).map(|raw| &**raw)));
                     }
-                    object.end().expect(WRITES);
+                    let row = Written {
+                        row,
+                        columns,
+                        embedded: rows_of,
+                    };
+                    serde_json::to_writer(&mut text, &row)
+                        .map_err(|e| sqlx::Error::Decode(e.into()))?;
                 }
                 let last = match written.last() {
                     Some(row) => keep
@@ -340,6 +361,88 @@ macro_rules! backend {
                     more: rows.len() > written.len(),
                     last,
                 })
+            }
+
+            /// The rows `rows` name in their column `at`, read at once, by the JSON of their
+            /// key. A row deleted since is not there: its key embeds null.
+            async fn related(
+                pool: &$pool,
+                include: &IncludeSpec,
+                rows: &[$row],
+                at: usize,
+                kind: Kind,
+            ) -> Result<HashMap<String, Box<RawValue>>, sqlx::Error> {
+                let mut seen = HashSet::new();
+                let mut keys = Vec::new();
+                for row in rows {
+                    let key = value(row, at, kind)?;
+                    if !key.is_null() && seen.insert(key.to_json().to_string()) {
+                        keys.push(key);
+                    }
+                }
+                let mut found = HashMap::with_capacity(keys.len());
+                if keys.is_empty() {
+                    return Ok(found);
+                }
+                let spec = include.related;
+                let columns: Vec<_> = spec.exposed().collect();
+                let pk = columns
+                    .iter()
+                    .position(|c| c.name == spec.pk)
+                    .expect("a model exposes its primary key");
+                let mut sql = Sql::new($dialect);
+                sql.push("SELECT ")
+                    .idents(columns.iter().map(|c| c.name))
+                    .push(" FROM ")
+                    .ident(spec.table)
+                    .push(" WHERE ")
+                    .ident(spec.pk)
+                    .push(" IN (");
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(key);
+                }
+                sql.push(")");
+                for row in query(&sql.text, sql.binds).fetch_all(pool).await? {
+                    let key = value(&row, pk, columns[pk].kind)?.to_json().to_string();
+                    let written = Written {
+                        row: &row,
+                        columns: &columns,
+                        embedded: Vec::new(),
+                    };
+                    let raw = serde_json::value::to_raw_value(&written)
+                        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+                    found.insert(key, raw);
+                }
+                Ok(found)
+            }
+
+            /// A row as a JSON object of its columns, then the rows it embeds.
+            struct Written<'a> {
+                row: &'a $row,
+                columns: &'a [&'a ColumnSpec],
+                embedded: Vec<(&'static str, Option<&'a RawValue>)>,
+            }
+
+            impl serde::Serialize for Written<'_> {
+                fn serialize<S: serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> Result<S::Ok, S::Error> {
+                    use serde::ser::{Error as _, SerializeMap as _};
+                    let len = self.columns.len() + self.embedded.len();
+                    let mut object = serializer.serialize_map(Some(len))?;
+                    for (i, column) in self.columns.iter().enumerate() {
+                        let cell = cell(self.row, i, column.kind).map_err(S::Error::custom)?;
+                        object.serialize_entry(column.name, &cell)?;
+                    }
+                    for (name, row) in &self.embedded {
+                        object.serialize_entry(name, row)?;
+                    }
+                    object.end()
+                }
             }
 
             fn cell(row: &$row, i: usize, kind: Kind) -> Result<Cell<'_>, sqlx::Error> {
@@ -385,12 +488,10 @@ macro_rules! backend {
     };
 }
 
-/// Writing JSON into memory fails only on a non-string key, and every key is a column name.
-const WRITES: &str = "a row is written as JSON";
-
 #[cfg(feature = "sqlite")]
 backend!(
     sqlite,
+    Dialect::Sqlite,
     sqlx::Sqlite,
     sqlx::SqlitePool,
     sqlx::sqlite::SqliteRow
@@ -398,6 +499,7 @@ backend!(
 #[cfg(feature = "postgres")]
 backend!(
     postgres,
+    Dialect::Postgres,
     sqlx::Postgres,
     sqlx::PgPool,
     sqlx::postgres::PgRow

@@ -94,6 +94,7 @@ impl ListQuery {
             &columns,
             self.limit as usize,
             &keep,
+            self.spec.includes,
         );
         let failed = |e| db_error(e, self.spec);
         let (rows, total) = if self.with_total {
@@ -201,7 +202,15 @@ fn filters(
 ) -> Vec<Condition> {
     let mut conditions = Vec::new();
     for &name in spec.filter {
-        let column = spec.column(name).expect("the derive checks filter fields");
+        let (include, column) = match spec.column(name) {
+            Some(column) => (None, column),
+            None => {
+                let (include, column) = spec
+                    .relation_column(name)
+                    .expect("the derive checks filter fields");
+                (Some(include), column)
+            }
+        };
         for (suffix, op) in [("", "="), ("__gte", ">="), ("__lte", "<=")] {
             if !suffix.is_empty() && !column.kind.has_ranges() {
                 continue;
@@ -211,11 +220,19 @@ fn filters(
                 continue;
             };
             shape.insert(argument.clone(), raw.clone());
-            match SqlValue::from_json(column.kind, column.nullable && op == "=", &raw) {
-                Ok(value) if value.is_null() => conditions.push(Condition::IsNull(column)),
-                Ok(value) => conditions.push(Condition::Compare(column, op, value)),
-                Err(message) => args.error(&argument, message),
-            }
+            let condition =
+                match SqlValue::from_json(column.kind, column.nullable && op == "=", &raw) {
+                    Ok(value) if value.is_null() => Condition::IsNull(column),
+                    Ok(value) => Condition::Compare(column, op, value),
+                    Err(message) => {
+                        args.error(&argument, message);
+                        continue;
+                    }
+                };
+            conditions.push(match include {
+                Some(include) => Condition::Related(include, Box::new(condition)),
+                None => condition,
+            });
         }
     }
     conditions
@@ -236,10 +253,17 @@ fn ordering(args: &mut Arguments, spec: &'static ModelSpec) -> (&'static ColumnS
             descending,
         ),
         None => {
-            let message = format!(
-                "cannot order by `{text}`; use one of {}",
-                one_of(spec.order)
-            );
+            let message = if spec.order.is_empty() {
+                format!(
+                    "cannot order by `{text}`: rows are listed by `{}` only",
+                    spec.pk
+                )
+            } else {
+                format!(
+                    "cannot order by `{text}`; use one of {}",
+                    one_of(spec.order)
+                )
+            };
             args.error("order_by", message);
             (spec.pk_column(), false)
         }

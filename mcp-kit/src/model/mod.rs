@@ -22,7 +22,7 @@ pub use database::Database;
 #[doc(hidden)]
 pub use schema::{
     create_schema, destroy_schema, list_output_schema, list_schema, partial_update_schema,
-    resource_schema, retrieve_schema, row_schema, update_schema,
+    resource_schema, retrieve_schema, row_schema, update_schema, written_row_schema,
 };
 pub use scope::Scope;
 pub use value::SqlValue;
@@ -119,6 +119,59 @@ pub struct ModelSpec {
     pub max_page_size: u32,
     /// Narrows every query to the rows a caller may see.
     pub scope: Option<fn(Option<&Principal>) -> Scope>,
+    /// Related rows embedded in list and retrieve results.
+    pub includes: &'static [IncludeSpec],
+}
+
+/// A foreign key whose row is embedded: `include(author = Author)` on `author_id`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct IncludeSpec {
+    /// The key the related row is written under.
+    pub name: &'static str,
+    /// The column holding the related row's primary key.
+    pub column: &'static str,
+    pub related: &'static ModelSpec,
+}
+
+/// Whether `spec` shows a column `name`: the derive checks relation filters with it at
+/// compile time.
+#[doc(hidden)]
+pub const fn has_exposed_column(spec: &ModelSpec, name: &str) -> bool {
+    matches!(find(spec, name), Some(column) if column.exposed)
+}
+
+/// Whether a column of `kind` can hold `related`'s primary key: the derive checks an
+/// `include` with it at compile time.
+#[doc(hidden)]
+pub const fn include_fits(kind: Kind, related: &ModelSpec) -> bool {
+    matches!(find(related, related.pk), Some(pk) if pk.kind as u8 == kind as u8)
+}
+
+const fn find(spec: &ModelSpec, name: &str) -> Option<&'static ColumnSpec> {
+    let mut i = 0;
+    while i < spec.columns.len() {
+        if same(spec.columns[i].name, name) {
+            return Some(&spec.columns[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl ColumnSpec {
@@ -131,6 +184,16 @@ impl ColumnSpec {
 impl ModelSpec {
     pub(crate) fn column(&self, name: &str) -> Option<&'static ColumnSpec> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// A relation filter's parts, e.g. `author__country`: the include, and its column.
+    pub(crate) fn relation_column(
+        &self,
+        name: &str,
+    ) -> Option<(&'static IncludeSpec, &'static ColumnSpec)> {
+        let (relation, column) = name.split_once("__")?;
+        let include = self.includes.iter().find(|i| i.name == relation)?;
+        Some((include, include.related.column(column)?))
     }
 
     pub(crate) fn pk_column(&self) -> &'static ColumnSpec {

@@ -5,13 +5,43 @@ use serde_json::{Map, Value, json};
 
 use super::{ColumnSpec, Kind, ModelSpec};
 
-/// What a row looks like: every exposed column, `null` where the column allows it.
+/// What a read row looks like: every exposed column, `null` where the column allows it, and
+/// the rows it includes.
 pub fn row_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    row(spec, true).into()
+}
+
+/// What a write returns: the row's own columns, without the rows it includes.
+pub fn written_row_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
+    row(spec, false).into()
+}
+
+/// A row's columns, and with `includes` the rows it embeds.
+fn row(spec: &ModelSpec, includes: bool) -> Map<String, Value> {
     let columns: Vec<_> = spec.exposed().collect();
-    let properties = columns
-        .iter()
-        .map(|c| (c.name, column_schema(c, c.nullable, c.description)));
-    object(properties, columns.iter().map(|c| c.name)).into()
+    let mut schema = object(
+        columns
+            .iter()
+            .map(|c| (c.name, column_schema(c, c.nullable, c.description))),
+        columns.iter().map(|c| c.name),
+    );
+    for include in spec.includes.iter().filter(|_| includes) {
+        let mut related = row(include.related, false);
+        related.insert("type".into(), json!(["object", "null"]));
+        related.insert(
+            "description".into(),
+            format!(
+                "The `{}` row `{}` names; null when it has none.",
+                include.related.table, include.column
+            )
+            .into(),
+        );
+        extend(
+            &mut schema,
+            object([(include.name, related.into())], [include.name]),
+        );
+    }
+    schema
 }
 
 /// `{items: [row…], next_cursor}`.
@@ -40,8 +70,16 @@ pub fn list_output_schema(spec: &ModelSpec, generator: &mut SchemaGenerator) -> 
 pub fn list_schema(spec: &ModelSpec, _: &mut SchemaGenerator) -> Schema {
     let mut properties = Vec::new();
     for name in spec.filter {
-        let column = spec.column(name).expect("the derive checks filter fields");
-        let exact = format!("Only rows whose `{name}` equals this.");
+        let column = spec
+            .column(name)
+            .or_else(|| spec.relation_column(name).map(|(_, column)| column))
+            .expect("the derive checks filter fields");
+        let exact = match name.split_once("__") {
+            Some((relation, field)) => {
+                format!("Only rows whose `{relation}` has `{field}` equal to this.")
+            }
+            None => format!("Only rows whose `{name}` equals this."),
+        };
         properties.push((
             name.to_string(),
             column_schema(column, column.nullable, Some(&exact)),
