@@ -71,8 +71,15 @@ async fn start_replica(config: &Path) -> (Process, SocketAddr) {
                 rest[..rest.find('/')?].parse::<SocketAddr>().ok()
             })
             .expect("the replica logs the address it serves on");
-        // Keep reading, so that the replica never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        // Keep reading, so that the replica never blocks on a full pipe; its warnings explain
+        // a failure.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if line.contains("WARN") || line.contains("ERROR") {
+                    eprintln!("replica {addr}: {line}");
+                }
+            }
+        });
         addr
     })
     .await
