@@ -50,6 +50,8 @@ pub trait Param: Sized + Send + 'static {
     fn extract(call: &mut Call, name: &'static str, required: bool) -> Result<Self, ToolError>;
 }
 
+// `do_not_recommend`: a type lacking both traits is one error, `Param`'s, not one per trait.
+#[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for T {
     const KIND: ParamKind = ParamKind::Argument;
 
@@ -92,6 +94,7 @@ impl<T> Deref for Args<T> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for Args<T> {
     const KIND: ParamKind = ParamKind::Arguments;
 

@@ -9,7 +9,7 @@ async fn plain(point: Point) -> i64 {
     point.x
 }
 
-/// With two parameters, the `Args<T>` check names the type too: still one error per trait.
+/// With two parameters, the `Args<T>` check names the type too: still one error.
 #[tool]
 fn scaled(scale: i64, point: Point) -> i64 {
     point.x * scale
