@@ -138,6 +138,7 @@ pub mod __private {
     pub use crate::permission::{All, Permission};
     pub use crate::prompt::{IntoPromptResult, PromptDef};
     pub use crate::ratelimit::Rate;
+    pub use crate::registry::is_valid_name;
     pub use crate::registry::{PROMPTS, RESOURCES, TOOLS};
     pub use crate::resource::{IntoResourceResult, ResourceDef};
     pub use crate::result::IntoToolResult;

@@ -84,7 +84,7 @@ impl fmt::Display for RegistryError {
             }
             Self::InvalidName { name, location } => write!(
                 f,
-                "tool name `{name}` at {location} is invalid: use 1 to 128 of A-Z a-z 0-9 _ - ."
+                "invalid tool name `{name}` at {location}: use 1 to 128 characters of A-Z a-z 0-9 _ - ."
             ),
             Self::OutputNotObject { name, location } => write!(
                 f,
@@ -247,12 +247,22 @@ fn unique<T>(
     }
 }
 
-/// The protocol's rule for tool names: `^[A-Za-z0-9._-]{1,128}$`.
-pub fn is_valid_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+/// The protocol's rule for tool names: `^[A-Za-z0-9._-]{1,128}$`. A `const fn`, so that
+/// `#[tool]` checks a name at compile time by this same rule.
+pub const fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() > 128 {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]

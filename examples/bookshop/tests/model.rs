@@ -379,7 +379,10 @@ async fn includes(server: &Server) {
     );
     // Writes return the row alone.
     let create = tools.iter().find(|t| t["name"] == "shelf_create").unwrap();
-    assert!(create["outputSchema"]["properties"].get("book").is_none(), "{create}");
+    assert!(
+        create["outputSchema"]["properties"].get("book").is_none(),
+        "{create}"
+    );
     let created = ok(server, dana, "shelf_create", json!({"book_id": 7})).await;
     assert!(created.get("book").is_none(), "{created}");
 }

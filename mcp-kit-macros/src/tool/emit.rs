@@ -3,6 +3,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::LitStr;
 
 use super::model::{AnnotationArgs, TaskArg, ToolModel};
 use crate::RT;
@@ -25,6 +26,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
         Some(TaskArg::Required) => quote!(Required),
     };
     let marker = name_marker(model);
+    let name_check = name_check(model);
     quote! {
         #function
 
@@ -45,8 +47,20 @@ pub fn emit(model: &ToolModel) -> TokenStream {
             location: #RT::location!(),
         };
 
+        #name_check
         #marker
     }
+}
+
+/// The protocol's name rule, applied by the runtime's own `const fn`, so it is written once.
+fn name_check(model: &ToolModel) -> TokenStream {
+    let name = LitStr::new(&model.name, model.name_span);
+    // A literal format string: braces in the name are doubled.
+    let message = format!(
+        "invalid tool name `{}`: use 1 to 128 characters of A-Z a-z 0-9 _ - .",
+        model.name.replace('{', "{{").replace('}', "}}")
+    );
+    quote_spanned!(model.name_span=> const _: () = ::core::assert!(#RT::is_valid_name(#name), #message);)
 }
 
 /// Only the hints given are written out, so expansions stay short.
@@ -85,7 +99,9 @@ fn name_marker(model: &ToolModel) -> TokenStream {
             '_' => mangled.push_str("__"),
             '.' => mangled.push_str("_o"),
             '-' => mangled.push_str("_h"),
-            c => mangled.push(c),
+            c if c.is_ascii_alphanumeric() => mangled.push(c),
+            // Not a tool name (the name check says so), but still an identifier.
+            c => mangled.push_str(&format!("_u{:x}", u32::from(c))),
         }
     }
     let marker = Ident::new(&mangled, model.name_span);

@@ -71,15 +71,6 @@ impl ToolModel {
                 function.sig.ident.span(),
             ),
         };
-        if !is_valid_name(&name) {
-            errors.push(
-                darling::Error::custom(format!(
-                    "invalid tool name `{name}`: use 1 to 128 characters of A-Z a-z 0-9 _ - ."
-                ))
-                .with_span(&name_span),
-            );
-        }
-
         let output = output_type(&function, "tool", &mut errors);
 
         if let Err(error) = errors.finish() {
@@ -99,11 +90,4 @@ impl ToolModel {
             function,
         })
     }
-}
-
-fn is_valid_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
