@@ -158,7 +158,7 @@ impl Target {
         };
         let columns: Vec<_> = spec.exposed().collect();
         let mut sql = Sql::new(self.db.dialect());
-        select(&mut sql, spec, &columns);
+        sql.select(spec.table, columns.iter().map(|c| c.name));
         let mut conditions = vec![Condition::Compare(spec.pk_column(), "=", key.clone())];
         conditions.extend(scope);
         where_clause(&mut sql, &conditions);
@@ -280,11 +280,6 @@ async fn one(
     Ok(row.text)
 }
 
-pub(super) fn select(sql: &mut Sql, spec: &ModelSpec, columns: &[&ColumnSpec]) {
-    sql.push("SELECT ").idents(columns.iter().map(|c| c.name));
-    sql.push(" FROM ").ident(spec.table);
-}
-
 pub(super) fn where_clause(sql: &mut Sql, conditions: &[Condition]) {
     for (i, condition) in conditions.iter().enumerate() {
         sql.push(if i == 0 { " WHERE " } else { " AND " });
@@ -307,10 +302,8 @@ fn write_condition(sql: &mut Sql, condition: &Condition) {
         Condition::Related(include, condition) => {
             let related = include.related;
             sql.ident(include.column)
-                .push(" IN (SELECT ")
-                .ident(related.pk)
-                .push(" FROM ")
-                .ident(related.table)
+                .push(" IN (")
+                .select(related.table, [related.pk])
                 .push(" WHERE ");
             write_condition(sql, condition);
             sql.push(")");

@@ -391,10 +391,7 @@ macro_rules! backend {
                     .position(|c| c.name == spec.pk)
                     .expect("a model exposes its primary key");
                 let mut sql = Sql::new($dialect);
-                sql.push("SELECT ")
-                    .idents(columns.iter().map(|c| c.name))
-                    .push(" FROM ")
-                    .ident(spec.table)
+                sql.select(spec.table, columns.iter().map(|c| c.name))
                     .push(" WHERE ")
                     .ident(spec.pk)
                     .push(" IN (");

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::actions::{Condition, Target, escape_like, one_of, select, where_clause};
+use super::actions::{Condition, Target, escape_like, one_of, where_clause};
 use super::arguments::Arguments;
 use super::cursor::{Cursor, query_digest};
 use super::error::db_error;
@@ -134,7 +134,7 @@ impl ListQuery {
     /// The page: the matching rows after the cursor's position, one more than asked for.
     fn sql(&self, dialect: Dialect, columns: &[&ColumnSpec]) -> Sql {
         let mut sql = Sql::new(dialect);
-        select(&mut sql, self.spec, columns);
+        sql.select(self.spec.table, columns.iter().map(|c| c.name));
         let first = self.filter(&mut sql);
         let pk = self.spec.pk_column();
         if let Some((value, key)) = &self.after {

@@ -52,6 +52,18 @@ impl Sql {
         self
     }
 
+    /// `SELECT columns FROM table`.
+    pub(crate) fn select<'a>(
+        &mut self,
+        table: &str,
+        columns: impl IntoIterator<Item = &'a str>,
+    ) -> &mut Self {
+        self.push("SELECT ")
+            .idents(columns)
+            .push(" FROM ")
+            .ident(table)
+    }
+
     /// A placeholder for `value`.
     pub(crate) fn bind(&mut self, value: SqlValue) -> &mut Self {
         self.binds.push(value);
