@@ -1,10 +1,13 @@
 //! Procedural macros for [mcp-kit](https://docs.rs/mcp-kit). Use them through `mcp_kit`.
 
 mod access;
+mod app;
 mod completions;
 mod docs;
 mod handler;
 mod model_toolset;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod prompt;
 mod resource;
 mod tool;
@@ -127,4 +130,24 @@ pub fn toolset(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(ModelToolset, attributes(toolset))]
 pub fn model_toolset(input: TokenStream) -> TokenStream {
     model_toolset::expand(input.into()).into()
+}
+
+/// An OpenAPI document's operations as tools, the document read and checked at compile time
+/// (feature `openapi`): a bad document or two operations with one tool name is a compile error
+/// at the path. Gives a `mcp_kit::openapi::OpenApi`, to which a credential is added before
+/// its `tools()` are registered.
+///
+/// ```text
+/// let pets = openapi_tools!("openapi.json", prefix = "pets", base_url = "https://pets.example.com",
+///                           exclude_tags = ["admin"]);
+/// Server::builder().tools(pets.bearer_from_env("PETS_TOKEN").tools()?)
+/// ```
+///
+/// The path is relative to the file holding the call, as with `include_str!`. Keys: `prefix`,
+/// `base_url`, and the lists `include_tags`, `exclude_tags`, `include_paths`, `exclude_paths`,
+/// `include_operations`, `exclude_operations`.
+#[cfg(feature = "openapi")]
+#[proc_macro]
+pub fn openapi_tools(input: TokenStream) -> TokenStream {
+    openapi::expand(input.into()).into()
 }

@@ -83,6 +83,15 @@ impl Access {
         }
     }
 
+    /// Who may use the item, in words: its permission's, else the server's default; anyone
+    /// when there is neither.
+    pub(crate) fn describe(&self, default: Option<&dyn Permission>) -> String {
+        self.permission
+            .as_deref()
+            .or(default)
+            .map_or_else(|| "anyone".to_owned(), Permission::describe)
+    }
+
     /// The scopes the item's permission asks for.
     pub(crate) fn scopes(&self) -> Vec<String> {
         self.permission

@@ -98,6 +98,10 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip)]
     stdio: bool,
+    /// Serve the developer console at /_dev (loopback addresses only)
+    #[arg(long)]
+    #[serde(rename = "dev_console", skip_serializing_if = "std::ops::Not::not")]
+    dev: bool,
     /// Seconds in-flight calls get to finish after SIGINT/SIGTERM [default: 30]
     #[arg(long, value_name = "SECS")]
     #[serde(
@@ -142,7 +146,7 @@ fn run_with_args(
         None => ServeArgs::default(),
         Some(command) => {
             let settings = settings(&builder, cli.config.as_deref(), &ServeArgs::default())?;
-            init_tracing("warn", settings.log_format);
+            init_logs("warn", settings.log_format);
             return inspect(builder.build_with(settings)?, command);
         }
     };
@@ -150,7 +154,13 @@ fn run_with_args(
         serve.transport = Some(Transport::Stdio);
     }
     let settings = settings(&builder, cli.config.as_deref(), &serve)?;
-    init_tracing("info", settings.log_format);
+    #[cfg(feature = "otel")]
+    let _exporters = {
+        let service = settings.server_name.as_deref().unwrap_or(builder.name());
+        init_traces("info", settings.log_format, service)?
+    };
+    #[cfg(not(feature = "otel"))]
+    init_logs("info", settings.log_format);
     let server = builder.build_with(settings)?;
     runtime()?.block_on(async {
         match server.settings().transport {
@@ -368,17 +378,59 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// Logs go to stderr, so stdout stays free for stdio transport and command output.
 /// rmcp logs every stateless request at `info`; that is noise (and costs a third of a
 /// request's CPU), so it is held to `warn` unless `RUST_LOG` says otherwise.
-fn init_tracing(default: &str, format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},rmcp=warn")));
+fn init_logs(default: &str, format: LogFormat) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = tracing_subscriber::registry()
+        .with(log_layer(default, format))
+        .try_init();
+}
+
+fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},rmcp=warn")))
+}
+
+fn log_layer<S>(default: &str, format: LogFormat) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+{
+    use tracing_subscriber::Layer as _;
     // Colour only for a person at a terminal, never into a file or a log collector.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let logs = tracing_subscriber::fmt::layer()
         .with_ansi(colour)
         .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Text => logs.try_init(),
-        LogFormat::Json => logs.json().flatten_event(true).try_init(),
+    let logs = match format {
+        LogFormat::Text => logs.boxed(),
+        LogFormat::Json => logs.json().flatten_event(true).boxed(),
     };
+    logs.with_filter(log_filter(default))
+}
+
+/// Logs as [`init_logs`], and spans to OpenTelemetry when the `OTEL_*` variables ask for
+/// export: what `RUST_LOG` lets through, and always each request's span. The exporters
+/// send what they hold when the returned value is dropped.
+#[cfg(feature = "otel")]
+fn init_traces(
+    default: &str,
+    format: LogFormat,
+    service: &str,
+) -> Result<Option<crate::otel::Telemetry>, Error> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let telemetry = crate::otel::Telemetry::from_env(service)?;
+    let operations = format!("{}=debug", crate::otel::OPERATION_TARGET)
+        .parse()
+        .expect("a valid directive");
+    let traces = telemetry
+        .as_ref()
+        .and_then(|telemetry| telemetry.layer())
+        .map(|layer| layer.with_filter(log_filter(default).add_directive(operations)));
+    let _ = tracing_subscriber::registry()
+        .with(log_layer(default, format))
+        .with(traces)
+        .try_init();
+    Ok(telemetry)
 }

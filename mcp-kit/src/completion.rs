@@ -66,7 +66,7 @@ where
 /// What `completion/complete` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Completion {
-    /// Up to [`MAX_COMPLETIONS`] values.
+    /// Up to 100 values, the protocol's limit.
     pub values: Vec<String>,
     /// How many values there are in all.
     pub total: usize,

@@ -60,6 +60,9 @@ pub struct Settings {
     pub fast_path: bool,
     /// Check `Host` and `Origin` against the allowed lists.
     pub dns_rebinding_protection: bool,
+    /// Serve the developer console at `/_dev` (`serve --dev`): it calls tools as any
+    /// configured caller without a token, so it is refused unless `host` is a loopback address.
+    pub dev_console: bool,
     /// Host names accepted besides the loopback names.
     pub allowed_hosts: Vec<String>,
     /// Origins accepted besides loopback ones, e.g. `https://app.example.com`.
@@ -376,6 +379,7 @@ impl Default for Settings {
             json_response: true,
             fast_path: true,
             dns_rebinding_protection: true,
+            dev_console: false,
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             body_limit: 4 * 1024 * 1024,
@@ -417,6 +421,7 @@ const KEYS: &[&str] = &[
     "json_response",
     "fast_path",
     "dns_rebinding_protection",
+    "dev_console",
     "allowed_hosts",
     "allowed_origins",
     "body_limit",

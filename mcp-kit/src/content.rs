@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// One block of a tool's (or prompt's) content.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +104,8 @@ pub struct ResourceContents {
     pub mime_type: Option<String>,
     /// Text or bytes.
     pub body: ResourceBody,
+    /// Metadata sent as `_meta` (an app's settings, for one).
+    pub meta: Option<Map<String, Value>>,
 }
 
 /// The body of a resource.
@@ -122,6 +124,7 @@ impl ResourceContents {
             uri: uri.into(),
             mime_type: None,
             body: ResourceBody::Text(text.into()),
+            meta: None,
         }
     }
 
@@ -131,6 +134,7 @@ impl ResourceContents {
             uri: uri.into(),
             mime_type: None,
             body: ResourceBody::Blob(base64(bytes.as_ref())),
+            meta: None,
         }
     }
 
@@ -197,6 +201,31 @@ impl From<Cow<'_, str>> for Content {
 }
 
 impl Content {
+    /// A block read from MCP JSON, as another server sent it.
+    #[cfg(feature = "client")]
+    pub(crate) fn from_json(value: &Value) -> Option<Self> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(match value.get("type")?.as_str()? {
+            "text" => Self::Text(text("text")?),
+            "image" => Self::Image {
+                data: text("data")?,
+                mime_type: text("mimeType")?,
+            },
+            "audio" => Self::Audio {
+                data: text("data")?,
+                mime_type: text("mimeType")?,
+            },
+            "resource" => Self::Resource(ResourceContents::from_json(value.get("resource")?)?),
+            "resource_link" => Self::ResourceLink(ResourceLink {
+                uri: text("uri")?,
+                name: text("name")?,
+                description: text("description"),
+                mime_type: text("mimeType"),
+            }),
+            _ => return None,
+        })
+    }
+
     /// The block as MCP JSON, e.g. `{"type":"text","text":"hi"}`.
     pub fn to_json(&self) -> Value {
         match self {
@@ -222,6 +251,23 @@ impl Content {
 }
 
 impl ResourceContents {
+    /// Contents read from MCP JSON, as another server sent them.
+    #[cfg(feature = "client")]
+    pub(crate) fn from_json(value: &Value) -> Option<Self> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+        let body = match (text("text"), text("blob")) {
+            (Some(text), _) => ResourceBody::Text(text),
+            (None, Some(blob)) => ResourceBody::Blob(blob),
+            (None, None) => return None,
+        };
+        Some(Self {
+            uri: text("uri")?,
+            mime_type: text("mimeType"),
+            body,
+            meta: value.get("_meta").and_then(Value::as_object).cloned(),
+        })
+    }
+
     /// The contents as MCP JSON.
     pub fn to_json(&self) -> Value {
         let mut value = match &self.body {
@@ -229,6 +275,9 @@ impl ResourceContents {
             ResourceBody::Blob(blob) => json!({ "uri": self.uri, "blob": blob }),
         };
         insert_some(&mut value, "mimeType", self.mime_type.as_deref());
+        if let Some(meta) = &self.meta {
+            value["_meta"] = Value::Object(meta.clone());
+        }
         value
     }
 }

@@ -23,12 +23,15 @@ pub(crate) trait ClientChannel: Send + Sync {
         message: Option<String>,
     ) -> BoxFuture<'_, Result<(), ToolError>>;
 
+    /// Sends a log line; a channel with nowhere to send it drops it.
     fn log(
         &self,
-        level: LogLevel,
-        logger: Option<String>,
-        data: Value,
-    ) -> BoxFuture<'_, Result<(), ToolError>>;
+        _level: LogLevel,
+        _logger: Option<String>,
+        _data: Value,
+    ) -> BoxFuture<'_, Result<(), ToolError>> {
+        Box::pin(async { Ok(()) })
+    }
 
     fn elicit(
         &self,

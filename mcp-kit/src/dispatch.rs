@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
-use tracing::Instrument as _;
 
 use crate::access::Access;
 use crate::auth::Principal;
@@ -33,6 +32,18 @@ pub struct Dispatcher {
     policy: Policy,
     #[cfg(feature = "metrics")]
     pub(crate) metrics: crate::metrics::Metrics,
+    /// Every finished call, for the developer console's live log, when it is on.
+    call_log: Option<tokio::sync::broadcast::Sender<CallRecord>>,
+}
+
+/// One finished tool call, as the developer console's log shows it. Never the arguments: they
+/// may hold secrets.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct CallRecord {
+    pub(crate) tool: String,
+    pub(crate) caller: Option<String>,
+    pub(crate) outcome: &'static str,
+    pub(crate) millis: f64,
 }
 
 /// A hook run before every call: refuse by returning an error.
@@ -134,7 +145,21 @@ impl Dispatcher {
             registry,
             state: Arc::new(state),
             policy,
+            call_log: None,
         }
+    }
+
+    /// Keeps a log of finished calls that [`call_log`](Self::call_log) subscribes to.
+    pub(crate) fn with_call_log(mut self) -> Self {
+        self.call_log = Some(tokio::sync::broadcast::channel(256).0);
+        self
+    }
+
+    /// The finished calls from now on, when the log is kept.
+    pub(crate) fn call_log(&self) -> Option<tokio::sync::broadcast::Receiver<CallRecord>> {
+        self.call_log
+            .as_ref()
+            .map(tokio::sync::broadcast::Sender::subscribe)
     }
 
     /// The tools `principal` may see, in list order.
@@ -207,6 +232,11 @@ impl Dispatcher {
 
     fn check(&self, access: &Access, principal: Option<&Principal>) -> Result<(), Denied> {
         access.check(self.policy.default_permission.as_deref(), principal)
+    }
+
+    /// Who may use an item with `access`, in words.
+    pub(crate) fn describe_access(&self, access: &Access) -> String {
+        access.describe(self.policy.default_permission.as_deref())
     }
 
     /// The resources and templates `principal` may see: fixed URIs first.
@@ -415,22 +445,17 @@ impl Dispatcher {
         context: Context,
         quota: Quota,
     ) -> Result<Result<ToolOutput, ToolError>, CallError> {
-        // Never the arguments: they may hold secrets. At `debug`, as the request's span is.
-        let span = tracing::debug_span!(
-            "tool_call",
-            tool = name,
-            subject = context.principal().map(|p| p.subject.as_str()),
-        );
-        // A disabled span and no metrics: nothing reads the clock, so it is not read.
-        let traced = !span.is_disabled();
-        let started = (traced || cfg!(feature = "metrics")).then(std::time::Instant::now);
-        let result = if traced {
-            self.run_tool(name, arguments, context, quota)
-                .instrument(span.clone())
-                .await
-        } else {
-            self.run_tool(name, arguments, context, quota).await
-        };
+        // The call runs in its request's span (`crate::telemetry`), which names the tool.
+        // Nothing that would read the clock: it is not read.
+        let logged = tracing::enabled!(tracing::Level::DEBUG);
+        let started = (logged || cfg!(feature = "metrics") || self.call_log.is_some())
+            .then(std::time::Instant::now);
+        let caller = self
+            .call_log
+            .as_ref()
+            .and(context.principal())
+            .map(|p| p.subject.clone());
+        let result = self.run_tool(name, arguments, context, quota).await;
         let Some(started) = started else {
             return result;
         };
@@ -442,13 +467,21 @@ impl Dispatcher {
             Err(CallError::UnknownTool(_)) => "unknown",
             Err(CallError::Cancelled) => "cancelled",
         };
-        span.in_scope(|| {
-            tracing::debug!(
+        tracing::debug!(
+            tool = name,
+            outcome,
+            micros = took.as_micros() as u64,
+            "tool call finished"
+        );
+        if let Some(log) = &self.call_log {
+            // No one listening is not an error.
+            let _ = log.send(CallRecord {
+                tool: name.to_owned(),
+                caller,
                 outcome,
-                micros = took.as_micros() as u64,
-                "tool call finished"
-            );
-        });
+                millis: took.as_secs_f64() * 1000.0,
+            });
+        }
         #[cfg(feature = "metrics")]
         {
             use crate::metrics::Outcome;

@@ -236,6 +236,33 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
     }
 }
 
+/// Why a request to another server failed ([`mcp_kit::client`](crate::client)).
+#[cfg(feature = "client")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The connection or the handshake failed.
+    Connect(String),
+    /// The server answered with a JSON-RPC error.
+    Rpc { code: i32, message: String },
+    /// The connection failed during a request, or an answer made no sense.
+    Transport(String),
+}
+
+#[cfg(feature = "client")]
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Connect(why) => write!(f, "could not connect: {why}"),
+            Self::Rpc { code, message } => write!(f, "the server answered {code}: {message}"),
+            Self::Transport(why) => write!(f, "the request failed: {why}"),
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+impl std::error::Error for ClientError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

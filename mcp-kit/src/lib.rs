@@ -21,10 +21,13 @@
 //! shows what was found.
 
 mod access;
+mod app;
 mod ask;
 pub mod auth;
 mod cache;
 mod cli;
+#[cfg(feature = "client")]
+pub mod client;
 mod coerce;
 mod completion;
 mod config;
@@ -48,6 +51,10 @@ pub mod model;
 mod notifier;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod permission;
 mod prompt;
 pub mod ratelimit;
@@ -61,12 +68,14 @@ mod sealed;
 mod server;
 #[cfg(feature = "tasks")]
 mod task;
+mod telemetry;
 pub mod testing;
 mod tool;
 mod uri_template;
 mod wire;
 
 pub use access::{Enabled, RateLimitSpec};
+pub use app::{APP_EXTENSION, APP_MIME_TYPE, App, Visibility};
 pub use ask::Ask;
 pub use auth::Principal;
 pub use cache::{CacheHint, CacheScope};
@@ -81,6 +90,8 @@ pub use dispatch::{BeforeCall, CallError, CallInfo, CompletionTarget, Dispatcher
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use extract::{Args, State};
 pub use interaction::{Elicitation, Root, Sampled, SamplingRequest};
+#[cfg(feature = "openapi")]
+pub use mcp_kit_macros::openapi_tools;
 pub use mcp_kit_macros::{ModelToolset, prompt, resource, tool, toolset};
 pub use notifier::Notifier;
 pub use prompt::{IntoPromptResult, Prompt, PromptArgument, PromptMessage, PromptOutput, Role};
@@ -127,6 +138,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::__location as location;
     pub use crate::access::{AccessDef, RateLimitSpec, is_enabled};
+    pub use crate::app::{AppDef, ToolUi, Visibility};
     pub use crate::cache::{CacheHint, CacheScope};
     pub use crate::completion::{CompleteFn, boxed as boxed_completion};
     pub use crate::extract::StateMap;
@@ -135,6 +147,8 @@ pub mod __private {
         extract_or_default, is_injected, prepared,
     };
     pub use crate::jsonrpc::method_names;
+    #[cfg(feature = "openapi")]
+    pub use crate::openapi::checked as openapi_checked;
     pub use crate::permission::{All, Permission};
     pub use crate::prompt::{IntoPromptResult, PromptDef};
     pub use crate::ratelimit::Rate;

@@ -25,6 +25,12 @@ pub trait Permission: Send + Sync + 'static {
     fn scopes(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Who it lets in, in words, for people (the developer console): `authenticated and scope
+    /// `notes:write``.
+    fn describe(&self) -> String {
+        "a custom check".to_owned()
+    }
 }
 
 /// Everyone, authenticated or not.
@@ -59,6 +65,10 @@ impl Permission for AllowAny {
     fn check(&self, _principal: Option<&Principal>) -> Result<(), Denied> {
         Ok(())
     }
+
+    fn describe(&self) -> String {
+        "anyone".to_owned()
+    }
 }
 
 impl Permission for IsAuthenticated {
@@ -67,6 +77,10 @@ impl Permission for IsAuthenticated {
             Some(_) => Ok(()),
             None => Err(Denied("authentication is required".into())),
         }
+    }
+
+    fn describe(&self) -> String {
+        "authenticated".to_owned()
     }
 }
 
@@ -81,6 +95,10 @@ impl Permission for HasScope {
     fn scopes(&self) -> Vec<String> {
         vec![self.0.to_owned()]
     }
+
+    fn describe(&self) -> String {
+        format!("scope `{}`", self.0)
+    }
 }
 
 impl Permission for HasPerm {
@@ -91,6 +109,10 @@ impl Permission for HasPerm {
                 format!("the permission `{}` is required", self.0).into(),
             )),
         }
+    }
+
+    fn describe(&self) -> String {
+        format!("permission `{}`", self.0)
     }
 }
 
@@ -104,6 +126,10 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
         let mut scopes = self.0.scopes();
         scopes.extend(self.1.scopes());
         scopes
+    }
+
+    fn describe(&self) -> String {
+        format!("{} and {}", self.0.describe(), self.1.describe())
     }
 }
 
@@ -120,6 +146,10 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
         scopes.extend(self.1.scopes());
         scopes
     }
+
+    fn describe(&self) -> String {
+        format!("({} or {})", self.0.describe(), self.1.describe())
+    }
 }
 
 impl<A: Permission> Permission for Inverse<A> {
@@ -128,6 +158,10 @@ impl<A: Permission> Permission for Inverse<A> {
             Ok(()) => Err(Denied("not allowed for this caller".into())),
             Err(_) => Ok(()),
         }
+    }
+
+    fn describe(&self) -> String {
+        format!("not ({})", self.0.describe())
     }
 }
 
@@ -141,6 +175,11 @@ impl Permission for All {
 
     fn scopes(&self) -> Vec<String> {
         self.0.iter().flat_map(|p| p.scopes()).collect()
+    }
+
+    fn describe(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(|p| p.describe()).collect();
+        parts.join(" and ")
     }
 }
 
@@ -227,5 +266,10 @@ mod tests {
         let all = All(vec![Box::new(IsAuthenticated), Box::new(HasScope("a"))]);
         assert!(all.check(Some(&alice)).is_err());
         assert_eq!(all.scopes(), ["a"]);
+        assert_eq!(all.describe(), "authenticated and scope `a`");
+        assert_eq!(
+            (IsAuthenticated & !(HasScope("b") | HasPerm("c"))).describe(),
+            "authenticated and not ((scope `b` or permission `c`))"
+        );
     }
 }

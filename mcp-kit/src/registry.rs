@@ -7,6 +7,7 @@ use std::fmt;
 use linkme::distributed_slice;
 use serde_json::Value;
 
+use crate::app::APP_SCHEME;
 use crate::prompt::{Prompt, PromptDef};
 use crate::resource::{Resource, ResourceDef};
 use crate::tool::{Tool, ToolDef};
@@ -67,6 +68,14 @@ pub enum RegistryError {
     },
     /// A resource's URI template does not parse.
     InvalidTemplate { message: String, location: String },
+    /// An app resource's URI is not a fixed `ui://` URI.
+    InvalidApp { uri: String, location: String },
+    /// A tool's `ui` names no app resource.
+    UnknownApp {
+        tool: String,
+        uri: String,
+        location: String,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -100,6 +109,19 @@ impl fmt::Display for RegistryError {
             Self::InvalidTemplate { message, location } => {
                 write!(f, "resource at {location}: {message}")
             }
+            Self::InvalidApp { uri, location } => write!(
+                f,
+                "app resource `{uri}` at {location}: an app's URI is a fixed `ui://` URI, with no template variables"
+            ),
+            Self::UnknownApp {
+                tool,
+                uri,
+                location,
+            } => write!(
+                f,
+                "tool `{tool}` at {location} shows its results in `{uri}`, but no app resource has that URI: \
+                 add `#[resource(\"{uri}\", app)]`"
+            ),
         }
     }
 }
@@ -187,6 +209,7 @@ impl Registry {
             .collect();
         resources.sort_by(|a, b| (a.is_template(), &a.uri).cmp(&(b.is_template(), &b.uri)));
         unique(&resources, "resources at", |r| &r.uri, |r| r.location)?;
+        check_apps(&tools, &resources)?;
         prompts.sort_by(|a, b| a.name.cmp(&b.name));
         unique(&prompts, "prompts named", |p| &p.name, |p| p.location)?;
         let prompt_index = prompts
@@ -227,6 +250,30 @@ impl Registry {
     pub fn tool(&self, name: &str) -> Option<&Tool> {
         self.index.get(name).map(|&i| &self.tools[i])
     }
+}
+
+/// Every app resource is at a fixed `ui://` URI, and every tool's `ui` names one.
+fn check_apps(tools: &[Tool], resources: &[Resource]) -> Result<(), RegistryError> {
+    if let Some(app) = resources
+        .iter()
+        .find(|r| r.is_app() && (r.is_template() || !r.uri.starts_with(APP_SCHEME)))
+    {
+        return Err(RegistryError::InvalidApp {
+            uri: app.uri.to_string(),
+            location: app.location.to_string(),
+        });
+    }
+    for tool in tools {
+        let Some(uri) = tool.get_ui() else { continue };
+        if !resources.iter().any(|r| r.is_app() && r.uri == uri) {
+            return Err(RegistryError::UnknownApp {
+                tool: tool.name.to_string(),
+                uri: uri.to_owned(),
+                location: tool.location.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// An error for the first two neighbours (in sorted `items`) that share a key.

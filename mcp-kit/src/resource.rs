@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::access::{Access, AccessDef};
+use crate::app::{APP_MIME_TYPE, App, AppDef};
 use crate::completion::{CompleteFn, Completer};
 use crate::content::ResourceContents;
 use crate::error::ToolError;
@@ -40,6 +41,8 @@ pub struct ResourceDef {
     pub read: ReadFn,
     pub completions: &'static [(&'static str, CompleteFn)],
     pub access: AccessDef,
+    /// Set for an MCP Apps view: its HTML is served as `text/html;profile=mcp-app`.
+    pub app: Option<AppDef>,
     pub location: Location,
 }
 
@@ -56,6 +59,8 @@ pub struct Resource {
     pub(crate) completions: Vec<Completer>,
     pub(crate) access: Access,
     pub(crate) location: Location,
+    /// An app's `_meta`, sent with the resource and its contents.
+    pub(crate) app: Option<Arc<Map<String, Value>>>,
     read: Arc<DynRead>,
 }
 
@@ -67,7 +72,10 @@ impl Resource {
             name: Cow::Borrowed(def.name),
             title: def.title.map(Cow::Borrowed),
             description: def.description.map(Cow::Borrowed),
-            mime_type: def.mime_type.map(Cow::Borrowed),
+            mime_type: def
+                .mime_type
+                .or(def.app.map(|_| APP_MIME_TYPE))
+                .map(Cow::Borrowed),
             input_schema: Arc::new(schema_object((def.input_schema)(&mut generator()))),
             completions: def
                 .completions
@@ -76,6 +84,7 @@ impl Resource {
                 .collect(),
             access: Access::from_def(&def.access),
             location: def.location,
+            app: def.app.map(|app| Arc::new(App::from_def(&app).meta())),
             read: Arc::new(def.read),
         })
     }
@@ -120,6 +129,7 @@ impl Resource {
                 line: caller.line(),
                 module: "<hand-registered>",
             },
+            app: None,
             read: Arc::new(move |call: &mut Call| {
                 let run = read(std::mem::take(&mut call.arguments));
                 prepared(async move { run.await.into_resource_result() })
@@ -137,6 +147,20 @@ impl Resource {
     pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
         self.description = Some(description.into());
         self
+    }
+
+    /// Makes it an MCP Apps view: its HTML is served as `text/html;profile=mcp-app` with
+    /// `app`'s settings, for tools linked to it with [`Tool::ui`](crate::Tool::ui). Its URI
+    /// must be a fixed `ui://` URI (checked when the server is built).
+    pub fn app(mut self, app: App) -> Self {
+        self.mime_type = Some(Cow::Borrowed(APP_MIME_TYPE));
+        self.app = Some(Arc::new(app.meta()));
+        self
+    }
+
+    /// Whether it is an MCP Apps view.
+    pub fn is_app(&self) -> bool {
+        self.app.is_some()
     }
 
     /// Sets the human-readable title.
@@ -204,6 +228,9 @@ impl Resource {
                 value.insert(key.into(), text.as_ref().into());
             }
         }
+        if let Some(meta) = &self.app {
+            value.insert("_meta".into(), Value::Object((**meta).clone()));
+        }
         Value::Object(value)
     }
 
@@ -215,7 +242,8 @@ impl Resource {
     /// The contents `output` makes for `uri`, with this resource's media type.
     pub(crate) fn contents(&self, uri: &str, output: ResourceOutput) -> Vec<ResourceContents> {
         let mime = self.mime_type.as_deref();
-        let with_mime = |contents: ResourceContents, default: &str| {
+        let with_mime = |mut contents: ResourceContents, default: &str| {
+            contents.meta = self.app.as_deref().cloned();
             contents.mime_type(mime.unwrap_or(default).to_owned())
         };
         match output {

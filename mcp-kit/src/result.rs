@@ -53,6 +53,21 @@ impl ToolOutput {
         }
     }
 
+    /// A result as another server sent it: its blocks, whether it reports a failure, and its
+    /// structured content's JSON text.
+    #[cfg(feature = "client")]
+    pub(crate) fn from_parts(
+        content: Vec<Content>,
+        is_error: bool,
+        structured: Option<String>,
+    ) -> Self {
+        Self {
+            content,
+            is_error,
+            structured,
+        }
+    }
+
     /// A failed result, as a client sees it. Internal details are not included.
     pub fn from_error(error: &ToolError) -> Self {
         Self {

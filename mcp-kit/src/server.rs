@@ -227,6 +227,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds hand-registered tools, such as the tools of an [`OpenApi`](crate::openapi::OpenApi)
+    /// document.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
+        self.items.tools.extend(tools);
+        self
+    }
+
     /// Adds a hand-registered resource or resource template.
     pub fn resource(mut self, resource: Resource) -> Self {
         self.items.resources.push(resource);
@@ -351,6 +358,13 @@ impl ServerBuilder {
             name: settings.server_name.clone().unwrap_or(self.info.name),
             version: settings.server_version.clone().unwrap_or(self.info.version),
         };
+        if settings.dev_console && !settings.host.is_loopback() {
+            return Err(Error::Config(ConfigError(format!(
+                "the developer console (`dev_console`, `serve --dev`) calls tools as any configured caller \
+                 without a token, so it is served only on a loopback address, not {}",
+                settings.host
+            ))));
+        }
         let (calls, seconds) = settings.write_rate_limit;
         let mut policy = self.policy;
         policy.write_rate = (calls > 0 && seconds > 0).then(|| Rate::per_seconds(calls, seconds));
@@ -362,7 +376,11 @@ impl ServerBuilder {
         let state_keys = state_keys(&settings)?;
         // The model tools seal their list cursors with it too.
         self.state.insert(Arc::new(state_keys.clone()));
-        let dispatcher = Arc::new(Dispatcher::new(registry, self.state, policy));
+        let mut dispatcher = Dispatcher::new(registry, self.state, policy);
+        if settings.dev_console {
+            dispatcher = dispatcher.with_call_log();
+        }
+        let dispatcher = Arc::new(dispatcher);
         self.notifier.attach(&dispatcher);
         if let Some(url) = &settings.notify_redis_url {
             self.notifier
@@ -416,6 +434,12 @@ impl ServerBuilder {
             #[cfg(feature = "tasks")]
             tasks,
         })
+    }
+
+    /// The server's name, unless settings say another.
+    #[cfg(feature = "otel")]
+    pub(crate) fn name(&self) -> &str {
+        &self.info.name
     }
 
     pub(crate) fn preset_settings(&self) -> Option<&Settings> {

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::access::{Access, AccessDef, Enabled, RateLimitSpec};
+use crate::app::{ToolUi, Visibility};
 use crate::error::ToolError;
 use crate::extract::{Call, InputSchema, Param, Prepared, StateMap, prepared};
 use crate::permission::Permission;
@@ -109,6 +110,8 @@ pub struct ToolDef {
     pub call: CallFn,
     pub access: AccessDef,
     pub task: TaskSupport,
+    /// Its view and who may call it (MCP Apps).
+    pub ui: ToolUi,
     pub location: Location,
 }
 
@@ -135,6 +138,8 @@ pub struct Tool {
     pub(crate) location: Location,
     pub(crate) access: Access,
     pub(crate) task: TaskSupport,
+    pub(crate) ui: Option<Cow<'static, str>>,
+    pub(crate) visibility: Visibility,
     handler: Handler,
 }
 
@@ -152,6 +157,8 @@ impl Tool {
             location: def.location,
             access: Access::from_def(&def.access),
             task: def.task,
+            ui: def.ui.view.map(Cow::Borrowed),
+            visibility: def.ui.visibility,
             handler: Handler::Static(def.call),
         }
     }
@@ -238,6 +245,8 @@ impl Tool {
             },
             access: Access::default(),
             task: TaskSupport::Forbidden,
+            ui: None,
+            visibility: Visibility::ModelAndApp,
             handler: Handler::Dynamic(handler),
         }
     }
@@ -289,6 +298,38 @@ impl Tool {
     pub fn task(mut self, support: TaskSupport) -> Self {
         self.task = support;
         self
+    }
+
+    /// Links the tool to an app (MCP Apps): a host that supports them renders the tool's
+    /// results with the view of the `ui://` resource `uri`, which must be registered with
+    /// [`Resource::app`](crate::Resource::app) or `#[resource("ui://…", app)]`. Other clients
+    /// read the same result as text and structured content.
+    pub fn ui(mut self, uri: impl Into<Cow<'static, str>>) -> Self {
+        self.ui = Some(uri.into());
+        self
+    }
+
+    /// The `ui://` resource that renders its results, if any.
+    pub fn get_ui(&self) -> Option<&str> {
+        self.ui.as_deref()
+    }
+
+    /// Who may call the tool, as MCP Apps hosts read it: with [`Visibility::App`], only the
+    /// server's views, the model never seeing it. Hosts enforce it; every client still lists
+    /// and may call the tool, so it is no permission: give it one of those too.
+    pub fn visibility(mut self, visibility: Visibility) -> Self {
+        self.visibility = visibility;
+        self
+    }
+
+    /// Who may call the tool, as MCP Apps hosts read it.
+    pub fn get_visibility(&self) -> Visibility {
+        self.visibility
+    }
+
+    /// The tool's `_meta`: its view and visibility, when it has either.
+    pub(crate) fn meta(&self) -> Option<Map<String, Value>> {
+        crate::app::tool_meta(self.ui.as_deref(), self.visibility)
     }
 
     /// Whether the tool runs as a task.
@@ -360,6 +401,9 @@ impl Tool {
                 .filter_map(|(key, hint)| Some((key.to_owned(), hint?.into())))
                 .collect();
             value.insert("annotations".into(), Value::Object(annotations));
+        }
+        if let Some(meta) = self.meta() {
+            value.insert("_meta".into(), Value::Object(meta));
         }
         Value::Object(value)
     }

@@ -38,7 +38,15 @@ def test_json_logs_carry_spans_but_no_secrets(hello_bin: str, tmp_path: Path) ->
     call_line = finished[0]
     assert call_line["outcome"] == "ok"
     assert isinstance(call_line["micros"], int)
-    assert call_line["span"] == {"name": "tool_call", "tool": "echo", "subject": "reader"}
+    assert call_line["tool"] == "echo"
+    # The request's span, as OpenTelemetry's conventions for MCP name its fields.
+    span = call_line["span"]
+    assert span["name"] == "operation"
+    assert span["otel.name"] == "tools/call echo"
+    assert span["mcp.method.name"] == "tools/call"
+    assert span["gen_ai.tool.name"] == "echo"
+    assert span["jsonrpc.request.id"] == "1"
+    assert span["client.address"] == "127.0.0.1"
     assert {"name": "mcp_request", "method": "POST", "subject": "reader"} in call_line["spans"]
     answered = [line for line in lines if line.get("message") == "request answered"]
     assert answered and answered[0]["status"] == 200

@@ -71,6 +71,18 @@ impl Notes {
         Ok(Note { id, text })
     }
 
+    /// The note with this id, if there is one.
+    pub async fn get(&self, id: i64) -> Result<Option<Note>, sqlx::Error> {
+        let row = sqlx::query("SELECT id, text FROM notes WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|row| Note {
+            id: row.get("id"),
+            text: row.get("text"),
+        }))
+    }
+
     /// Every note, oldest first.
     pub async fn all(&self) -> Result<Vec<Note>, sqlx::Error> {
         let rows = sqlx::query("SELECT id, text FROM notes ORDER BY id")
@@ -114,6 +126,26 @@ async fn add_note_route(
     Ok((StatusCode::CREATED, axum::Json(note)))
 }
 
+async fn get_note_route(
+    AppState(notes): AppState<Notes>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<axum::Json<Note>, (StatusCode, axum::Json<serde_json::Value>)> {
+    match notes.get(id).await {
+        Ok(Some(note)) => Ok(axum::Json(note)),
+        Ok(None) => Err((
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({ "message": format!("no note {id}") })),
+        )),
+        Err(_) => Err((
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "message": "the database is unavailable" })),
+        )),
+    }
+}
+
+/// The API's OpenAPI document, which `notes-openapi` turns into tools.
+pub const OPENAPI_DOCUMENT: &str = include_str!("../openapi.json");
+
 /// Every note.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct NoteList {
@@ -151,11 +183,21 @@ pub fn mcp_builder(notes: Notes) -> mcp_kit::ServerBuilder {
         .state(notes)
 }
 
-/// The whole application: its REST routes with their own state, and MCP merged in
+/// The whole application: its REST routes (and their OpenAPI document) with their own state, and MCP merged in
 /// (`/mcp`, `/healthz`, `/.well-known/oauth-protected-resource`).
 pub fn app(notes: Notes, mcp: &Server, shutdown: CancellationToken) -> Router {
     Router::new()
         .route("/api/notes", get(list_notes_route).post(add_note_route))
+        .route("/api/notes/{id}", get(get_note_route))
+        .route(
+            "/api/openapi.json",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    OPENAPI_DOCUMENT,
+                )
+            }),
+        )
         .with_state(notes)
         .merge(mcp.router(shutdown))
 }

@@ -86,6 +86,34 @@ pub struct ShelfItem {
     pub finished_on: Option<NaiveDate>,
 }
 
+/// The catalogue as a table to search and page through, in hosts that show MCP Apps; other
+/// clients are pointed at `books_list`.
+#[tool(ui = "ui://bookshop/catalogue", annotations(read_only, idempotent))]
+fn catalogue(
+    #[arg(description = "words to look for in titles and ISBNs")] search: Option<String>,
+) -> String {
+    let search = search.unwrap_or_default();
+    format!(
+        "The catalogue is open{}. Hosts without MCP Apps: call `books_list` with \
+         `{{\"search\": {search:?}, \"order_by\": \"title\"}}`.",
+        if search.is_empty() {
+            String::new()
+        } else {
+            format!(" at “{search}”")
+        }
+    )
+}
+
+/// The catalogue's view: a table of books that searches and pages through `books_list`.
+#[resource(
+    "ui://bookshop/catalogue",
+    title = "Catalogue",
+    app(prefers_border = true)
+)]
+fn catalogue_view() -> &'static str {
+    include_str!("../catalogue.html")
+}
+
 /// A caller sees and writes only the rows of its own shelf.
 fn own_shelf(principal: Option<&Principal>) -> Scope {
     match principal {

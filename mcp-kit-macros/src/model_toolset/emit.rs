@@ -185,6 +185,7 @@ fn tool(model: &Model, action: &str) -> TokenStream {
             call: |call| #RT::model::#run(call, &SPEC),
             access: #access,
             task: #RT::TaskSupport::Forbidden,
+            ui: #RT::ToolUi::NONE,
             location: #RT::location!(),
         };
     }
@@ -208,6 +209,7 @@ fn resource(model: &Model) -> TokenStream {
             read: |call| #RT::model::read_resource(call, &SPEC),
             completions: &[],
             access: #access,
+            app: #RT::None,
             location: #RT::location!(),
         };
     }

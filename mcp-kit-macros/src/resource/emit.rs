@@ -30,7 +30,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
         .unwrap_or_else(|| fn_ident.unraw().to_string());
     let title = option_str(args.title.as_deref());
     let description = option_str(description.as_deref());
-    let mime = option_str(args.mime.as_deref());
+    let mime = option_str(args.mime.as_ref().map(|mime| mime.as_str()));
     let schema = input_schema(params);
     let read = call(
         function,
@@ -43,6 +43,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
     );
     let completions = Completions::emit_field(args.complete.as_ref());
     let access = args.access.emit();
+    let app = crate::app::emit(args.app.as_ref());
     // A parameter that is not a variable must be supplied by the runtime.
     let unbound = params
         .iter()
@@ -79,6 +80,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
             read: #read,
             completions: #completions,
             access: #access,
+            app: #app,
             location: #RT::location!(),
         };
     }

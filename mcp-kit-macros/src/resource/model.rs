@@ -2,10 +2,12 @@
 
 use darling::FromMeta;
 use darling::ast::NestedMeta;
+use darling::util::{Override, SpannedValue};
 use proc_macro2::TokenStream;
 use syn::{ItemFn, Lit, LitStr, Type};
 
 use crate::access::AccessArgs;
+use crate::app::{AppArgs, check_app_uri};
 use crate::completions::Completions;
 use crate::docs::doc_text;
 use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
@@ -15,8 +17,9 @@ pub struct ResourceArgs {
     pub name: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
-    pub mime: Option<String>,
+    pub mime: Option<SpannedValue<String>>,
     pub complete: Option<Completions>,
+    pub app: Option<Override<AppArgs>>,
     #[darling(flatten)]
     pub access: AccessArgs,
 }
@@ -71,6 +74,17 @@ impl ResourceModel {
                         .with_span(uri),
                     );
                 }
+            }
+        }
+        if let (Some(uri), Some(_)) = (&uri, &args.app) {
+            check_app_uri(uri, !variables.is_empty(), &mut errors);
+            if let Some(mime) = &args.mime {
+                errors.push(
+                    darling::Error::custom(
+                        "an app's media type is `text/html;profile=mcp-app`: remove `mime`",
+                    )
+                    .with_span(&mime.span()),
+                );
             }
         }
         if let Some(completions) = &args.complete {

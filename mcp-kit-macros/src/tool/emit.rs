@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::LitStr;
 
-use super::model::{AnnotationArgs, TaskArg, ToolModel};
+use super::model::{AnnotationArgs, TaskArg, ToolModel, VisibilityArg};
 use crate::RT;
 use crate::handler::{Convert, call, input_schema, option_str, static_ident};
 
@@ -25,6 +25,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
         Some(TaskArg::Optional) => quote!(Optional),
         Some(TaskArg::Required) => quote!(Required),
     };
+    let ui = ui(model);
     let marker = name_marker(model);
     let name_check = name_check(model);
     quote! {
@@ -44,12 +45,30 @@ pub fn emit(model: &ToolModel) -> TokenStream {
             call: #call,
             access: #access,
             task: #RT::TaskSupport::#task,
+            ui: #ui,
             location: #RT::location!(),
         };
 
         #name_check
         #marker
     }
+}
+
+/// The tool's view and visibility; the one-word `NONE` for most tools.
+fn ui(model: &ToolModel) -> TokenStream {
+    if model.ui.is_none() && model.visibility.is_none() {
+        return quote!(#RT::ToolUi::NONE);
+    }
+    let view = option_str(model.ui.as_deref());
+    let visibility = match model.visibility {
+        None => quote!(ModelAndApp),
+        Some(VisibilityArg::Model) => quote!(Model),
+        Some(VisibilityArg::App) => quote!(App),
+    };
+    quote!(#RT::ToolUi {
+        view: #view,
+        visibility: #RT::Visibility::#visibility,
+    })
 }
 
 /// The protocol's name rule, applied by the runtime's own `const fn`, so it is written once.

@@ -16,6 +16,9 @@ struct ToolArgs {
     description: Option<String>,
     annotations: Option<AnnotationArgs>,
     task: Option<TaskArg>,
+    #[darling(default, with = crate::app::ui_uri)]
+    ui: Option<LitStr>,
+    visibility: Option<VisibilityArg>,
     #[darling(flatten)]
     access: AccessArgs,
 }
@@ -26,6 +29,14 @@ struct ToolArgs {
 pub enum TaskArg {
     Optional,
     Required,
+}
+
+/// `visibility = "model"` or `visibility = "app"` (MCP Apps); both when left out.
+#[derive(Debug, Clone, Copy, FromMeta)]
+#[darling(rename_all = "snake_case")]
+pub enum VisibilityArg {
+    Model,
+    App,
 }
 
 #[derive(Debug, Default, FromMeta)]
@@ -44,6 +55,9 @@ pub struct ToolModel {
     pub description: Option<String>,
     pub annotations: AnnotationArgs,
     pub task: Option<TaskArg>,
+    /// The app resource that renders its results.
+    pub ui: Option<String>,
+    pub visibility: Option<VisibilityArg>,
     pub params: Vec<ParamModel>,
     pub output: Type,
     pub access: AccessArgs,
@@ -84,6 +98,8 @@ impl ToolModel {
             description,
             annotations: args.annotations.unwrap_or_default(),
             task: args.task,
+            ui: args.ui.as_ref().map(LitStr::value),
+            visibility: args.visibility,
             access: args.access,
             params,
             output,

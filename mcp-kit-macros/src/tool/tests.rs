@@ -103,3 +103,13 @@ fn access_rules() {
         },
     ));
 }
+
+#[test]
+fn app_view_and_visibility() {
+    insta::assert_snapshot!(expand(
+        quote!(ui = "ui://catalogue", visibility = "app"),
+        quote! {
+            fn next_page() -> &'static str { "" }
+        },
+    ));
+}

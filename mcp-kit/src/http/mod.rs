@@ -2,6 +2,7 @@
 //! authentication, JSON-RPC errors for bodies rmcp refuses, and serving with graceful shutdown.
 
 mod auth;
+mod console;
 mod limits;
 mod owners;
 
@@ -131,7 +132,7 @@ impl Server {
     ///
     /// Cancelling `shutdown` closes open streams.
     pub fn router(&self, shutdown: CancellationToken) -> Router {
-        router(self, shutdown)
+        router(self, shutdown.clone(), shutdown)
     }
 
     /// Serves over HTTP on the configured host and port until SIGINT/SIGTERM, then lets
@@ -141,7 +142,9 @@ impl Server {
     }
 }
 
-fn router(server: &Server, shutdown: CancellationToken) -> Router {
+/// `shutdown` closes open streams once in-flight calls are done; `stop` (the signal itself)
+/// ends the streams no call waits on, such as the console's log.
+fn router(server: &Server, shutdown: CancellationToken, stop: CancellationToken) -> Router {
     let settings = server.settings();
     tracing::info!(
         name = %server.info.name,
@@ -153,7 +156,7 @@ fn router(server: &Server, shutdown: CancellationToken) -> Router {
     );
     server.notifier.start_relay(&shutdown);
     let hosts = HostPolicy::new(server);
-    let transport = crate::wire::streamable_http(server, shutdown);
+    let transport = crate::wire::streamable_http(server, shutdown.clone());
     let endpoint = Arc::new(Endpoint {
         hosts,
         bearer_auth: BearerAuth::new(server),
@@ -181,10 +184,13 @@ fn router(server: &Server, shutdown: CancellationToken) -> Router {
         .route(METADATA_PATH, metadata.clone())
         .route(&format!("{METADATA_PATH}{MCP_PATH}"), metadata)
         .with_state(endpoint.clone());
-    let router = Router::new()
+    let mut router = Router::new()
         .route(MCP_PATH, any(serve_mcp).with_state(endpoint.clone()))
         .route("/healthz", get(move || async move { axum::Json(health) }))
         .merge(metadata);
+    if settings.dev_console {
+        router = router.merge(console::routes(server, endpoint.hosts.clone(), stop));
+    }
     #[cfg(feature = "metrics")]
     let router = router.merge(metrics_route(server, endpoint));
     #[cfg(feature = "oauth-server")]
@@ -477,9 +483,9 @@ async fn serve(server: &Server) -> std::io::Result<()> {
         })?;
     let address = listener.local_addr()?;
     let streams = CancellationToken::new();
-    let app = router(server, streams.clone());
-    tracing::info!(name = %server.info.name, version = %server.info.version, "serving MCP on http://{address}{MCP_PATH}");
     let stop = CancellationToken::new();
+    let app = router(server, streams.clone(), stop.clone());
+    tracing::info!(name = %server.info.name, version = %server.info.version, "serving MCP on http://{address}{MCP_PATH}");
     tokio::spawn(shutdown_signal(stop.clone()));
     let timeout = Duration::from_secs(settings.graceful_shutdown_timeout);
     let limits = limits::Limits {

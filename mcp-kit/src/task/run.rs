@@ -10,11 +10,12 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use super::store::{Row, now_ms};
 use super::{Finish, Shape, Status, TaskError, TaskView, Tasks, error_object, subject_of};
 use crate::auth::Principal;
-use crate::context::{ClientAddr, ClientChannel, Context, LogLevel};
+use crate::context::{ClientAddr, ClientChannel, Context};
 use crate::dispatch::{CallError, Quota};
 use crate::error::{ErrorKind, ToolError};
 use crate::interaction::{Elicitation, Root, Sampled, SamplingRequest};
@@ -99,7 +100,7 @@ impl Tasks {
         self.store.insert(&row).await?;
         stored.send_replace(true);
         let view = row.view(self.settings.poll_interval_ms);
-        self.spawn(row.id, future, round, token, shape);
+        self.spawn(row.id, &row.tool, future, round, token, shape);
         Ok(Started::Task(view))
     }
 
@@ -162,7 +163,7 @@ impl Tasks {
             let arguments = call.arguments.clone();
             let stored = watch::channel(true).1;
             let future = self.run(&row.id, &call, arguments, (&round, &token), stored);
-            self.spawn(row.id, future, round, token, shape);
+            self.spawn(row.id, &call.name, future, round, token, shape);
         }
         Ok(())
     }
@@ -243,18 +244,29 @@ impl Tasks {
     fn spawn(
         self: &Arc<Self>,
         id: String,
+        tool: &str,
         future: BoxFuture<'static, Outcome>,
         round: Arc<Round>,
         token: CancellationToken,
         shape: Shape,
     ) {
+        // The task goes on in the trace of the request that started (or resumed) it, in a
+        // span of its own: the request's ends when it is answered, this one with the task.
+        let span = tracing::debug_span!(
+            target: "mcp_kit::operation",
+            "task",
+            otel.name = %format_args!("task {tool}"),
+            gen_ai.tool.name = tool,
+            mcp.task.id = id.as_str(),
+        );
         lock(&self.running).insert(id.clone(), token.clone());
         let tasks = self.clone();
-        tokio::spawn(async move {
+        let run = async move {
             let ran = tasks.drive(&id, future, &round, &token).await;
             tasks.record(&id, ran, &round, shape).await;
             lock(&tasks.running).remove(&id);
-        });
+        };
+        tokio::spawn(run.instrument(span));
     }
 
     /// Polls the task's future, writing a sign of life every heartbeat and reading whether
@@ -404,15 +416,6 @@ impl ClientChannel for Progress {
 
     // The rest is never reached: a task's context runs in a round, which answers questions
     // and drops log messages (the extension forbids them).
-    fn log(
-        &self,
-        _: LogLevel,
-        _: Option<String>,
-        _: Value,
-    ) -> BoxFuture<'_, Result<(), ToolError>> {
-        async { Ok(()) }.boxed()
-    }
-
     fn elicit(
         &self,
         _: String,

@@ -34,6 +34,7 @@ pub(super) fn tool(tool: &Tool) -> model::Tool {
         annotations.open_world_hint = hints.open_world;
         out = out.with_annotations(annotations);
     }
+    out.meta = tool.meta().map(model::MetaObject);
     out
 }
 
@@ -89,8 +90,12 @@ pub(super) fn resource_contents(contents: ResourceContents) -> model::ResourceCo
         ResourceBody::Text(text) => model::ResourceContents::text(text, contents.uri),
         ResourceBody::Blob(blob) => model::ResourceContents::blob(blob, contents.uri),
     };
-    match contents.mime_type {
+    let out = match contents.mime_type {
         Some(mime_type) => out.with_mime_type(mime_type),
+        None => out,
+    };
+    match contents.meta {
+        Some(meta) => out.with_meta(model::MetaObject(meta)),
         None => out,
     }
 }
@@ -117,6 +122,9 @@ pub(super) fn resource(resource: &Resource) -> model::Resource {
     if let Some(mime_type) = &resource.mime_type {
         out = out.with_mime_type(mime_type.to_string());
     }
+    if let Some(meta) = &resource.app {
+        out = out.with_meta(model::MetaObject((**meta).clone()));
+    }
     out
 }
 
@@ -130,6 +138,9 @@ pub(super) fn resource_template(resource: &Resource) -> model::ResourceTemplate 
     }
     if let Some(mime_type) = &resource.mime_type {
         out = out.with_mime_type(mime_type.to_string());
+    }
+    if let Some(meta) = &resource.app {
+        out = out.with_meta(model::MetaObject((**meta).clone()));
     }
     out
 }

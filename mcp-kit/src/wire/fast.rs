@@ -26,14 +26,17 @@ use rmcp::model::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use super::convert;
 use super::handler::Shared;
 use super::stateless::{self, Answer, Last, json};
+use super::traced;
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
 use crate::jsonrpc::Method;
 use crate::lock::lock;
+use crate::telemetry::{self, Operation, Outcome, Target, Transport};
 
 /// Serves plain stateless requests without rmcp's per-request service.
 pub(crate) struct FastPath {
@@ -158,8 +161,19 @@ impl FastPath {
         let principal = parts.extensions.get::<Principal>();
         let client = parts.extensions.get::<ClientAddr>().copied();
         let declared = meta.as_ref().and_then(super::input_required::declared);
+        let operation = Operation::start(&telemetry::Request {
+            method: envelope.method,
+            target: request.target(),
+            id: Some(&envelope.id),
+            meta: meta.as_ref().map(|meta| &meta.0.0),
+            transport: Transport::Tcp,
+            session: None,
+            protocol_version: single_header(&parts.headers, "mcp-protocol-version").flatten(),
+            client,
+        });
         let id = envelope.id;
         let shared = &self.shared;
+        let caller = (principal, client);
         let result = match request {
             Request::Initialize(params) => {
                 let mut info = shared.info.clone();
@@ -174,7 +188,10 @@ impl FastPath {
                 ),
             )),
             Request::ListTools(params) => match params.filter(|p| p.cursor.is_some()) {
-                None => return Some(self.first_tool_page(era, id, principal)),
+                None => {
+                    operation.finish(Outcome::Ok);
+                    return Some(self.first_tool_page(era, id, principal));
+                }
                 Some(params) => shared
                     .list_tools(principal, Some(&params), era == Era::PerRequest)
                     .map(ServerResult::ListToolsResult),
@@ -190,6 +207,7 @@ impl FastPath {
                 .map(ServerResult::ListPromptsResult),
             Request::Complete(params) => shared
                 .complete(params, principal)
+                .instrument(operation.span().clone())
                 .await
                 .map(ServerResult::CompleteResult),
             Request::ReadResource(params) => {
@@ -199,21 +217,22 @@ impl FastPath {
                         .await?
                         .into())
                 };
-                return Some(self.with_client(era, id, (principal, client), read).await);
+                return Some(self.with_client(era, id, caller, operation, read).await);
             }
             Request::GetPrompt(params) => {
                 let get = async move |shared: Arc<Shared>, context| {
                     Ok(shared.get_prompt(params, context, declared).await?.into())
                 };
-                return Some(self.with_client(era, id, (principal, client), get).await);
+                return Some(self.with_client(era, id, caller, operation, get).await);
             }
             Request::CallTool(params) => {
                 let call = async move |shared: Arc<Shared>, context| {
                     Ok(shared.call_tool(params, context, declared).await?.into())
                 };
-                return Some(self.with_client(era, id, (principal, client), call).await);
+                return Some(self.with_client(era, id, caller, operation, call).await);
             }
         };
+        operation.finish(traced::outcome(&result, traced::is_tool_error));
         Some(finish(era, id, result).into_response())
     }
 
@@ -223,14 +242,17 @@ impl FastPath {
         era: Era,
         id: RequestId,
         (principal, client): (Option<&Principal>, Option<ClientAddr>),
+        operation: Operation,
         call: impl FnOnce(Arc<Shared>, Context) -> F,
     ) -> Response
     where
         F: Future<Output = Answer> + Send + 'static,
     {
         let shared = self.shared.clone();
-        let call = move |context| call(shared, context);
+        let span = operation.span().clone();
+        let call = move |context| call(shared, context).instrument(span);
         stateless::run(principal, client, &self.shutdown, call, move |answer| {
+            operation.finish(traced::outcome(&answer, traced::is_tool_error));
             finish(era, id, answer)
         })
         .await
@@ -348,6 +370,16 @@ impl FastPath {
 }
 
 impl Request {
+    /// The item the request names, for its span.
+    fn target(&self) -> Target<'_> {
+        match self {
+            Self::CallTool(params) => Target::Tool(&params.name),
+            Self::GetPrompt(params) => Target::Prompt(&params.name),
+            Self::ReadResource(params) => Target::Resource(&params.uri),
+            _ => Target::None,
+        }
+    }
+
     /// The call named `method` and the `_meta` of its params, or `None` when the method is
     /// not served here or its params are not what rmcp would parse.
     fn parse(method: &str, params: Option<&RawValue>) -> Option<(Self, Option<RequestMetaObject>)> {

@@ -21,15 +21,19 @@ use super::channel::PeerChannel;
 use super::convert;
 use super::input_required::{self, Request};
 use super::sessions::{ListenLimits, Session, Sessions, TooMany};
+use super::traced;
 use crate::auth::Principal;
 use crate::cache::CacheHint;
 use crate::context::{ClientAddr, Context};
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
+use crate::jsonrpc::Method;
 use crate::notifier::Audience;
+use crate::resource::Resource;
 use crate::round::Declared;
 use crate::sealed::StateKeys;
 use crate::server::Server;
+use crate::telemetry::Target;
 
 /// One per session (per request when stateless); what they share is behind an `Arc`.
 #[derive(Clone)]
@@ -86,6 +90,12 @@ impl Adapter {
                 .extensions
                 .get_or_insert_default()
                 .insert(rmcp::model::TASKS_EXTENSION_ID.into(), Default::default());
+        }
+        if registry.resources().iter().any(Resource::is_app) {
+            capabilities
+                .extensions
+                .get_or_insert_default()
+                .insert(crate::app::APP_EXTENSION.into(), Default::default());
         }
         let info = ServerConfig::new(capabilities).with_server_info(Implementation::new(
             server.info.name.clone(),
@@ -502,7 +512,7 @@ fn per_request(context: &RequestContext<RoleServer>) -> bool {
     input_required::declared(&context.meta).is_some()
 }
 
-fn client(context: &RequestContext<RoleServer>) -> Option<ClientAddr> {
+pub(super) fn client(context: &RequestContext<RoleServer>) -> Option<ClientAddr> {
     context
         .extensions
         .get::<axum::http::request::Parts>()?
@@ -530,11 +540,15 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        self.shared.list_tools(
-            principal(&context).as_ref(),
-            request.as_ref(),
-            per_request(&context),
-        )
+        let operation = traced::operation(Method::ListTools, Target::None, &context);
+        let answer = async {
+            self.shared.list_tools(
+                principal(&context).as_ref(),
+                request.as_ref(),
+                per_request(&context),
+            )
+        };
+        traced::run(operation, answer).await
     }
 
     async fn list_resources(
@@ -542,11 +556,15 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        self.shared.list_resources(
-            principal(&context).as_ref(),
-            request.as_ref(),
-            per_request(&context),
-        )
+        let operation = traced::operation(Method::ListResources, Target::None, &context);
+        let answer = async {
+            self.shared.list_resources(
+                principal(&context).as_ref(),
+                request.as_ref(),
+                per_request(&context),
+            )
+        };
+        traced::run(operation, answer).await
     }
 
     async fn list_resource_templates(
@@ -554,11 +572,15 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        self.shared.list_resource_templates(
-            principal(&context).as_ref(),
-            request.as_ref(),
-            per_request(&context),
-        )
+        let operation = traced::operation(Method::ListResourceTemplates, Target::None, &context);
+        let answer = async {
+            self.shared.list_resource_templates(
+                principal(&context).as_ref(),
+                request.as_ref(),
+                per_request(&context),
+            )
+        };
+        traced::run(operation, answer).await
     }
 
     async fn read_resource(
@@ -568,9 +590,10 @@ impl ServerHandler for Adapter {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        self.shared
-            .read_resource(request, call_context, declared)
-            .await
+        let target = Target::Resource(&request.uri);
+        let operation = traced::operation(Method::ReadResource, target, &context);
+        let answer = self.shared.read_resource(request, call_context, declared);
+        traced::run(operation, answer).await
     }
 
     async fn list_prompts(
@@ -578,11 +601,15 @@ impl ServerHandler for Adapter {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        self.shared.list_prompts(
-            principal(&context).as_ref(),
-            request.as_ref(),
-            per_request(&context),
-        )
+        let operation = traced::operation(Method::ListPrompts, Target::None, &context);
+        let answer = async {
+            self.shared.list_prompts(
+                principal(&context).as_ref(),
+                request.as_ref(),
+                per_request(&context),
+            )
+        };
+        traced::run(operation, answer).await
     }
 
     async fn get_prompt(
@@ -592,9 +619,10 @@ impl ServerHandler for Adapter {
     ) -> Result<GetPromptResponse, ErrorData> {
         let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        self.shared
-            .get_prompt(request, call_context, declared)
-            .await
+        let target = Target::Prompt(&request.name);
+        let operation = traced::operation(Method::GetPrompt, target, &context);
+        let answer = self.shared.get_prompt(request, call_context, declared);
+        traced::run(operation, answer).await
     }
 
     async fn complete(
@@ -602,9 +630,10 @@ impl ServerHandler for Adapter {
         request: CompleteRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
-        self.shared
-            .complete(request, principal(&context).as_ref())
-            .await
+        let operation = traced::operation(Method::Complete, Target::None, &context);
+        let principal = principal(&context);
+        let answer = self.shared.complete(request, principal.as_ref());
+        traced::run(operation, answer).await
     }
 
     async fn subscribe(
@@ -612,26 +641,36 @@ impl ServerHandler for Adapter {
         request: SubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        // The same answer as for a URI that matches nothing: nothing to learn from it.
-        if !self
-            .shared
-            .dispatcher
-            .may_read(&request.uri, principal(&context).as_ref())
-        {
-            return Err(item_error(ItemError::UnknownResource(request.uri)));
-        }
-        self.session.attach(&context.peer);
-        self.session.subscribe(request.uri);
-        Ok(())
+        let target = Target::Resource(&request.uri);
+        let operation = traced::operation(Method::Subscribe, target, &context);
+        let answer = async {
+            // The same answer as for a URI that matches nothing: nothing to learn from it.
+            if !self
+                .shared
+                .dispatcher
+                .may_read(&request.uri, principal(&context).as_ref())
+            {
+                return Err(item_error(ItemError::UnknownResource(request.uri)));
+            }
+            self.session.attach(&context.peer);
+            self.session.subscribe(request.uri);
+            Ok(())
+        };
+        traced::run(operation, answer).await
     }
 
     async fn unsubscribe(
         &self,
         request: UnsubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.session.unsubscribe(&request.uri);
-        Ok(())
+        let target = Target::Resource(&request.uri);
+        let operation = traced::operation(Method::Unsubscribe, target, &context);
+        let answer = async {
+            self.session.unsubscribe(&request.uri);
+            Ok(())
+        };
+        traced::run(operation, answer).await
     }
 
     async fn set_level(
@@ -639,13 +678,17 @@ impl ServerHandler for Adapter {
         request: SetLevelRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.session.attach(&context.peer);
-        *self
-            .session
-            .log_level
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(convert::log_level(request.level));
-        Ok(())
+        let operation = traced::operation(Method::SetLogLevel, Target::None, &context);
+        let answer = async {
+            self.session.attach(&context.peer);
+            *self
+                .session
+                .log_level
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(convert::log_level(request.level));
+            Ok(())
+        };
+        traced::run(operation, answer).await
     }
 
     /// Every category the server advertises; rmcp drops the others.
@@ -698,10 +741,10 @@ impl ServerHandler for Adapter {
     ) -> Result<CallToolResponse, ErrorData> {
         let declared = input_required::declared(&context.meta);
         let call_context = self.context(&context);
-        let mut response = self
-            .shared
-            .call_tool(request, call_context, declared)
-            .await?;
+        let operation = traced::operation(Method::CallTool, Target::Tool(&request.name), &context);
+        let answer = self.shared.call_tool(request, call_context, declared);
+        let is_tool_error = |response: &CallToolResponse| matches!(response, CallToolResponse::Complete(result) if result.is_error == Some(true));
+        let mut response = traced::run_call(operation, answer, is_tool_error).await?;
         if let CallToolResponse::Complete(result) = &mut response {
             convert::parse_structured(result);
         }
@@ -714,8 +757,11 @@ impl ServerHandler for Adapter {
         request: rmcp::model::GetTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
-        let tasks = self.tasks()?;
-        super::tasks::get(tasks, &request.task_id, &self.context(&context)).await
+        let operation = traced::operation(Method::GetTask, Target::None, &context);
+        let answer = async {
+            super::tasks::get(self.tasks()?, &request.task_id, &self.context(&context)).await
+        };
+        traced::run(operation, answer).await
     }
 
     #[cfg(feature = "tasks")]
@@ -724,9 +770,13 @@ impl ServerHandler for Adapter {
         request: rmcp::model::UpdateTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        let tasks = self.tasks()?;
-        let responses = request.input_responses.into_iter().collect();
-        super::tasks::update(tasks, &request.task_id, responses, &self.context(&context)).await
+        let operation = traced::operation(Method::UpdateTask, Target::None, &context);
+        let answer = async {
+            let responses = request.input_responses.into_iter().collect();
+            let call_context = self.context(&context);
+            super::tasks::update(self.tasks()?, &request.task_id, responses, &call_context).await
+        };
+        traced::run(operation, answer).await
     }
 
     #[cfg(feature = "tasks")]
@@ -735,8 +785,11 @@ impl ServerHandler for Adapter {
         request: rmcp::model::CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        let tasks = self.tasks()?;
-        super::tasks::cancel(tasks, &request.task_id, &self.context(&context)).await
+        let operation = traced::operation(Method::CancelTask, Target::None, &context);
+        let answer = async {
+            super::tasks::cancel(self.tasks()?, &request.task_id, &self.context(&context)).await
+        };
+        traced::run(operation, answer).await
     }
 
     /// A known method whose params did not parse lands here: say so, rather than "unknown method".
@@ -745,7 +798,7 @@ impl ServerHandler for Adapter {
         request: CustomRequest,
         _context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        if crate::jsonrpc::Method::from_name(&request.method).is_some() {
+        if Method::from_name(&request.method).is_some() {
             return Err(ErrorData::invalid_params(
                 format!(
                     "invalid params for `{}`: they do not match the method's schema",

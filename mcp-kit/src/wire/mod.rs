@@ -2,6 +2,8 @@
 //! `ServerHandler` over our dispatcher, and its transports.
 
 mod channel;
+#[cfg(feature = "client")]
+pub(crate) mod client;
 mod convert;
 #[cfg(feature = "fast-path")]
 mod fast;
@@ -12,6 +14,7 @@ mod sessions;
 mod stateless;
 #[cfg(feature = "tasks")]
 mod tasks;
+mod traced;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,174 @@
+//! An MCP client (feature `client`): call another server's tools, read its resources and get
+//! its prompts, over Streamable HTTP or a child process's stdio. For tests of a server, and for
+//! tools that use other servers.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), mcp_kit::client::ClientError> {
+//! use mcp_kit::client::Client;
+//!
+//! let client = Client::http("http://127.0.0.1:8810/mcp").bearer("token").connect().await?;
+//! let sum = client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await?;
+//! assert_eq!(sum.text(), "5");
+//! client.close().await;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+pub use crate::error::ClientError;
+
+use crate::content::{Content, ResourceContents};
+use crate::jsonrpc::Method;
+use crate::result::ToolOutput;
+use crate::wire::client::Connection;
+
+/// How to reach a server over Streamable HTTP; [`connect`](Self::connect) opens the session.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is connected until connect() is awaited"]
+pub struct HttpClient {
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+impl HttpClient {
+    /// Sends `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: impl fmt::Display) -> Self {
+        self.header("authorization", format!("Bearer {token}"))
+    }
+
+    /// Sends the header `name: value` with every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Opens the session: the `initialize` handshake.
+    pub async fn connect(self) -> Result<Client, ClientError> {
+        Ok(Client {
+            connection: Connection::http(&self.url, self.headers).await?,
+        })
+    }
+}
+
+/// A session with another MCP server.
+pub struct Client {
+    connection: Connection,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.server_info())
+            .finish()
+    }
+}
+
+impl Client {
+    /// A server at `url` (its `/mcp` endpoint), reached over Streamable HTTP.
+    pub fn http(url: impl Into<String>) -> HttpClient {
+        HttpClient {
+            url: url.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Starts `command` and speaks MCP over its stdin and stdout. It is stopped when the
+    /// client is closed or dropped.
+    pub async fn spawn(mut command: tokio::process::Command) -> Result<Self, ClientError> {
+        command.kill_on_drop(true);
+        Ok(Self {
+            connection: Connection::spawn(command).await?,
+        })
+    }
+
+    /// The server's `serverInfo` (`name`, `version`, …) from the handshake.
+    pub fn server_info(&self) -> Value {
+        self.connection.server_info()
+    }
+
+    /// Every tool the server lists to this client (all pages), as MCP JSON.
+    pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
+        self.connection.list(Method::ListTools).await
+    }
+
+    /// Every fixed resource, as MCP JSON.
+    pub async fn list_resources(&self) -> Result<Vec<Value>, ClientError> {
+        self.connection.list(Method::ListResources).await
+    }
+
+    /// Every resource template, as MCP JSON.
+    pub async fn list_resource_templates(&self) -> Result<Vec<Value>, ClientError> {
+        self.connection.list(Method::ListResourceTemplates).await
+    }
+
+    /// Every prompt, as MCP JSON.
+    pub async fn list_prompts(&self) -> Result<Vec<Value>, ClientError> {
+        self.connection.list(Method::ListPrompts).await
+    }
+
+    /// Calls the tool `name` with `arguments` (a JSON object, or `null` for none). A tool's own
+    /// failure is an `Ok` output with `is_error` set, as the protocol sends it.
+    pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolOutput, ClientError> {
+        let result = self.connection.call_tool(name, object(arguments)?).await?;
+        let content = blocks(&result["content"])?;
+        let is_error = result["isError"].as_bool().unwrap_or(false);
+        let structured = result
+            .get("structuredContent")
+            .filter(|v| !v.is_null())
+            .map(Value::to_string);
+        Ok(ToolOutput::from_parts(content, is_error, structured))
+    }
+
+    /// Reads the resource at `uri`.
+    pub async fn read_resource(&self, uri: &str) -> Result<Vec<ResourceContents>, ClientError> {
+        let result = self.connection.read_resource(uri).await?;
+        result["contents"]
+            .as_array()
+            .map(|contents| {
+                contents
+                    .iter()
+                    .filter_map(ResourceContents::from_json)
+                    .collect()
+            })
+            .ok_or_else(|| ClientError::Transport("a read without `contents`".into()))
+    }
+
+    /// Gets the prompt `name` with `arguments` (a JSON object of strings, or `null`), as MCP
+    /// JSON (`description`, `messages`).
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
+        self.connection.get_prompt(name, object(arguments)?).await
+    }
+
+    /// Ends the session; a spawned server's stdin is closed.
+    pub async fn close(self) {
+        self.connection.close().await;
+    }
+}
+
+fn object(arguments: Value) -> Result<Map<String, Value>, ClientError> {
+    match arguments {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        other => Err(ClientError::Transport(format!(
+            "arguments must be a JSON object, not {other}"
+        ))),
+    }
+}
+
+fn blocks(content: &Value) -> Result<Vec<Content>, ClientError> {
+    let Some(blocks) = content.as_array() else {
+        return Err(ClientError::Transport(
+            "a tool result without `content`".into(),
+        ));
+    };
+    blocks
+        .iter()
+        .map(|block| {
+            Content::from_json(block).ok_or_else(|| {
+                ClientError::Transport(format!("a content block mcp-kit does not know: {block}"))
+            })
+        })
+        .collect()
+}
