@@ -20,7 +20,7 @@ use rmcp::{RoleServer, ServerHandler};
 use super::channel::PeerChannel;
 use super::convert;
 use super::input_required::{self, Request};
-use super::sessions::{ListenLimits, Session, Sessions, TooMany};
+use super::sessions::{self, ListenLimits, Session, Sessions, TooMany};
 use super::traced;
 use crate::auth::Principal;
 use crate::cache::CacheHint;
@@ -28,7 +28,7 @@ use crate::context::{ClientAddr, Context};
 use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
 use crate::jsonrpc::Method;
-use crate::notifier::Audience;
+use crate::notifier::{Announcement, Audience};
 use crate::resource::Resource;
 use crate::round::Declared;
 use crate::sealed::StateKeys;
@@ -696,6 +696,8 @@ impl ServerHandler for Adapter {
         &self,
         requested: &SubscriptionFilter,
     ) -> Option<SubscriptionFilter> {
+        // rmcp acknowledges the stream after this and before `listen` registers it.
+        self.session.mark_listen(&self.shared.sessions);
         Some(requested.clone())
     }
 
@@ -705,7 +707,9 @@ impl ServerHandler for Adapter {
         let principal = principal(context.request_context());
         let sessions = &self.shared.sessions;
         let sink = context.sink().clone();
-        let _listening = match sessions.listen(sink, principal, self.shared.listen_limits) {
+        let limits = self.shared.listen_limits;
+        let listened = sessions.listen(&self.session, sink.clone(), principal.clone(), limits);
+        let (_listening, missed) = match listened {
             Ok(listening) => listening,
             Err(TooMany::Total { max }) => {
                 let message = format!("the server has {max} listen streams open; try again later");
@@ -718,6 +722,16 @@ impl ServerHandler for Adapter {
                 return Err(ErrorData::new(ErrorCode(-32000), message, None));
             }
         };
+        let dispatcher = &self.shared.dispatcher;
+        for announcement in missed {
+            let may_read = |principal: Option<&Principal>| match &announcement {
+                Announcement::ResourceUpdated(uri) => dispatcher.may_read(uri, principal),
+                Announcement::ListChanged(_) => true,
+            };
+            if sessions::wants(&sink, principal.as_ref(), &announcement, &may_read) {
+                sessions::send(&sink, &announcement).await;
+            }
+        }
         context.cancelled().await;
         Ok(())
     }

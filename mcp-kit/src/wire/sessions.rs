@@ -3,7 +3,7 @@
 //! `…/list_changed`) to those who want them: 2025-11-25 sessions, and 2026-07-28
 //! `subscriptions/listen` streams.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use futures_util::FutureExt as _;
@@ -14,7 +14,7 @@ use rmcp::service::{Peer, SubscriptionSink};
 use crate::auth::Principal;
 use crate::context::LogLevel;
 use crate::lock::lock;
-use crate::notifier::{Audience, List, MayRead};
+use crate::notifier::{Announcement, Audience, List, MayRead};
 
 /// One client connection (a session, or one request when stateless).
 #[derive(Default)]
@@ -23,6 +23,8 @@ pub(crate) struct Session {
     subscriptions: Mutex<HashSet<String>>,
     /// The least severe level the client wants; `None`: everything.
     pub(crate) log_level: Mutex<Option<LogLevel>>,
+    /// How many announcements had been made when a listen stream here was accepted.
+    listen_mark: Mutex<Option<u64>>,
 }
 
 impl Session {
@@ -41,6 +43,14 @@ impl Session {
     pub(crate) fn wants_log(&self, level: LogLevel) -> bool {
         lock(&self.log_level).is_none_or(|least| level >= least)
     }
+
+    /// Notes that a listen stream is being accepted while `sessions` has made `announced`
+    /// announcements; the earliest mark wins until [`Sessions::listen`] takes it.
+    pub(crate) fn mark_listen(&self, sessions: &Sessions) {
+        let announced = lock(&sessions.listeners).recent.announced;
+        let mut mark = lock(&self.listen_mark);
+        *mark = Some(mark.map_or(announced, |earlier| earlier.min(announced)));
+    }
 }
 
 /// Every live session and listen stream. Sessions end when their last handle drops;
@@ -55,6 +65,37 @@ pub(crate) struct Sessions {
 struct Listeners {
     next: u64,
     open: Vec<Listener>,
+    /// rmcp acknowledges a stream before [`Sessions::listen`] registers it, and the client may
+    /// act on the acknowledgement at once: what is announced in between is replayed from here.
+    recent: Recent,
+}
+
+/// How many of the latest announcements a listen stream being opened can catch up on.
+const RECENT: usize = 64;
+
+/// The last [`RECENT`] announcements, numbered from the first ever made.
+#[derive(Default)]
+struct Recent {
+    kept: VecDeque<Announcement>,
+    /// How many announcements were ever made.
+    announced: u64,
+}
+
+impl Recent {
+    fn push(&mut self, announcement: Announcement) {
+        if self.kept.len() == RECENT {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(announcement);
+        self.announced += 1;
+    }
+
+    /// The announcements made since `announced` was read, those still kept.
+    fn since(&self, announced: u64) -> Vec<Announcement> {
+        let first_kept = self.announced - self.kept.len() as u64;
+        let skip = announced.saturating_sub(first_kept) as usize;
+        self.kept.iter().skip(skip).cloned().collect()
+    }
 }
 
 /// One open `subscriptions/listen` stream.
@@ -112,13 +153,16 @@ impl Sessions {
             .collect()
     }
 
-    /// Registers a listen stream of `principal`, unless that would pass `limits`.
+    /// Registers a listen stream of `principal`, unless that would pass `limits`, with the
+    /// announcements made since `session` accepted it (see [`Session::mark_listen`]).
     pub(crate) fn listen(
         &self,
+        session: &Session,
         sink: SubscriptionSink,
         principal: Option<Principal>,
         limits: ListenLimits,
-    ) -> Result<Listening<'_>, TooMany> {
+    ) -> Result<(Listening<'_>, Vec<Announcement>), TooMany> {
+        let mark = lock(&session.listen_mark).take();
         let mut listeners = lock(&self.listeners);
         if listeners.open.len() >= limits.total {
             return Err(TooMany::Total { max: limits.total });
@@ -134,6 +178,7 @@ impl Sessions {
                 max: limits.per_caller,
             });
         }
+        let missed = mark.map_or_else(Vec::new, |mark| listeners.recent.since(mark));
         listeners.next += 1;
         let id = listeners.next;
         listeners.open.push(Listener {
@@ -141,16 +186,20 @@ impl Sessions {
             sink,
             principal,
         });
-        Ok(Listening { sessions: self, id })
+        Ok((Listening { sessions: self, id }, missed))
     }
 
-    /// The sinks of the listen streams `wants` picks.
-    fn sinks(&self, wants: impl Fn(&Listener) -> bool) -> Vec<SubscriptionSink> {
-        lock(&self.listeners)
+    /// Keeps `announcement` among the recent ones and picks the listen streams that asked for
+    /// it and `may_read` lets hear it, under one lock: a stream registered meanwhile either is
+    /// picked or finds it among the recent.
+    fn record(&self, announcement: &Announcement, may_read: MayRead<'_>) -> Vec<SubscriptionSink> {
+        let mut listeners = lock(&self.listeners);
+        listeners.recent.push(announcement.clone());
+        listeners
             .open
             .iter()
-            .filter(|listener| wants(listener))
-            .map(|listener| listener.sink.clone())
+            .filter(|l| wants(&l.sink, l.principal.as_ref(), announcement, may_read))
+            .map(|l| l.sink.clone())
             .collect()
     }
 
@@ -163,17 +212,9 @@ impl Sessions {
                 tracing::debug!(%error, "a subscriber is gone");
             }
         }
-        let subscribed = |listener: &Listener| {
-            let accepted = &listener.sink.accepted().resource_subscriptions;
-            accepted
-                .as_ref()
-                .is_some_and(|uris| uris.iter().any(|u| u == uri))
-                && may_read(listener.principal.as_ref())
-        };
-        for sink in self.sinks(subscribed) {
-            if let Err(error) = sink.notify_resource_updated(uri).await {
-                tracing::debug!(%error, "a listener is gone");
-            }
+        let announcement = Announcement::ResourceUpdated(uri.to_owned());
+        for sink in self.record(&announcement, may_read) {
+            send(&sink, &announcement).await;
         }
     }
 
@@ -189,25 +230,48 @@ impl Sessions {
                 tracing::debug!(%error, "a client is gone");
             }
         }
-        let asked = |listener: &Listener| {
-            let accepted = listener.sink.accepted();
+        let announcement = Announcement::ListChanged(list);
+        for sink in self.record(&announcement, &|_| true) {
+            send(&sink, &announcement).await;
+        }
+    }
+}
+
+/// Whether the listen stream `sink` of `principal` asked for `announcement`, and `may_read`
+/// lets it hear of the resource.
+pub(crate) fn wants(
+    sink: &SubscriptionSink,
+    principal: Option<&Principal>,
+    announcement: &Announcement,
+    may_read: MayRead<'_>,
+) -> bool {
+    let accepted = sink.accepted();
+    match announcement {
+        Announcement::ResourceUpdated(uri) => {
+            let subscribed = accepted.resource_subscriptions.as_ref();
+            subscribed.is_some_and(|uris| uris.iter().any(|u| u == uri)) && may_read(principal)
+        }
+        Announcement::ListChanged(list) => {
             let flag = match list {
                 List::Tools => accepted.tools_list_changed,
                 List::Resources => accepted.resources_list_changed,
                 List::Prompts => accepted.prompts_list_changed,
             };
             flag == Some(true)
-        };
-        for sink in self.sinks(asked) {
-            let sent = match list {
-                List::Tools => sink.notify_tool_list_changed().await,
-                List::Resources => sink.notify_resource_list_changed().await,
-                List::Prompts => sink.notify_prompt_list_changed().await,
-            };
-            if let Err(error) = sent {
-                tracing::debug!(%error, "a listener is gone");
-            }
         }
+    }
+}
+
+/// Sends `announcement` on a listen stream.
+pub(crate) async fn send(sink: &SubscriptionSink, announcement: &Announcement) {
+    let sent = match announcement {
+        Announcement::ResourceUpdated(uri) => sink.notify_resource_updated(uri).await,
+        Announcement::ListChanged(List::Tools) => sink.notify_tool_list_changed().await,
+        Announcement::ListChanged(List::Resources) => sink.notify_resource_list_changed().await,
+        Announcement::ListChanged(List::Prompts) => sink.notify_prompt_list_changed().await,
+    };
+    if let Err(error) = sent {
+        tracing::debug!(%error, "a listener is gone");
     }
 }
 
@@ -218,5 +282,40 @@ impl Audience for Sessions {
 
     fn resource_updated<'a>(&'a self, uri: &'a str, may_read: MayRead<'a>) -> BoxFuture<'a, ()> {
         Sessions::resource_updated(self, uri, may_read).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn updated(n: usize) -> Announcement {
+        Announcement::ResourceUpdated(format!("doc://{n}"))
+    }
+
+    #[test]
+    fn a_stream_catches_up_on_what_came_after_its_mark() {
+        let mut recent = Recent::default();
+        recent.push(updated(0));
+        let mark = recent.announced;
+        recent.push(updated(1));
+        recent.push(Announcement::ListChanged(List::Tools));
+        assert_eq!(
+            recent.since(mark),
+            [updated(1), Announcement::ListChanged(List::Tools)]
+        );
+        assert_eq!(recent.since(recent.announced), []);
+    }
+
+    #[test]
+    fn only_the_latest_announcements_are_kept() {
+        let mut recent = Recent::default();
+        for n in 0..RECENT + 10 {
+            recent.push(updated(n));
+        }
+        let missed = recent.since(0);
+        assert_eq!(missed.len(), RECENT);
+        assert_eq!(missed.first(), Some(&updated(10)));
+        assert_eq!(recent.since(RECENT as u64 + 9), [updated(RECENT + 9)]);
     }
 }
