@@ -48,6 +48,8 @@ mod log_level;
 mod metrics;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod model;
+#[cfg(feature = "client")]
+pub mod mount;
 mod notifier;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;

@@ -227,8 +227,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Adds hand-registered tools, such as the tools of an [`OpenApi`](crate::openapi::OpenApi)
-    /// document.
+    /// Adds hand-registered tools, such as an OpenAPI document's (`mcp_kit::openapi`, feature
+    /// `openapi`).
     pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
         self.items.tools.extend(tools);
         self

@@ -2,14 +2,21 @@
 //! out, so nothing above this file names rmcp.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::{HeaderName, HeaderValue};
+use futures_util::stream::BoxStream;
 
 use rmcp::ServiceExt as _;
 use rmcp::model::{
-    CallToolRequestParams, GetPromptRequestParams, PaginatedRequestParams,
-    ReadResourceRequestParams,
+    CallToolRequestParams, ClientJsonRpcMessage, GetMeta as _, GetPromptRequestParams,
+    JsonRpcMessage, PaginatedRequestParams, ReadResourceRequestParams,
 };
 use rmcp::service::{RoleClient, RunningService, ServiceError};
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::streamable_http_client::{
+    SseError, StreamableHttpClient, StreamableHttpClientTransportConfig, StreamableHttpError,
+    StreamableHttpPostResponse, StreamableHttpResponseLimits,
+};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -48,7 +55,7 @@ impl Connection {
         if let Some(token) = auth {
             config = config.auth_header(token);
         }
-        let transport = StreamableHttpClientTransport::from_config(config);
+        let transport = StreamableHttpClientTransport::with_client(Pooled::new(), config);
         let service = ().serve(transport).await.map_err(|e| ClientError::Connect(e.to_string()))?;
         Ok(Self { service })
     }
@@ -199,3 +206,141 @@ fn failed(error: ServiceError) -> ClientError {
     }
 }
 
+/// rmcp's reqwest transport with two changes. Connections are kept and reused (rmcp's own
+/// client opens one per request). And no request asks for progress: rmcp puts a progress
+/// token on every request, which this client never reads, and which keeps a server from
+/// answering with plain JSON (mcp-kit's fast path, for one).
+#[derive(Clone)]
+struct Pooled(reqwest_rmcp::Client);
+
+impl Pooled {
+    fn new() -> Self {
+        let client = reqwest_rmcp::Client::builder()
+            // A redirect would carry the session and the credential elsewhere: refuse it.
+            .redirect(reqwest_rmcp::redirect::Policy::none())
+            .build()
+            .expect("a client with no TLS settings of its own builds");
+        Self(client)
+    }
+}
+
+fn without_progress(mut message: ClientJsonRpcMessage) -> ClientJsonRpcMessage {
+    if let JsonRpcMessage::Request(request) = &mut message {
+        request.request.get_meta_mut().0.0.remove("progressToken");
+    }
+    message
+}
+
+type Posted = Result<StreamableHttpPostResponse, StreamableHttpError<reqwest_rmcp::Error>>;
+type Stream = Result<
+    BoxStream<'static, Result<sse_stream::Sse, SseError>>,
+    StreamableHttpError<reqwest_rmcp::Error>,
+>;
+
+impl StreamableHttpClient for Pooled {
+    type Error = reqwest_rmcp::Error;
+
+    async fn post_message(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Posted {
+        let message = without_progress(message);
+        (self.0)
+            .post_message(uri, message, session_id, auth_header, custom_headers)
+            .await
+    }
+
+    async fn post_message_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> Posted {
+        let message = without_progress(message);
+        (self.0)
+            .post_message_with_max_sse_event_size(
+                uri,
+                message,
+                session_id,
+                auth_header,
+                custom_headers,
+                max_sse_event_size,
+            )
+            .await
+    }
+
+    async fn post_message_with_response_limits(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        limits: StreamableHttpResponseLimits,
+    ) -> Posted {
+        let message = without_progress(message);
+        (self.0)
+            .post_message_with_response_limits(
+                uri,
+                message,
+                session_id,
+                auth_header,
+                custom_headers,
+                limits,
+            )
+            .await
+    }
+
+    async fn delete_session(
+        &self,
+        uri: Arc<str>,
+        session_id: Arc<str>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<(), StreamableHttpError<reqwest_rmcp::Error>> {
+        (self.0)
+            .delete_session(uri, session_id, auth_header, custom_headers)
+            .await
+    }
+
+    async fn get_stream(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Stream {
+        (self.0)
+            .get_stream(uri, session_id, last_event_id, auth_header, custom_headers)
+            .await
+    }
+
+    async fn get_stream_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> Stream {
+        (self.0)
+            .get_stream_with_max_sse_event_size(
+                uri,
+                session_id,
+                last_event_id,
+                auth_header,
+                custom_headers,
+                max_sse_event_size,
+            )
+            .await
+    }
+}

@@ -28,6 +28,12 @@ async fn touch(notifier: State<Notifier>) -> &'static str {
     "touched"
 }
 
+/// Ends the process in the middle of the call, as a server that crashes does.
+#[tool(annotations(read_only), no_rate_limit)]
+fn vanish() -> &'static str {
+    std::process::exit(3)
+}
+
 fn main() -> Result<(), mcp_kit::Error> {
     let builder = Server::builder().info(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
     let notifier = builder.notifier();

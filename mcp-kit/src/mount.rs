@@ -1,0 +1,524 @@
+//! Another MCP server's tools, resources and prompts served as this server's own, under a
+//! prefix (feature `client`).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use mcp_kit::mount::Upstream;
+//! use mcp_kit::Server;
+//!
+//! let github = Upstream::http("https://mcp.example.com/mcp")
+//!     .bearer_from_env("GH_TOKEN")
+//!     .mount("github")
+//!     .await?;
+//! Server::builder().mount(github).build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Names
+//!
+//! A tool or prompt `name` is served as `{prefix}_{name}`; a resource `scheme://…` (fixed or a
+//! template) as `{prefix}+scheme://…`. An upstream tool whose served name would break the tool
+//! naming rule ([`is_valid_name`]), or a template mcp-kit does
+//! not serve, is skipped with a warning.
+//!
+//! # Security
+//!
+//! The caller's credential never travels upstream: the upstream is reached with its own
+//! ([`Upstream::bearer`], [`Upstream::header`]). The caller's permissions apply at the front:
+//! [`Upstream::permission`] guards every mounted item, and the items returned by
+//! [`Mount::tools`] and the others take a permission or rate limit of their own like any
+//! hand-registered item.
+//!
+//! # Failures
+//!
+//! The items are listed once, when mounting. One session with the upstream serves every
+//! call, over pooled connections, asking for no progress (so that an mcp-kit upstream answers
+//! with plain JSON). When it fails, the call answers `unavailable` naming the upstream, the session is
+//! dropped, and the next call opens another; after a failed attempt to connect, calls answer
+//! `unavailable` at once until a pause (doubling up to 30 s) has passed. The rest of the server
+//! keeps serving.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use crate::client::{Client, ClientError};
+use crate::content::Content;
+use crate::error::ToolError;
+use crate::permission::Permission;
+use crate::prompt::{Prompt, PromptArgument, PromptMessage, PromptOutput};
+use crate::registry::is_valid_name;
+use crate::resource::Resource;
+use crate::role::Role;
+use crate::server::ServerBuilder;
+use crate::tool::{Tool, ToolAnnotations};
+use crate::uri_template::UriTemplate;
+
+/// The first pause after a failed attempt to connect; it doubles up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+const MAX_PAUSE: Duration = Duration::from_secs(30);
+
+/// How to reach another MCP server; [`mount`](Self::mount) connects and lists its items.
+#[must_use = "nothing is mounted until mount() is awaited and the Mount given to the builder"]
+pub struct Upstream {
+    reach: Reach,
+    permission: Option<Arc<dyn Permission>>,
+}
+
+#[derive(Clone)]
+enum Reach {
+    Http {
+        url: String,
+        headers: Vec<(String, Secret)>,
+    },
+    Stdio {
+        program: String,
+        args: Vec<String>,
+    },
+}
+
+/// A header value read from code or the environment, never printed.
+#[derive(Clone)]
+enum Secret {
+    Value(String),
+    Env {
+        variable: String,
+        prefix: &'static str,
+    },
+}
+
+impl Upstream {
+    /// A server at `url` (its `/mcp` endpoint), over Streamable HTTP.
+    pub fn http(url: impl Into<String>) -> Self {
+        Self::new(Reach::Http {
+            url: url.into(),
+            headers: Vec::new(),
+        })
+    }
+
+    /// A server started as `program args…`, spoken to over its stdin and stdout. It is started
+    /// again when it exits.
+    pub fn stdio<S: Into<String>>(
+        program: impl Into<String>,
+        args: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Reach::Stdio {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    fn new(reach: Reach) -> Self {
+        Self {
+            reach,
+            permission: None,
+        }
+    }
+
+    /// Reaches the upstream with `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: impl Into<String>) -> Self {
+        self.with_header(
+            "authorization",
+            Secret::Value(format!("Bearer {}", token.into())),
+        )
+    }
+
+    /// Reaches the upstream with the bearer token in the environment variable `variable`,
+    /// read when connecting; mounting fails naming the variable when it is unset.
+    pub fn bearer_from_env(self, variable: impl Into<String>) -> Self {
+        let variable = variable.into();
+        self.with_header(
+            "authorization",
+            Secret::Env {
+                variable,
+                prefix: "Bearer ",
+            },
+        )
+    }
+
+    /// Sends the header `name: value` with every request (HTTP upstreams).
+    pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.with_header(name, Secret::Value(value.into()))
+    }
+
+    fn with_header(mut self, name: impl Into<String>, value: Secret) -> Self {
+        if let Reach::Http { headers, .. } = &mut self.reach {
+            headers.push((name.into(), value));
+        }
+        self
+    }
+
+    /// Who may see and use every item of this upstream.
+    pub fn permission(mut self, permission: impl Permission) -> Self {
+        self.permission = Some(Arc::new(permission));
+        self
+    }
+
+    /// Connects, lists the upstream's items, and makes them this server's under `prefix`.
+    /// Give the result to [`ServerBuilder::mount`](crate::ServerBuilder::mount).
+    pub async fn mount(self, prefix: impl Into<String>) -> Result<Mount, ClientError> {
+        let prefix = prefix.into();
+        let link = Arc::new(Link {
+            prefix: prefix.clone(),
+            reach: self.reach,
+            state: tokio::sync::Mutex::new(State::Idle { retry: None }),
+        });
+        let client = link.connect().await?;
+        let mut mount = Mount {
+            prefix,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
+        };
+        for tool in client.list_tools().await? {
+            if let Some(tool) = mount.tool(&link, &tool) {
+                mount.tools.push(tool);
+            }
+        }
+        let resources = client.list_resources().await?;
+        let templates = client.list_resource_templates().await?;
+        for resource in resources.iter().chain(&templates) {
+            if let Some(resource) = mount.resource(&link, resource) {
+                mount.resources.push(resource);
+            }
+        }
+        for prompt in client.list_prompts().await? {
+            if let Some(prompt) = mount.prompt(&link, &prompt) {
+                mount.prompts.push(prompt);
+            }
+        }
+        if let Some(permission) = &self.permission {
+            for tool in &mut mount.tools {
+                tool.access.permission = Some(permission.clone());
+            }
+            for resource in &mut mount.resources {
+                resource.access.permission = Some(permission.clone());
+            }
+            for prompt in &mut mount.prompts {
+                prompt.access.permission = Some(permission.clone());
+            }
+        }
+        *link.state.lock().await = State::Open(client);
+        Ok(mount)
+    }
+}
+
+impl fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reach {
+            Reach::Http { url, .. } => f.debug_struct("Upstream").field("url", url).finish(),
+            Reach::Stdio { program, .. } => f
+                .debug_struct("Upstream")
+                .field("program", program)
+                .finish(),
+        }
+    }
+}
+
+/// An upstream's items, named for this server. Add them with
+/// [`ServerBuilder::mount`](crate::ServerBuilder::mount).
+#[derive(Debug)]
+pub struct Mount {
+    prefix: String,
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    prompts: Vec<Prompt>,
+}
+
+impl Mount {
+    /// The prefix the items are served under.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The tools, as this server serves them; set a permission or rate limit on one here.
+    pub fn tools(&mut self) -> &mut Vec<Tool> {
+        &mut self.tools
+    }
+
+    /// The resources and resource templates.
+    pub fn resources(&mut self) -> &mut Vec<Resource> {
+        &mut self.resources
+    }
+
+    /// The prompts.
+    pub fn prompts(&mut self) -> &mut Vec<Prompt> {
+        &mut self.prompts
+    }
+
+    fn tool(&self, link: &Arc<Link>, listed: &Value) -> Option<Tool> {
+        let upstream_name = listed["name"].as_str()?.to_owned();
+        let name = format!("{}_{upstream_name}", self.prefix);
+        if !is_valid_name(&name) {
+            tracing::warn!(upstream = %self.prefix, tool = %upstream_name, "skipped: `{name}` breaks the tool naming rule");
+            return None;
+        }
+        let input_schema = object_of(&listed["inputSchema"]);
+        let link = link.clone();
+        let mut tool = Tool::from_schema(name, input_schema, move |arguments| {
+            let (link, upstream_name) = (link.clone(), upstream_name.clone());
+            async move {
+                let arguments = Value::Object(arguments);
+                link.call(async |client| client.call_tool(&upstream_name, arguments).await)
+                    .await
+            }
+        });
+        if let Some(title) = listed["title"].as_str() {
+            tool = tool.title(title.to_owned());
+        }
+        if let Some(description) = listed["description"].as_str() {
+            tool = tool.description(description.to_owned());
+        }
+        let hint = |key: &str| listed["annotations"][key].as_bool();
+        tool = tool.annotations(ToolAnnotations {
+            read_only: hint("readOnlyHint"),
+            destructive: hint("destructiveHint"),
+            idempotent: hint("idempotentHint"),
+            open_world: hint("openWorldHint"),
+        });
+        tool.output_schema = listed["outputSchema"]
+            .as_object()
+            .map(|schema| Arc::new(schema.clone()));
+        tool.location.module = "<mounted>";
+        Some(tool)
+    }
+
+    fn resource(&self, link: &Arc<Link>, listed: &Value) -> Option<Resource> {
+        let upstream_uri = listed["uri"]
+            .as_str()
+            .or_else(|| listed["uriTemplate"].as_str())?
+            .to_owned();
+        let uri = format!("{}+{upstream_uri}", self.prefix);
+        if UriTemplate::parse(&uri).is_err() {
+            tracing::warn!(upstream = %self.prefix, resource = %upstream_uri, "skipped: not a URI template mcp-kit serves");
+            return None;
+        }
+        let name = listed["name"].as_str().unwrap_or(&upstream_uri).to_owned();
+        let link = link.clone();
+        let read = {
+            let upstream_uri = upstream_uri.clone();
+            move |variables: Map<String, Value>| {
+                let (link, uri) = (link.clone(), expand(&upstream_uri, &variables));
+                async move {
+                    link.call(async |client| client.read_resource(&uri).await)
+                        .await
+                }
+            }
+        };
+        let mut resource = Resource::new(uri, name, read);
+        if let Some(mime_type) = listed["mimeType"].as_str() {
+            resource = resource.mime_type(mime_type.to_owned());
+        }
+        if let Some(description) = listed["description"].as_str() {
+            resource = resource.description(description.to_owned());
+        }
+        if let Some(title) = listed["title"].as_str() {
+            resource = resource.title(title.to_owned());
+        }
+        resource.location.module = "<mounted>";
+        Some(resource)
+    }
+
+    fn prompt(&self, link: &Arc<Link>, listed: &Value) -> Option<Prompt> {
+        let upstream_name = listed["name"].as_str()?.to_owned();
+        let name = format!("{}_{upstream_name}", self.prefix);
+        let arguments = listed["arguments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|argument| {
+                Some(PromptArgument {
+                    name: argument["name"].as_str()?.to_owned(),
+                    description: argument["description"].as_str().map(str::to_owned),
+                    required: argument["required"].as_bool().unwrap_or(false),
+                })
+            })
+            .collect();
+        let link = link.clone();
+        let mut prompt = Prompt::new(name, arguments, move |arguments| {
+            let (link, upstream_name) = (link.clone(), upstream_name.clone());
+            async move {
+                let got = link
+                    .call(async |client| {
+                        client
+                            .get_prompt(&upstream_name, Value::Object(arguments))
+                            .await
+                    })
+                    .await?;
+                prompt_output(&got)
+            }
+        });
+        if let Some(description) = listed["description"].as_str() {
+            prompt = prompt.description(description.to_owned());
+        }
+        if let Some(title) = listed["title"].as_str() {
+            prompt = prompt.title(title.to_owned());
+        }
+        prompt.location.module = "<mounted>";
+        Some(prompt)
+    }
+}
+
+impl ServerBuilder {
+    /// Serves another MCP server's items under its prefix: see [`mount`](crate::mount).
+    pub fn mount(self, mount: Mount) -> Self {
+        let builder = self.tools(mount.tools);
+        let builder = mount.resources.into_iter().fold(builder, Self::resource);
+        mount.prompts.into_iter().fold(builder, Self::prompt)
+    }
+}
+
+/// The session with one upstream, shared by every call to it.
+struct Link {
+    prefix: String,
+    reach: Reach,
+    state: tokio::sync::Mutex<State>,
+}
+
+enum State {
+    Open(Arc<Client>),
+    /// No session; `retry` says when another attempt may be made, and the pause after it.
+    Idle {
+        retry: Option<(Instant, Duration)>,
+    },
+}
+
+impl Link {
+    async fn connect(&self) -> Result<Arc<Client>, ClientError> {
+        let client = match &self.reach {
+            Reach::Http { url, headers } => {
+                let mut client = Client::http(url);
+                for (name, value) in headers {
+                    let value = match value {
+                        Secret::Value(value) => value.clone(),
+                        Secret::Env { variable, prefix } => {
+                            let value = std::env::var(variable).map_err(|_| {
+                                ClientError::Connect(format!(
+                                    "the environment variable {variable} is not set"
+                                ))
+                            })?;
+                            format!("{prefix}{value}")
+                        }
+                    };
+                    client = client.header(name.clone(), value);
+                }
+                client.connect().await?
+            }
+            Reach::Stdio { program, args } => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(args);
+                Client::spawn(command).await?
+            }
+        };
+        Ok(Arc::new(client))
+    }
+
+    /// The open session, or a new one unless the last attempt failed too recently.
+    async fn client(&self) -> Result<Arc<Client>, ToolError> {
+        let mut state = self.state.lock().await;
+        let pause = match &*state {
+            State::Open(client) => return Ok(client.clone()),
+            State::Idle {
+                retry: Some((at, pause)),
+            } if Instant::now() < *at => {
+                return Err(self.unavailable(&"it could not be reached; trying again shortly"));
+            }
+            State::Idle { retry } => {
+                retry.map_or(FIRST_PAUSE, |(_, pause)| (pause * 2).min(MAX_PAUSE))
+            }
+        };
+        match self.connect().await {
+            Ok(client) => {
+                *state = State::Open(client.clone());
+                Ok(client)
+            }
+            Err(error) => {
+                tracing::warn!(upstream = %self.prefix, %error, "cannot reach the mounted server");
+                *state = State::Idle {
+                    retry: Some((Instant::now() + pause, pause)),
+                };
+                Err(self.unavailable(&error))
+            }
+        }
+    }
+
+    /// Runs `request` on the session. A failed session is dropped, for the next call to open
+    /// another; the upstream's own answer to a bad request is the caller's error.
+    async fn call<T>(
+        &self,
+        request: impl AsyncFnOnce(&Client) -> Result<T, ClientError>,
+    ) -> Result<T, ToolError> {
+        let client = self.client().await?;
+        match request(&client).await {
+            Ok(answer) => Ok(answer),
+            Err(ClientError::Rpc { code, message }) => Err(rpc_error(code, message)),
+            Err(error) => {
+                let mut state = self.state.lock().await;
+                if matches!(&*state, State::Open(open) if Arc::ptr_eq(open, &client)) {
+                    *state = State::Idle { retry: None };
+                }
+                Err(self.unavailable(&error))
+            }
+        }
+    }
+
+    fn unavailable(&self, why: &dyn fmt::Display) -> ToolError {
+        ToolError::unavailable(format!(
+            "the mounted server `{}` is unavailable: {why}",
+            self.prefix
+        ))
+    }
+}
+
+/// The upstream's JSON-RPC error as the caller's: invalid params stay the caller's mistake.
+fn rpc_error(code: i32, message: String) -> ToolError {
+    match code {
+        -32602 => ToolError::bad_request(message),
+        -32002 => ToolError::not_found(message),
+        _ => ToolError::internal(format!("the upstream answered {code}: {message}")),
+    }
+}
+
+/// `template` with each `{variable}` replaced by its value: the URI the upstream serves.
+fn expand(template: &str, variables: &Map<String, Value>) -> String {
+    let mut uri = template.to_owned();
+    for (name, value) in variables {
+        let value = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        uri = uri.replace(&format!("{{{name}}}"), &value);
+    }
+    uri
+}
+
+fn object_of(schema: &Value) -> Map<String, Value> {
+    schema
+        .as_object()
+        .cloned()
+        .unwrap_or_else(|| Map::from_iter([("type".to_owned(), Value::from("object"))]))
+}
+
+/// `prompts/get`'s answer, read back into messages.
+fn prompt_output(got: &Value) -> Result<PromptOutput, ToolError> {
+    let malformed = || ToolError::internal("the upstream's prompt has malformed messages");
+    let messages = got["messages"].as_array().ok_or_else(malformed)?;
+    let messages = messages
+        .iter()
+        .map(|message| {
+            let role = match message["role"].as_str() {
+                Some("assistant") => Role::Assistant,
+                Some("user") => Role::User,
+                _ => return None,
+            };
+            let content = Content::from_json(&message["content"])?;
+            Some(PromptMessage { role, content })
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(malformed)?;
+    Ok(PromptOutput {
+        description: got["description"].as_str().map(str::to_owned),
+        messages,
+    })
+}

@@ -1,0 +1,261 @@
+//! Another MCP server mounted under a prefix: its items served as the front server's own over
+//! real HTTP, with the front's permissions, the upstream's own credential, and an upstream
+//! that dies mid-call answering `unavailable` until it is started again.
+
+use mcp_kit::auth::{StaticToken, sha256_hex};
+use mcp_kit::client::Client;
+use mcp_kit::mount::Upstream;
+use mcp_kit::permission::HasScope;
+use mcp_kit::prelude::*;
+use mcp_kit_tests::{TestServer, spawn, test_settings};
+use serde_json::json;
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Sum {
+    total: i64,
+}
+
+/// Adds two integers.
+#[tool(annotations(read_only))]
+fn add(a: i64, b: i64) -> Json<Sum> {
+    Json(Sum { total: a + b })
+}
+
+/// Who the server thinks is calling.
+#[tool(annotations(read_only))]
+fn whoami(caller: Principal) -> String {
+    caller.subject
+}
+
+/// A note by its id.
+#[resource("notes://{id}", mime = "text/plain")]
+fn note(id: String) -> String {
+    format!("note {id}")
+}
+
+/// Asks for a review.
+#[prompt]
+fn review(code: String) -> String {
+    format!("Review this: {code}")
+}
+
+fn token(token: &str, subject: &str, scopes: &[&str]) -> StaticToken {
+    StaticToken {
+        token_sha256: sha256_hex(token),
+        subject: subject.into(),
+        scopes: scopes.iter().map(|s| (*s).into()).collect(),
+        permissions: vec![],
+    }
+}
+
+/// The upstream: every item above, for the bearer of `upstream-token` only; and a handle on
+/// it that counts the fast path's answers.
+async fn upstream() -> (TestServer, Server) {
+    let mut settings = test_settings();
+    settings.require_auth = true;
+    settings.auth.static_tokens = vec![token("upstream-token", "front-server", &["mcp"])];
+    let server = Server::builder()
+        .settings(settings)
+        .build()
+        .expect("builds");
+    (spawn(server.clone()).await, server)
+}
+
+/// The front: one local tool and what `mount` brings, for `alice` (scope `mcp`) and `root`
+/// (scopes `mcp` and `admin`).
+async fn front(mount: mcp_kit::mount::Mount) -> TestServer {
+    let mut settings = test_settings();
+    settings.require_auth = true;
+    settings.auth.static_tokens = vec![
+        token("alice-token", "alice", &["mcp"]),
+        token("root-token", "root", &["mcp", "admin"]),
+    ];
+    let local = Tool::new("local_echo", |args: Echo| async move { args.text });
+    let server = Server::builder()
+        .settings(settings)
+        .without_linked_tools()
+        .tool(local)
+        .mount(mount)
+        .build()
+        .expect("builds");
+    spawn(server).await
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Echo {
+    text: String,
+}
+
+async fn client(server: &TestServer, token: &str) -> Client {
+    Client::http(format!("http://{}/mcp", server.addr))
+        .bearer(token)
+        .connect()
+        .await
+        .expect("connects")
+}
+
+fn names(listed: &[serde_json::Value], key: &str) -> Vec<String> {
+    let mut names: Vec<String> = listed
+        .iter()
+        .map(|item| item[key].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_mounted_server_serves_its_items_under_the_prefix_with_its_own_credential() {
+    let (upstream, upstream_server) = upstream().await;
+    let url = format!("http://{}/mcp", upstream.addr);
+    let mount = Upstream::http(&url)
+        .bearer("upstream-token")
+        .mount("up")
+        .await
+        .expect("mounts");
+    let front = front(mount).await;
+    let alice = client(&front, "alice-token").await;
+
+    let tools = alice.list_tools().await.unwrap();
+    assert_eq!(names(&tools, "name"), ["local_echo", "up_add", "up_whoami"]);
+    let add = tools.iter().find(|t| t["name"] == "up_add").unwrap();
+    assert_eq!(add["description"], "Adds two integers.");
+    assert_eq!(add["annotations"]["readOnlyHint"], true);
+    assert_eq!(add["inputSchema"]["required"], json!(["a", "b"]));
+    assert!(
+        add["outputSchema"]["properties"]["total"].is_object(),
+        "{add}"
+    );
+
+    let sum = alice
+        .call_tool("up_add", json!({"a": 2, "b": 3}))
+        .await
+        .unwrap();
+    assert!(!sum.is_error);
+    assert_eq!(sum.structured_value(), Some(json!({"total": 5})));
+    // The upstream saw the front's credential, never alice's.
+    let who = alice.call_tool("up_whoami", json!({})).await.unwrap();
+    assert_eq!(who.text(), "front-server");
+    // The calls asked for no progress, so the upstream could answer them as plain JSON.
+    if test_settings().fast_path {
+        assert!(upstream_server.fast_path_answers() >= 2);
+    }
+    // The upstream's refusal of bad arguments is the caller's error, as for a local tool.
+    let wrong = alice.call_tool("up_add", json!({"a": "two", "b": 3})).await;
+    let wrong = wrong.unwrap();
+    assert!(wrong.is_error);
+    assert!(wrong.text().contains("a: invalid type"), "{wrong:?}");
+
+    let templates = alice.list_resource_templates().await.unwrap();
+    assert_eq!(names(&templates, "uriTemplate"), ["up+notes://{id}"]);
+    let read = alice.read_resource("up+notes://7").await.unwrap();
+    assert_eq!(read[0].body, mcp_kit::ResourceBody::Text("note 7".into()));
+
+    let prompts = alice.list_prompts().await.unwrap();
+    assert_eq!(names(&prompts, "name"), ["up_review"]);
+    let got = alice
+        .get_prompt("up_review", json!({"code": "fn main() {}"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        got["messages"][0]["content"]["text"],
+        "Review this: fn main() {}"
+    );
+}
+
+#[tokio::test]
+async fn a_permission_on_the_upstream_hides_its_items_from_callers_without_it() {
+    let (upstream, _) = upstream().await;
+    let mount = Upstream::http(format!("http://{}/mcp", upstream.addr))
+        .bearer("upstream-token")
+        .permission(HasScope("admin"))
+        .mount("up")
+        .await
+        .expect("mounts");
+    let front = front(mount).await;
+
+    let alice = client(&front, "alice-token").await;
+    let tools = alice.list_tools().await.unwrap();
+    assert_eq!(names(&tools, "name"), ["local_echo"]);
+    assert!(alice.list_prompts().await.unwrap().is_empty());
+    let refused = alice.call_tool("up_add", json!({"a": 1, "b": 1})).await;
+    assert!(refused.is_err() || refused.unwrap().is_error);
+
+    let root = client(&front, "root-token").await;
+    let sum = root
+        .call_tool("up_add", json!({"a": 1, "b": 1}))
+        .await
+        .unwrap();
+    assert_eq!(sum.structured_value(), Some(json!({"total": 2})));
+}
+
+#[tokio::test]
+async fn mounting_names_what_went_wrong() {
+    let (upstream, _) = upstream().await;
+    let url = format!("http://{}/mcp", upstream.addr);
+    let refused = Upstream::http(&url)
+        .bearer("wrong")
+        .mount("up")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("could not connect"),
+        "{refused}"
+    );
+    let unset = Upstream::http(&url)
+        .bearer_from_env("MCP_KIT_TEST_NO_SUCH_VARIABLE")
+        .mount("up")
+        .await
+        .unwrap_err();
+    assert!(
+        unset
+            .to_string()
+            .contains("MCP_KIT_TEST_NO_SUCH_VARIABLE is not set"),
+        "{unset}"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_that_dies_mid_call_is_unavailable_then_started_again() {
+    let mount = Upstream::stdio(env!("CARGO_BIN_EXE_replica"), ["serve", "--stdio"])
+        .mount("replica")
+        .await
+        .expect("mounts");
+    let front = front(mount).await;
+    let alice = client(&front, "alice-token").await;
+    assert_eq!(
+        alice
+            .call_tool("replica_peek", json!({}))
+            .await
+            .unwrap()
+            .text(),
+        "peeked"
+    );
+
+    let died = alice.call_tool("replica_vanish", json!({})).await;
+    let message = match died {
+        Ok(out) => {
+            assert!(out.is_error, "{out:?}");
+            out.text()
+        }
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        message.contains("the mounted server `replica` is unavailable"),
+        "{message}"
+    );
+    // The rest of the server keeps serving.
+    let echo = alice
+        .call_tool("local_echo", json!({"text": "still here"}))
+        .await
+        .unwrap();
+    assert_eq!(echo.text(), "still here");
+    // The next call starts the upstream again.
+    assert_eq!(
+        alice
+            .call_tool("replica_peek", json!({}))
+            .await
+            .unwrap()
+            .text(),
+        "peeked"
+    );
+}
