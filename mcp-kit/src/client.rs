@@ -16,13 +16,15 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+use tokio::sync::mpsc;
 
 pub use crate::error::ClientError;
 
 use crate::content::{Content, ResourceContents};
+use crate::context::Context;
 use crate::jsonrpc::Method;
 use crate::result::ToolOutput;
-use crate::wire::client::Connection;
+use crate::wire::client::{Connection, Progress};
 
 /// How to reach a server over Streamable HTTP; [`connect`](Self::connect) opens the session.
 #[derive(Debug, Clone)]
@@ -111,14 +113,54 @@ impl Client {
     /// Calls the tool `name` with `arguments` (a JSON object, or `null` for none). A tool's own
     /// failure is an `Ok` output with `is_error` set, as the protocol sends it.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolOutput, ClientError> {
-        let result = self.connection.call_tool(name, object(arguments)?).await?;
-        let content = blocks(&result["content"])?;
-        let is_error = result["isError"].as_bool().unwrap_or(false);
-        let structured = result
-            .get("structuredContent")
-            .filter(|v| !v.is_null())
-            .map(Value::to_string);
-        Ok(ToolOutput::from_parts(content, is_error, structured))
+        output(&self.connection.call_tool(name, object(arguments)?).await?)
+    }
+
+    /// Calls the tool `name` from within a call this server is serving, whose `context` it
+    /// is: the other server's progress notifications are reported to this call's client, when
+    /// it asked for progress, and cancelling this call cancels that one.
+    pub async fn call_tool_in(
+        &self,
+        name: &str,
+        arguments: Value,
+        context: &Context,
+    ) -> Result<ToolOutput, ClientError> {
+        let arguments = object(arguments)?;
+        let cancel = context.cancellation();
+        if !context.wants_progress() {
+            let result = self
+                .connection
+                .call_tool_relayed(name, arguments, cancel, None);
+            return output(&result.await?);
+        }
+        let (to, mut reports) = mpsc::unbounded_channel();
+        let call = self
+            .connection
+            .call_tool_relayed(name, arguments, cancel, Some(to));
+        let mut call = std::pin::pin!(call);
+        let report = async |report: Progress| {
+            let message = report.message.as_deref();
+            // A client that has gone away is the call's to notice, not this loop's.
+            let _ = context
+                .progress(report.progress, report.total, message)
+                .await;
+        };
+        loop {
+            tokio::select! {
+                biased;
+                Some(progress) = reports.recv() => report(progress).await,
+                result = &mut call => {
+                    // What came before the answer goes before it. rmcp hands each notification
+                    // to a task of its own, so one sent just before the answer may still be on
+                    // its way: let those tasks run once.
+                    tokio::task::yield_now().await;
+                    while let Ok(progress) = reports.try_recv() {
+                        report(progress).await;
+                    }
+                    return output(&result?);
+                }
+            }
+        }
     }
 
     /// Reads the resource at `uri`.
@@ -155,6 +197,16 @@ fn object(arguments: Value) -> Result<Map<String, Value>, ClientError> {
             "arguments must be a JSON object, not {other}"
         ))),
     }
+}
+
+fn output(result: &Value) -> Result<ToolOutput, ClientError> {
+    let content = blocks(&result["content"])?;
+    let is_error = result["isError"].as_bool().unwrap_or(false);
+    let structured = result
+        .get("structuredContent")
+        .filter(|v| !v.is_null())
+        .map(Value::to_string);
+    Ok(ToolOutput::from_parts(content, is_error, structured))
 }
 
 fn blocks(content: &Value) -> Result<Vec<Content>, ClientError> {

@@ -247,6 +247,8 @@ pub enum ClientError {
     Rpc { code: i32, message: String },
     /// The connection failed during a request, or an answer made no sense.
     Transport(String),
+    /// The call on whose behalf the request was made was cancelled, and the request with it.
+    Cancelled,
 }
 
 #[cfg(feature = "client")]
@@ -256,6 +258,7 @@ impl fmt::Display for ClientError {
             Self::Connect(why) => write!(f, "could not connect: {why}"),
             Self::Rpc { code, message } => write!(f, "the server answered {code}: {message}"),
             Self::Transport(why) => write!(f, "the request failed: {why}"),
+            Self::Cancelled => f.write_str("the request was cancelled"),
         }
     }
 }

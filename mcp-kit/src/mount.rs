@@ -31,7 +31,8 @@
 //!
 //! # Failures
 //!
-//! The items are listed once, when mounting. One session with the upstream serves every
+//! A caller who asked for progress gets the upstream's, and a call that is cancelled, or whose
+//! client goes away, is cancelled upstream too. The items are listed once, when mounting. One session with the upstream serves every
 //! call, over pooled connections, asking for no progress (so that an mcp-kit upstream answers
 //! with plain JSON). When it fails, the call answers `unavailable` naming the upstream, the session is
 //! dropped, and the next call opens another; after a failed attempt to connect, calls answer
@@ -257,14 +258,19 @@ impl Mount {
         }
         let input_schema = object_of(&listed["inputSchema"]);
         let link = link.clone();
-        let mut tool = Tool::from_schema(name, input_schema, move |arguments| {
-            let (link, upstream_name) = (link.clone(), upstream_name.clone());
-            async move {
-                let arguments = Value::Object(arguments);
-                link.call(async |client| client.call_tool(&upstream_name, arguments).await)
+        let mut tool =
+            Tool::from_schema_with_context(name, input_schema, move |arguments, context| {
+                let (link, upstream_name) = (link.clone(), upstream_name.clone());
+                async move {
+                    let arguments = Value::Object(arguments);
+                    link.call(async |client| {
+                        client
+                            .call_tool_in(&upstream_name, arguments, &context)
+                            .await
+                    })
                     .await
-            }
-        });
+                }
+            });
         if let Some(title) = listed["title"].as_str() {
             tool = tool.title(title.to_owned());
         }
@@ -454,6 +460,10 @@ impl Link {
         match request(&client).await {
             Ok(answer) => Ok(answer),
             Err(ClientError::Rpc { code, message }) => Err(rpc_error(code, message)),
+            Err(ClientError::Cancelled) => Err(ToolError::unavailable(format!(
+                "the call to the mounted server `{}` was cancelled",
+                self.prefix
+            ))),
             Err(error) => {
                 let mut state = self.state.lock().await;
                 if matches!(&*state, State::Open(open) if Arc::ptr_eq(open, &client)) {

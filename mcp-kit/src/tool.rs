@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::access::{Access, AccessDef, Enabled, RateLimitSpec};
 use crate::app::{ToolUi, Visibility};
+use crate::context::Context;
 use crate::error::ToolError;
 use crate::extract::{Call, InputSchema, Param, Prepared, StateMap, prepared};
 use crate::permission::Permission;
@@ -210,14 +211,31 @@ impl Tool {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
     {
+        Self::from_schema_with_context(name, input_schema, move |arguments, _| handler(arguments))
+    }
+
+    /// [`from_schema`](Self::from_schema) for a handler that also takes the call's
+    /// [`Context`]: to report progress, ask the client, or stop when the call is cancelled.
+    #[track_caller]
+    pub fn from_schema_with_context<R, Fut, F>(
+        name: impl Into<Cow<'static, str>>,
+        input_schema: Map<String, Value>,
+        handler: F,
+    ) -> Self
+    where
+        R: IntoToolResult + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        F: Fn(Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
+    {
         Self::hand_registered(
             name.into(),
             input_schema,
             R::output_schema(&mut generator()),
             Arc::new(move |call: &mut Call| {
                 let arguments = std::mem::take(&mut call.arguments);
+                let context = call.context.clone();
                 call.finish(())?;
-                let run = handler(arguments);
+                let run = handler(arguments, context);
                 prepared(async move { run.await.into_tool_result() })
             }),
         )

@@ -8,7 +8,10 @@ use mcp_kit::mount::Upstream;
 use mcp_kit::permission::HasScope;
 use mcp_kit::prelude::*;
 use mcp_kit_tests::{TestServer, spawn, test_settings};
-use serde_json::json;
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
 
 #[derive(serde::Serialize, schemars::JsonSchema)]
 struct Sum {
@@ -25,6 +28,38 @@ fn add(a: i64, b: i64) -> Json<Sum> {
 #[tool(annotations(read_only))]
 fn whoami(caller: Principal) -> String {
     caller.subject
+}
+
+static COUNTED: Notify = Notify::const_new();
+
+/// Counts to three, reporting each step, then waits to be let go.
+#[tool(annotations(read_only))]
+async fn count(context: Context) -> &'static str {
+    for step in 1..=3 {
+        let message = format!("step {step}");
+        let reported = context.progress(f64::from(step), Some(3.0), Some(&message));
+        reported.await.expect("the progress is sent");
+    }
+    COUNTED.notified().await;
+    "counted"
+}
+
+static WAITING: Notify = Notify::const_new();
+static CANCELLED: Notify = Notify::const_new();
+
+/// Waits until its call is cancelled: its context says so, or the server drops the call.
+#[tool(annotations(read_only))]
+async fn wait(context: Context) -> &'static str {
+    struct Ended;
+    impl Drop for Ended {
+        fn drop(&mut self) {
+            CANCELLED.notify_one();
+        }
+    }
+    let _ended = Ended;
+    WAITING.notify_one();
+    context.cancelled().await;
+    "cancelled"
 }
 
 /// A note by its id.
@@ -116,7 +151,10 @@ async fn a_mounted_server_serves_its_items_under_the_prefix_with_its_own_credent
     let alice = client(&front, "alice-token").await;
 
     let tools = alice.list_tools().await.unwrap();
-    assert_eq!(names(&tools, "name"), ["local_echo", "up_add", "up_whoami"]);
+    assert_eq!(
+        names(&tools, "name"),
+        ["local_echo", "up_add", "up_count", "up_wait", "up_whoami"]
+    );
     let add = tools.iter().find(|t| t["name"] == "up_add").unwrap();
     assert_eq!(add["description"], "Adds two integers.");
     assert_eq!(add["annotations"]["readOnlyHint"], true);
@@ -258,4 +296,89 @@ async fn an_upstream_that_dies_mid_call_is_unavailable_then_started_again() {
             .text(),
         "peeked"
     );
+}
+
+/// Posts `tools/call NAME` to `server` as `alice`, with `meta` as the request's `_meta`, and
+/// leaves the answer's event stream to read.
+async fn call_raw(server: &TestServer, name: &str, meta: Value) -> TcpStream {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": name, "arguments": {}, "_meta": meta}})
+    .to_string();
+    let addr = server.addr;
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer alice-token\r\n\
+         content-type: application/json\r\naccept: application/json, text/event-stream\r\n\
+         mcp-protocol-version: 2025-11-25\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    stream
+}
+
+async fn mounted_upstream() -> (TestServer, TestServer) {
+    let (upstream, _) = upstream().await;
+    let mount = Upstream::http(format!("http://{}/mcp", upstream.addr))
+        .bearer("upstream-token")
+        .mount("up")
+        .await
+        .expect("mounts");
+    (front(mount).await, upstream)
+}
+
+#[tokio::test]
+async fn the_upstreams_progress_reaches_the_caller_who_asked_for_it() {
+    let (front, _upstream) = mounted_upstream().await;
+    let mut stream = call_raw(&front, "up_count", json!({"progressToken": "p-1"})).await;
+    let mut seen = String::new();
+    // The progress arrives while the call is still running.
+    mcp_kit_tests::read_until(&mut stream, &mut seen, "step 3").await;
+    COUNTED.notify_one();
+    mcp_kit_tests::read_until(&mut stream, &mut seen, r#""result""#).await;
+    let messages = mcp_kit_tests::messages(&seen);
+    let progress: Vec<(Value, Value, Value)> = messages
+        .iter()
+        .filter(|m| m["method"] == "notifications/progress")
+        .map(|m| {
+            let params = &m["params"];
+            let progress = (params["progress"].clone(), params["total"].clone());
+            (
+                params["progressToken"].clone(),
+                progress.0,
+                params["message"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        progress,
+        [1, 2, 3].map(|n| (
+            json!("p-1"),
+            json!(f64::from(n)),
+            json!(format!("step {n}"))
+        )),
+        "{seen}"
+    );
+    let answer = messages.last().unwrap();
+    assert_eq!(answer["result"]["content"][0]["text"], "counted", "{seen}");
+
+    // A caller who did not ask gets the answer alone.
+    let alice = client(&front, "alice-token").await;
+    COUNTED.notify_one();
+    let counted = alice.call_tool("up_count", json!({})).await.unwrap();
+    assert_eq!(counted.text(), "counted");
+}
+
+#[tokio::test]
+async fn cancelling_a_call_cancels_it_upstream() {
+    let (front, _upstream) = mounted_upstream().await;
+    let stream = call_raw(&front, "up_wait", json!({})).await;
+    let timeout = std::time::Duration::from_secs(10);
+    tokio::time::timeout(timeout, WAITING.notified())
+        .await
+        .expect("the upstream's tool starts");
+    // The caller goes away: the front cancels its call, and the upstream's with it.
+    drop(stream);
+    tokio::time::timeout(timeout, CANCELLED.notified())
+        .await
+        .expect("the upstream's call is cancelled");
 }

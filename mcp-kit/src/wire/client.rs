@@ -1,18 +1,23 @@
 //! rmcp's client under `mcp_kit::client`: the connection, and each request as MCP JSON in and
 //! out, so nothing above this file names rmcp.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderName, HeaderValue};
 use futures_util::stream::BoxStream;
 
+use rmcp::ClientHandler;
 use rmcp::ServiceExt as _;
 use rmcp::model::{
-    CallToolRequestParams, ClientJsonRpcMessage, GetMeta as _, GetPromptRequestParams,
-    JsonRpcMessage, PaginatedRequestParams, ReadResourceRequestParams,
+    CallToolRequest, CallToolRequestParams, CancelledNotification, CancelledNotificationParam,
+    ClientJsonRpcMessage, ClientRequest, GetMeta as _, GetPromptRequestParams, JsonObject,
+    JsonRpcMessage, MetaObject, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+    ReadResourceRequestParams, RequestId, RequestMetaObject, ServerResult,
 };
-use rmcp::service::{RoleClient, RunningService, ServiceError};
+use rmcp::service::{
+    NotificationContext, Peer, PeerRequestOptions, RoleClient, RunningService, ServiceError,
+};
 use rmcp::transport::streamable_http_client::{
     SseError, StreamableHttpClient, StreamableHttpClientTransportConfig, StreamableHttpError,
     StreamableHttpPostResponse, StreamableHttpResponseLimits,
@@ -21,12 +26,122 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
 use crate::error::ClientError;
 use crate::jsonrpc::Method;
+use crate::lock::lock;
 
 /// A connected client session.
 pub(crate) struct Connection {
-    service: RunningService<RoleClient, ()>,
+    service: RunningService<RoleClient, Relay>,
+    /// Whether requests go through [`Pooled`], which takes their progress tokens off unless
+    /// asked to keep them.
+    pooled: bool,
+}
+
+/// Cancels a request on the server unless its answer came: when the call waiting for it is
+/// cancelled, or dropped (its client went away).
+struct Abandoned {
+    peer: Peer<RoleClient>,
+    id: Option<RequestId>,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (self.id.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let reason = Some("the call was cancelled".to_owned());
+        let notification =
+            CancelledNotification::new(CancelledNotificationParam::new(Some(id), reason));
+        let peer = self.peer.clone();
+        runtime.spawn(async move {
+            // rmcp stops the request's own HTTP exchange too, which a stateless server
+            // takes as the cancellation.
+            let _ = peer.send_notification(notification.into()).await;
+        });
+    }
+}
+
+/// One progress notification of a call in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Progress {
+    pub(crate) progress: f64,
+    pub(crate) total: Option<f64>,
+    pub(crate) message: Option<String>,
+}
+
+/// The most progress notifications kept for calls not yet registered.
+const EARLY: usize = 64;
+
+/// Hands the server's progress notifications to the calls that asked for them.
+#[derive(Default)]
+struct Relay {
+    progress: Mutex<Watchers>,
+}
+
+#[derive(Default)]
+struct Watchers {
+    by_token: HashMap<ProgressToken, mpsc::UnboundedSender<Progress>>,
+    /// rmcp numbers a request's progress token as it sends it, so a notification may come
+    /// before its call is registered: kept here until it is.
+    early: VecDeque<(ProgressToken, Progress)>,
+}
+
+impl Relay {
+    /// Sends `token`'s notifications to `to` until the guard drops.
+    fn watch(&self, token: ProgressToken, to: mpsc::UnboundedSender<Progress>) -> Watching<'_> {
+        let mut watchers = lock(&self.progress);
+        let (early, rest) = std::mem::take(&mut watchers.early)
+            .into_iter()
+            .partition(|(t, _)| *t == token);
+        watchers.early = rest;
+        for (_, progress) in early {
+            let _ = to.send(progress);
+        }
+        watchers.by_token.insert(token.clone(), to);
+        Watching { relay: self, token }
+    }
+}
+
+struct Watching<'a> {
+    relay: &'a Relay,
+    token: ProgressToken,
+}
+
+impl Drop for Watching<'_> {
+    fn drop(&mut self) {
+        lock(&self.relay.progress).by_token.remove(&self.token);
+    }
+}
+
+impl ClientHandler for Relay {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let progress = Progress {
+            progress: params.progress,
+            total: params.total,
+            message: params.message,
+        };
+        let mut watchers = lock(&self.progress);
+        match watchers.by_token.get(&params.progress_token) {
+            Some(to) => {
+                let _ = to.send(progress);
+            }
+            None => {
+                if watchers.early.len() == EARLY {
+                    watchers.early.pop_front();
+                }
+                watchers.early.push_back((params.progress_token, progress));
+            }
+        }
+    }
 }
 
 impl Connection {
@@ -56,16 +171,28 @@ impl Connection {
             config = config.auth_header(token);
         }
         let transport = StreamableHttpClientTransport::with_client(Pooled::new(), config);
-        let service = ().serve(transport).await.map_err(|e| ClientError::Connect(e.to_string()))?;
-        Ok(Self { service })
+        let service = Relay::default()
+            .serve(transport)
+            .await
+            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        Ok(Self {
+            service,
+            pooled: true,
+        })
     }
 
     /// A child process spoken to over its stdin and stdout.
     pub(crate) async fn spawn(command: tokio::process::Command) -> Result<Self, ClientError> {
         let transport = TokioChildProcess::new(command)
             .map_err(|e| ClientError::Connect(format!("the command could not start: {e}")))?;
-        let service = ().serve(transport).await.map_err(|e| ClientError::Connect(e.to_string()))?;
-        Ok(Self { service })
+        let service = Relay::default()
+            .serve(transport)
+            .await
+            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        Ok(Self {
+            service,
+            pooled: false,
+        })
     }
 
     /// The server's `serverInfo`, as MCP JSON.
@@ -134,6 +261,53 @@ impl Connection {
                 .await
                 .map_err(failed)?,
         )
+    }
+
+    /// Calls the tool `name` on behalf of another call: its progress goes to `progress`, when
+    /// given, and `cancel` cancels it on the server too.
+    pub(crate) async fn call_tool_relayed(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        cancel: &CancellationToken,
+        progress: Option<mpsc::UnboundedSender<Progress>>,
+    ) -> Result<Value, ClientError> {
+        let params = params::<CallToolRequestParams>(
+            serde_json::json!({"name": name, "arguments": arguments}),
+        )?;
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let mut options = PeerRequestOptions::no_options();
+        if progress.is_some() && self.pooled {
+            options.meta = Some(RequestMetaObject(MetaObject(JsonObject::from_iter([(
+                WANTS_PROGRESS.to_owned(),
+                Value::Bool(true),
+            )]))));
+        }
+        let peer = self.service.peer();
+        let handle = peer
+            .send_request_with_option(request, options)
+            .await
+            .map_err(failed)?;
+        let _watching = progress.map(|to| {
+            let token = handle.progress_token.clone();
+            self.service.service().watch(token, to)
+        });
+        let mut abandoned = Abandoned {
+            peer: peer.clone(),
+            id: Some(handle.id.clone()),
+        };
+        tokio::select! {
+            answer = handle.await_response() => {
+                abandoned.id = None;
+                match answer.map_err(failed)? {
+                    ServerResult::CallToolResult(result) => json(&result),
+                    _ => Err(ClientError::Transport(
+                        "an answer to tools/call that is not a result".into(),
+                    )),
+                }
+            }
+            () = cancel.cancelled() => Err(ClientError::Cancelled),
+        }
     }
 
     pub(crate) async fn read_resource(&self, uri: &str) -> Result<Value, ClientError> {
@@ -224,9 +398,16 @@ impl Pooled {
     }
 }
 
+/// The `_meta` key by which a request asks [`Pooled`] to keep its progress token; it is
+/// taken off before the request is sent.
+const WANTS_PROGRESS: &str = "mcp-kit/wants-progress";
+
 fn without_progress(mut message: ClientJsonRpcMessage) -> ClientJsonRpcMessage {
     if let JsonRpcMessage::Request(request) = &mut message {
-        request.request.get_meta_mut().0.0.remove("progressToken");
+        let meta = &mut request.request.get_meta_mut().0.0;
+        if meta.remove(WANTS_PROGRESS).is_none() {
+            meta.remove("progressToken");
+        }
     }
     message
 }
