@@ -60,12 +60,15 @@ use crate::uri_template::UriTemplate;
 /// The first pause after a failed attempt to connect; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
 const MAX_PAUSE: Duration = Duration::from_secs(30);
+/// How long a new session may take by default (see [`Upstream::connect_timeout`]).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to reach another MCP server; [`mount`](Self::mount) connects and lists its items.
 #[must_use = "nothing is mounted until mount() is awaited and the Mount given to the builder"]
 pub struct Upstream {
     reach: Reach,
     permission: Option<Arc<dyn Permission>>,
+    connect_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -115,6 +118,7 @@ impl Upstream {
         Self {
             reach,
             permission: None,
+            connect_timeout: CONNECT_TIMEOUT,
         }
     }
 
@@ -151,6 +155,13 @@ impl Upstream {
         self
     }
 
+    /// How long opening a session (the handshake) may take, mounting or reconnecting, before
+    /// it fails; calls waiting for it fail with it. Ten seconds unless set.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
     /// Who may see and use every item of this upstream.
     pub fn permission(mut self, permission: impl Permission) -> Self {
         self.permission = Some(Arc::new(permission));
@@ -164,6 +175,7 @@ impl Upstream {
         let link = Arc::new(Link {
             prefix: prefix.clone(),
             reach: self.reach,
+            connect_timeout: self.connect_timeout,
             state: tokio::sync::Mutex::new(State::Idle { retry: None }),
         });
         let client = link.connect().await?;
@@ -173,19 +185,19 @@ impl Upstream {
             resources: Vec::new(),
             prompts: Vec::new(),
         };
-        for tool in client.list_tools().await? {
+        for tool in listed(client.list_tools().await)? {
             if let Some(tool) = mount.tool(&link, &tool) {
                 mount.tools.push(tool);
             }
         }
-        let resources = client.list_resources().await?;
-        let templates = client.list_resource_templates().await?;
+        let resources = listed(client.list_resources().await)?;
+        let templates = listed(client.list_resource_templates().await)?;
         for resource in resources.iter().chain(&templates) {
             if let Some(resource) = mount.resource(&link, resource) {
                 mount.resources.push(resource);
             }
         }
-        for prompt in client.list_prompts().await? {
+        for prompt in listed(client.list_prompts().await)? {
             if let Some(prompt) = mount.prompt(&link, &prompt) {
                 mount.prompts.push(prompt);
             }
@@ -380,6 +392,7 @@ impl ServerBuilder {
 struct Link {
     prefix: String,
     reach: Reach,
+    connect_timeout: Duration,
     state: tokio::sync::Mutex<State>,
 }
 
@@ -392,7 +405,16 @@ enum State {
 }
 
 impl Link {
+    /// A new session, unless the upstream takes longer than the connect timeout.
     async fn connect(&self) -> Result<Arc<Client>, ClientError> {
+        let connected = tokio::time::timeout(self.connect_timeout, self.open()).await;
+        connected.unwrap_or_else(|_| {
+            let waited = self.connect_timeout;
+            Err(ClientError::Connect(format!("no answer in {waited:?}")))
+        })
+    }
+
+    async fn open(&self) -> Result<Arc<Client>, ClientError> {
         let client = match &self.reach {
             Reach::Http { url, headers } => {
                 let mut client = Client::http(url);
@@ -479,6 +501,14 @@ impl Link {
             "the mounted server `{}` is unavailable: {why}",
             self.prefix
         ))
+    }
+}
+
+/// A list the upstream serves, or none when it serves no such items (method not found).
+fn listed(list: Result<Vec<Value>, ClientError>) -> Result<Vec<Value>, ClientError> {
+    match list {
+        Err(ClientError::Rpc { code: -32601, .. }) => Ok(Vec::new()),
+        list => list,
     }
 }
 

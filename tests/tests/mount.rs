@@ -250,6 +250,16 @@ async fn mounting_names_what_went_wrong() {
             .contains("MCP_KIT_TEST_NO_SUCH_VARIABLE is not set"),
         "{unset}"
     );
+    // A server that takes the connection and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/mcp", silent.local_addr().unwrap());
+    let hung = Upstream::http(silent_url)
+        .connect_timeout(std::time::Duration::from_millis(200))
+        .mount("up")
+        .await
+        .unwrap_err();
+    assert!(hung.to_string().contains("no answer in 200ms"), "{hung}");
+    drop(silent);
 }
 
 #[tokio::test]
