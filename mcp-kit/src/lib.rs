@@ -38,6 +38,7 @@ mod database;
 mod dispatch;
 mod error;
 mod extract;
+mod health;
 mod http;
 mod interaction;
 mod jsonrpc;

@@ -37,7 +37,7 @@
 //! with plain JSON). When it fails, the call answers `unavailable` naming the upstream, the session is
 //! dropped, and the next call opens another; after a failed attempt to connect, calls answer
 //! `unavailable` at once until a pause (doubling up to 30 s) has passed. The rest of the server
-//! keeps serving.
+//! keeps serving, and `/healthz` reports each upstream as `up`, `down` or `connecting`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -48,6 +48,7 @@ use serde_json::{Map, Value};
 use crate::client::{Client, ClientError};
 use crate::content::Content;
 use crate::error::ToolError;
+use crate::health::Probe;
 use crate::permission::Permission;
 use crate::prompt::{Prompt, PromptArgument, PromptMessage, PromptOutput};
 use crate::registry::is_valid_name;
@@ -181,6 +182,7 @@ impl Upstream {
         let client = link.connect().await?;
         let mut mount = Mount {
             prefix,
+            link: link.clone(),
             tools: Vec::new(),
             resources: Vec::new(),
             prompts: Vec::new(),
@@ -232,12 +234,23 @@ impl fmt::Debug for Upstream {
 
 /// An upstream's items, named for this server. Add them with
 /// [`ServerBuilder::mount`](crate::ServerBuilder::mount).
-#[derive(Debug)]
 pub struct Mount {
     prefix: String,
+    link: Arc<Link>,
     tools: Vec<Tool>,
     resources: Vec<Resource>,
     prompts: Vec<Prompt>,
+}
+
+impl fmt::Debug for Mount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mount")
+            .field("prefix", &self.prefix)
+            .field("tools", &self.tools)
+            .field("resources", &self.resources)
+            .field("prompts", &self.prompts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Mount {
@@ -381,10 +394,26 @@ impl Mount {
 
 impl ServerBuilder {
     /// Serves another MCP server's items under its prefix: see [`mount`](crate::mount).
-    pub fn mount(self, mount: Mount) -> Self {
+    pub fn mount(mut self, mount: Mount) -> Self {
+        self.probes.add(mount.link);
         let builder = self.tools(mount.tools);
         let builder = mount.resources.into_iter().fold(builder, Self::resource);
         mount.prompts.into_iter().fold(builder, Self::prompt)
+    }
+}
+
+impl Probe for Link {
+    fn name(&self) -> &str {
+        &self.prefix
+    }
+
+    fn state(&self) -> &'static str {
+        match self.state.try_lock().as_deref() {
+            Ok(State::Open(_)) => "up",
+            Ok(State::Idle { .. }) => "down",
+            // A call holds it while it opens a session.
+            Err(_) => "connecting",
+        }
     }
 }
 

@@ -97,6 +97,7 @@ pub struct ServerBuilder {
     policy: Policy,
     custom_limiter: bool,
     notifier: Notifier,
+    pub(crate) probes: crate::health::Probes,
     #[cfg(feature = "oauth-server")]
     oauth_users: Option<Arc<dyn crate::oauth_server::UserSource>>,
     #[cfg(feature = "oauth-server")]
@@ -111,6 +112,8 @@ pub struct Server {
     pub(crate) settings: Arc<Settings>,
     pub(crate) auth: AuthChain,
     pub(crate) notifier: Notifier,
+    /// What `/healthz` reports on beside the server: the servers it mounts.
+    pub(crate) probes: crate::health::Probes,
     /// Requests the fast path answered.
     pub(crate) fast_path_answered: Arc<std::sync::atomic::AtomicU64>,
     /// Seals the state of input-required results.
@@ -143,6 +146,7 @@ impl Server {
             policy: Policy::default(),
             custom_limiter: false,
             notifier: Notifier::default(),
+            probes: crate::health::Probes::default(),
             #[cfg(feature = "oauth-server")]
             oauth_users: None,
             #[cfg(feature = "oauth-server")]
@@ -427,6 +431,7 @@ impl ServerBuilder {
             settings: Arc::new(settings),
             auth,
             notifier: self.notifier,
+            probes: self.probes,
             fast_path_answered: Arc::default(),
             state_keys,
             #[cfg(feature = "oauth-server")]

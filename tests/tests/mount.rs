@@ -269,6 +269,12 @@ async fn an_upstream_that_dies_mid_call_is_unavailable_then_started_again() {
         .await
         .expect("mounts");
     let front = front(mount).await;
+    let upstreams = async || {
+        let health = mcp_kit_tests::send(front.addr, "GET", "/healthz", &[], b"").await;
+        assert_eq!(health.status, 200);
+        health.json()["upstreams"].clone()
+    };
+    assert_eq!(upstreams().await, json!({"replica": "up"}));
     let alice = client(&front, "alice-token").await;
     assert_eq!(
         alice
@@ -291,6 +297,7 @@ async fn an_upstream_that_dies_mid_call_is_unavailable_then_started_again() {
         message.contains("the mounted server `replica` is unavailable"),
         "{message}"
     );
+    assert_eq!(upstreams().await, json!({"replica": "down"}));
     // The rest of the server keeps serving.
     let echo = alice
         .call_tool("local_echo", json!({"text": "still here"}))
@@ -306,6 +313,7 @@ async fn an_upstream_that_dies_mid_call_is_unavailable_then_started_again() {
             .text(),
         "peeked"
     );
+    assert_eq!(upstreams().await, json!({"replica": "up"}));
 }
 
 /// Posts `tools/call NAME` to `server` as `alice`, with `meta` as the request's `_meta`, and

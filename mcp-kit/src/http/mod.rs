@@ -142,6 +142,23 @@ impl Server {
     }
 }
 
+/// `/healthz`: `health`, and the state of each probe under `upstreams` when there are any.
+/// The status stays 200 while the server serves: a load balancer should not take it out of
+/// service for an upstream that is down.
+fn healthz(
+    health: serde_json::Value,
+    probes: crate::health::Probes,
+) -> axum::routing::MethodRouter {
+    if probes.is_empty() {
+        return get(move || async move { axum::Json(health) });
+    }
+    get(move || async move {
+        let mut health = health;
+        health["upstreams"] = probes.report();
+        axum::Json(health)
+    })
+}
+
 /// `shutdown` closes open streams once in-flight calls are done; `stop` (the signal itself)
 /// ends the streams no call waits on, such as the console's log.
 fn router(server: &Server, shutdown: CancellationToken, stop: CancellationToken) -> Router {
@@ -186,7 +203,7 @@ fn router(server: &Server, shutdown: CancellationToken, stop: CancellationToken)
         .with_state(endpoint.clone());
     let mut router = Router::new()
         .route(MCP_PATH, any(serve_mcp).with_state(endpoint.clone()))
-        .route("/healthz", get(move || async move { axum::Json(health) }))
+        .route("/healthz", healthz(health, server.probes.clone()))
         .merge(metadata);
     if settings.dev_console {
         router = router.merge(console::routes(server, endpoint.hosts.clone(), stop));
