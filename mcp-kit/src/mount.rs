@@ -25,8 +25,8 @@
 //!
 //! The caller's credential never travels upstream: the upstream is reached with its own
 //! ([`Upstream::bearer`], [`Upstream::header`]). The caller's permissions apply at the front:
-//! [`Upstream::permission`] guards every mounted item, and the items returned by
-//! [`Mount::tools`] and the others take a permission or rate limit of their own like any
+//! [`Upstream::permission`] guards every mounted item, and [`Mount::map_tools`] (and
+//! `map_resources`, `map_prompts`) gives one a permission or rate limit of its own, as for any
 //! hand-registered item.
 //!
 //! # Failures
@@ -259,19 +259,52 @@ impl Mount {
         &self.prefix
     }
 
-    /// The tools, as this server serves them; set a permission or rate limit on one here.
-    pub fn tools(&mut self) -> &mut Vec<Tool> {
-        &mut self.tools
+    /// The tools, as this server serves them.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
     }
 
     /// The resources and resource templates.
-    pub fn resources(&mut self) -> &mut Vec<Resource> {
-        &mut self.resources
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
     }
 
     /// The prompts.
-    pub fn prompts(&mut self) -> &mut Vec<Prompt> {
-        &mut self.prompts
+    pub fn prompts(&self) -> &[Prompt] {
+        &self.prompts
+    }
+
+    /// Passes each tool through `change`: to give one a permission or rate limit of its own.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), mcp_kit::client::ClientError> {
+    /// # use mcp_kit::mount::Upstream;
+    /// use mcp_kit::permission::HasScope;
+    ///
+    /// let github = Upstream::http("https://mcp.example.com/mcp")
+    ///     .mount("github")
+    ///     .await?
+    ///     .map_tools(|tool| match tool.name() {
+    ///         "github_delete_repository" => tool.permission(HasScope("admin")),
+    ///         _ => tool,
+    ///     });
+    /// # Ok(()) }
+    /// ```
+    pub fn map_tools(mut self, change: impl FnMut(Tool) -> Tool) -> Self {
+        self.tools = self.tools.into_iter().map(change).collect();
+        self
+    }
+
+    /// Passes each resource and template through `change`.
+    pub fn map_resources(mut self, change: impl FnMut(Resource) -> Resource) -> Self {
+        self.resources = self.resources.into_iter().map(change).collect();
+        self
+    }
+
+    /// Passes each prompt through `change`.
+    pub fn map_prompts(mut self, change: impl FnMut(Prompt) -> Prompt) -> Self {
+        self.prompts = self.prompts.into_iter().map(change).collect();
+        self
     }
 
     fn tool(&self, link: &Arc<Link>, listed: &Value) -> Option<Tool> {

@@ -227,6 +227,30 @@ async fn a_permission_on_the_upstream_hides_its_items_from_callers_without_it() 
 }
 
 #[tokio::test]
+async fn one_mounted_tool_can_be_given_a_permission_of_its_own() {
+    let (upstream, _) = upstream().await;
+    let mount = Upstream::http(format!("http://{}/mcp", upstream.addr))
+        .bearer("upstream-token")
+        .mount("up")
+        .await
+        .expect("mounts")
+        .map_tools(|tool| match tool.name() {
+            "up_whoami" => tool.permission(HasScope("admin")),
+            _ => tool,
+        });
+    let front = front(mount).await;
+    let alice = client(&front, "alice-token").await;
+    let tools = alice.list_tools().await.unwrap();
+    assert_eq!(
+        names(&tools, "name"),
+        ["local_echo", "up_add", "up_count", "up_wait"]
+    );
+    let root = client(&front, "root-token").await;
+    let who = root.call_tool("up_whoami", json!({})).await.unwrap();
+    assert_eq!(who.text(), "front-server");
+}
+
+#[tokio::test]
 async fn mounting_names_what_went_wrong() {
     let (upstream, _) = upstream().await;
     let url = format!("http://{}/mcp", upstream.addr);
