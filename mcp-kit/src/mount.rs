@@ -181,26 +181,25 @@ impl Upstream {
         });
         let client = link.connect().await?;
         let mut mount = Mount {
-            prefix,
             link: link.clone(),
             tools: Vec::new(),
             resources: Vec::new(),
             prompts: Vec::new(),
         };
         for tool in listed(client.list_tools().await)? {
-            if let Some(tool) = mount.tool(&link, &tool) {
+            if let Some(tool) = link.tool(&tool) {
                 mount.tools.push(tool);
             }
         }
         let resources = listed(client.list_resources().await)?;
         let templates = listed(client.list_resource_templates().await)?;
         for resource in resources.iter().chain(&templates) {
-            if let Some(resource) = mount.resource(&link, resource) {
+            if let Some(resource) = link.resource(resource) {
                 mount.resources.push(resource);
             }
         }
         for prompt in listed(client.list_prompts().await)? {
-            if let Some(prompt) = mount.prompt(&link, &prompt) {
+            if let Some(prompt) = link.prompt(&prompt) {
                 mount.prompts.push(prompt);
             }
         }
@@ -235,7 +234,6 @@ impl fmt::Debug for Upstream {
 /// An upstream's items, named for this server. Add them with
 /// [`ServerBuilder::mount`](crate::ServerBuilder::mount).
 pub struct Mount {
-    prefix: String,
     link: Arc<Link>,
     tools: Vec<Tool>,
     resources: Vec<Resource>,
@@ -245,7 +243,7 @@ pub struct Mount {
 impl fmt::Debug for Mount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mount")
-            .field("prefix", &self.prefix)
+            .field("prefix", &self.link.prefix)
             .field("tools", &self.tools)
             .field("resources", &self.resources)
             .field("prompts", &self.prompts)
@@ -256,7 +254,7 @@ impl fmt::Debug for Mount {
 impl Mount {
     /// The prefix the items are served under.
     pub fn prefix(&self) -> &str {
-        &self.prefix
+        &self.link.prefix
     }
 
     /// The tools, as this server serves them.
@@ -306,8 +304,12 @@ impl Mount {
         self.prompts = self.prompts.into_iter().map(change).collect();
         self
     }
+}
 
-    fn tool(&self, link: &Arc<Link>, listed: &Value) -> Option<Tool> {
+/// The upstream's items, as listed, made this server's: each calls the upstream through the
+/// link.
+impl Link {
+    fn tool(self: &Arc<Self>, listed: &Value) -> Option<Tool> {
         let upstream_name = listed["name"].as_str()?.to_owned();
         let name = format!("{}_{upstream_name}", self.prefix);
         if !is_valid_name(&name) {
@@ -315,7 +317,7 @@ impl Mount {
             return None;
         }
         let input_schema = object_of(&listed["inputSchema"]);
-        let link = link.clone();
+        let link = self.clone();
         let mut tool =
             Tool::from_schema_with_context(name, input_schema, move |arguments, context| {
                 let (link, upstream_name) = (link.clone(), upstream_name.clone());
@@ -349,7 +351,7 @@ impl Mount {
         Some(tool)
     }
 
-    fn resource(&self, link: &Arc<Link>, listed: &Value) -> Option<Resource> {
+    fn resource(self: &Arc<Self>, listed: &Value) -> Option<Resource> {
         let upstream_uri = listed["uri"]
             .as_str()
             .or_else(|| listed["uriTemplate"].as_str())?
@@ -360,7 +362,7 @@ impl Mount {
             return None;
         }
         let name = listed["name"].as_str().unwrap_or(&upstream_uri).to_owned();
-        let link = link.clone();
+        let link = self.clone();
         let read = {
             let upstream_uri = upstream_uri.clone();
             move |variables: Map<String, Value>| {
@@ -385,7 +387,7 @@ impl Mount {
         Some(resource)
     }
 
-    fn prompt(&self, link: &Arc<Link>, listed: &Value) -> Option<Prompt> {
+    fn prompt(self: &Arc<Self>, listed: &Value) -> Option<Prompt> {
         let upstream_name = listed["name"].as_str()?.to_owned();
         let name = format!("{}_{upstream_name}", self.prefix);
         let arguments = listed["arguments"]
@@ -400,7 +402,7 @@ impl Mount {
                 })
             })
             .collect();
-        let link = link.clone();
+        let link = self.clone();
         let mut prompt = Prompt::new(name, arguments, move |arguments| {
             let (link, upstream_name) = (link.clone(), upstream_name.clone());
             async move {

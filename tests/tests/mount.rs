@@ -96,6 +96,15 @@ async fn upstream() -> (TestServer, Server) {
     (spawn(server.clone()).await, server)
 }
 
+/// `upstream` mounted under `up` with its credential, as `configure` leaves it.
+async fn mount_of(
+    upstream: &TestServer,
+    configure: impl FnOnce(Upstream) -> Upstream,
+) -> mcp_kit::mount::Mount {
+    let reach = Upstream::http(format!("http://{}/mcp", upstream.addr)).bearer("upstream-token");
+    configure(reach).mount("up").await.expect("mounts")
+}
+
 /// The front: one local tool and what `mount` brings, for `alice` (scope `mcp`) and `root`
 /// (scopes `mcp` and `admin`).
 async fn front(mount: mcp_kit::mount::Mount) -> TestServer {
@@ -141,13 +150,7 @@ fn names(listed: &[serde_json::Value], key: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_mounted_server_serves_its_items_under_the_prefix_with_its_own_credential() {
     let (upstream, upstream_server) = upstream().await;
-    let url = format!("http://{}/mcp", upstream.addr);
-    let mount = Upstream::http(&url)
-        .bearer("upstream-token")
-        .mount("up")
-        .await
-        .expect("mounts");
-    let front = front(mount).await;
+    let front = front(mount_of(&upstream, |upstream| upstream).await).await;
     let alice = client(&front, "alice-token").await;
 
     let tools = alice.list_tools().await.unwrap();
@@ -203,12 +206,7 @@ async fn a_mounted_server_serves_its_items_under_the_prefix_with_its_own_credent
 #[tokio::test]
 async fn a_permission_on_the_upstream_hides_its_items_from_callers_without_it() {
     let (upstream, _) = upstream().await;
-    let mount = Upstream::http(format!("http://{}/mcp", upstream.addr))
-        .bearer("upstream-token")
-        .permission(HasScope("admin"))
-        .mount("up")
-        .await
-        .expect("mounts");
+    let mount = mount_of(&upstream, |upstream| upstream.permission(HasScope("admin"))).await;
     let front = front(mount).await;
 
     let alice = client(&front, "alice-token").await;
@@ -229,11 +227,8 @@ async fn a_permission_on_the_upstream_hides_its_items_from_callers_without_it() 
 #[tokio::test]
 async fn one_mounted_tool_can_be_given_a_permission_of_its_own() {
     let (upstream, _) = upstream().await;
-    let mount = Upstream::http(format!("http://{}/mcp", upstream.addr))
-        .bearer("upstream-token")
-        .mount("up")
+    let mount = mount_of(&upstream, |upstream| upstream)
         .await
-        .expect("mounts")
         .map_tools(|tool| match tool.name() {
             "up_whoami" => tool.permission(HasScope("admin")),
             _ => tool,
@@ -360,11 +355,7 @@ async fn call_raw(server: &TestServer, name: &str, meta: Value) -> TcpStream {
 
 async fn mounted_upstream() -> (TestServer, TestServer) {
     let (upstream, _) = upstream().await;
-    let mount = Upstream::http(format!("http://{}/mcp", upstream.addr))
-        .bearer("upstream-token")
-        .mount("up")
-        .await
-        .expect("mounts");
+    let mount = mount_of(&upstream, |upstream| upstream).await;
     (front(mount).await, upstream)
 }
 
