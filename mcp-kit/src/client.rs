@@ -24,7 +24,7 @@ use crate::content::{Content, ResourceContents};
 use crate::context::Context;
 use crate::jsonrpc::Method;
 use crate::result::ToolOutput;
-use crate::wire::client::{Connection, Progress};
+use crate::wire::client::{Behalf, Connection, Heard};
 
 /// How to reach a server over Streamable HTTP; [`connect`](Self::connect) opens the session.
 #[derive(Debug, Clone)]
@@ -113,12 +113,18 @@ impl Client {
     /// Calls the tool `name` with `arguments` (a JSON object, or `null` for none). A tool's own
     /// failure is an `Ok` output with `is_error` set, as the protocol sends it.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolOutput, ClientError> {
-        output(&self.connection.call_tool(name, object(arguments)?).await?)
+        let answer = self
+            .connection
+            .call_tool(name, object(arguments)?, None, None);
+        output(&answer.await?)
     }
 
     /// Calls the tool `name` from within a call this server is serving, whose `context` it
-    /// is: the other server's progress notifications are reported to this call's client, when
-    /// it asked for progress, and cancelling this call cancels that one.
+    /// is. What the other server says about the call reaches this call's client: its progress
+    /// (when asked for) and log messages (at the levels asked for), and its questions (a form
+    /// to fill, a message for the model, the roots), which are asked the way this call's
+    /// request allows (see [`Ask`](crate::Ask)) and answered back. Cancelling this call
+    /// cancels that one.
     pub async fn call_tool_in(
         &self,
         name: &str,
@@ -126,36 +132,35 @@ impl Client {
         context: &Context,
     ) -> Result<ToolOutput, ClientError> {
         let arguments = object(arguments)?;
-        let cancel = context.cancellation();
-        if !context.wants_progress() {
-            let result = self
-                .connection
-                .call_tool_relayed(name, arguments, cancel, None);
-            return output(&result.await?);
-        }
-        let (to, mut reports) = mpsc::unbounded_channel();
-        let call = self
-            .connection
-            .call_tool_relayed(name, arguments, cancel, Some(to));
-        let mut call = std::pin::pin!(call);
-        let report = async |report: Progress| {
-            let message = report.message.as_deref();
-            // A client that has gone away is the call's to notice, not this loop's.
-            let _ = context
-                .progress(report.progress, report.total, message)
-                .await;
+        let (heard, mut hearing) = mpsc::unbounded_channel();
+        let declares = ["elicitation", "sampling", "roots"];
+        let behalf = Behalf {
+            heard,
+            progress: context.wants_progress(),
+            log_level: context.log_level(),
+            declares: declares
+                .into_iter()
+                .filter(|&capability| context.declares(capability))
+                .collect(),
         };
+        let call = (self.connection).call_tool(
+            name,
+            arguments,
+            Some(context.cancellation()),
+            Some(behalf),
+        );
+        let mut call = std::pin::pin!(call);
         loop {
             tokio::select! {
                 biased;
-                Some(progress) = reports.recv() => report(progress).await,
+                Some(heard) = hearing.recv() => pass_on(heard, context).await?,
                 result = &mut call => {
                     // What came before the answer goes before it. rmcp hands each notification
                     // to a task of its own, so one sent just before the answer may still be on
                     // its way: let those tasks run once.
                     tokio::task::yield_now().await;
-                    while let Ok(progress) = reports.try_recv() {
-                        report(progress).await;
+                    while let Ok(heard) = hearing.try_recv() {
+                        pass_on(heard, context).await?;
                     }
                     return output(&result?);
                 }
@@ -187,6 +192,43 @@ impl Client {
     pub async fn close(self) {
         self.connection.close().await;
     }
+}
+
+/// Passes what another server said about a call on to the client of the call it was made
+/// for. A client that has gone away is the call's to notice, not this.
+async fn pass_on(heard: Heard, context: &Context) -> Result<(), ClientError> {
+    match heard {
+        Heard::Progress(report) => {
+            let message = report.message.as_deref();
+            let _ = context
+                .progress(report.progress, report.total, message)
+                .await;
+        }
+        Heard::Log {
+            level,
+            logger,
+            data,
+        } => {
+            let _ = context.log_as(level, logger, data).await;
+        }
+        Heard::Question {
+            key,
+            method,
+            params,
+            answer,
+        } => match context.ask_relayed(key, &method, &params).await {
+            Ok(answered) => {
+                let _ = answer.send(answered);
+            }
+            Err(error) => {
+                return Err(ClientError::Unanswered(
+                    error.kind(),
+                    error.client_message().into_owned(),
+                ));
+            }
+        },
+    }
+    Ok(())
 }
 
 fn object(arguments: Value) -> Result<Map<String, Value>, ClientError> {

@@ -131,12 +131,33 @@ impl Context {
     ///
     /// A 2026-07-28 request gets only the levels its `logLevel` asked for, none without it.
     pub async fn log(&self, level: LogLevel, data: impl Into<Value>) -> Result<(), ToolError> {
+        self.log_as(level, None, data.into()).await
+    }
+
+    /// [`log`](Self::log), naming the `logger`.
+    pub(crate) async fn log_as(
+        &self,
+        level: LogLevel,
+        logger: Option<String>,
+        data: Value,
+    ) -> Result<(), ToolError> {
         if self.round().is_some_and(|round| !round.wants_log(level)) {
             return Ok(());
         }
         match &self.inner.channel {
-            Some(channel) => channel.log(level, None, data.into()).await,
+            Some(channel) => channel.log(level, logger, data).await,
             None => Ok(()),
+        }
+    }
+
+    /// The least severe level the client may be sent, if any: a 2026-07-28 request's
+    /// `logLevel`; a session's channel sorts the levels itself, so every level there.
+    #[cfg(feature = "client")]
+    pub(crate) fn log_level(&self) -> Option<LogLevel> {
+        match (self.round(), &self.inner.channel) {
+            (Some(round), _) => round.log_level(),
+            (None, Some(_)) => Some(LogLevel::Debug),
+            (None, None) => None,
         }
     }
 
@@ -164,7 +185,7 @@ impl Context {
         self.declares("roots")
     }
 
-    fn declares(&self, capability: &str) -> bool {
+    pub(crate) fn declares(&self, capability: &str) -> bool {
         match (self.round(), &self.inner.channel) {
             (Some(round), _) => round.declares(capability),
             (None, Some(channel)) => channel.declares(capability),

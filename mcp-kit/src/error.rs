@@ -249,6 +249,10 @@ pub enum ClientError {
     Transport(String),
     /// The call on whose behalf the request was made was cancelled, and the request with it.
     Cancelled,
+    /// The server asked a question that the client of the call on whose behalf the request
+    /// was made could not answer ([`Client::call_tool_in`](crate::client::Client::call_tool_in)):
+    /// `error` says why, in that call's words.
+    Unanswered(ErrorKind, String),
 }
 
 #[cfg(feature = "client")]
@@ -259,6 +263,7 @@ impl fmt::Display for ClientError {
             Self::Rpc { code, message } => write!(f, "the server answered {code}: {message}"),
             Self::Transport(why) => write!(f, "the request failed: {why}"),
             Self::Cancelled => f.write_str("the request was cancelled"),
+            Self::Unanswered(_, why) => write!(f, "the server's question was not answered: {why}"),
         }
     }
 }

@@ -62,6 +62,8 @@ pub mod permission;
 mod prompt;
 pub mod ratelimit;
 mod registry;
+#[cfg(feature = "client")]
+mod relayed_question;
 mod resource;
 mod result;
 mod role;

@@ -12,3 +12,19 @@ pub enum LogLevel {
     Alert,
     Emergency,
 }
+
+impl LogLevel {
+    /// The level's name in the protocol: `debug`, `info`, … `emergency`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Notice => "notice",
+            Self::Warning => "warning",
+            Self::Error => "error",
+            Self::Critical => "critical",
+            Self::Alert => "alert",
+            Self::Emergency => "emergency",
+        }
+    }
+}

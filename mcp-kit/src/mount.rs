@@ -29,10 +29,20 @@
 //! `map_resources`, `map_prompts`) gives one a permission or rate limit of its own, as for any
 //! hand-registered item.
 //!
+//! # What passes through
+//!
+//! A mounted tool's call carries its caller through: the caller gets the upstream's progress
+//! (when it asked for progress) and log messages (at the levels it asked for), and the
+//! upstream's questions (a form to fill, a message for the caller's model, the roots) are put
+//! to the caller the way its own request allows ([`Ask`](crate::Ask)): in a 2026-07-28
+//! request as rounds of input-required results, the questions filed under the upstream's own
+//! keys. The upstream is told which questions the caller can answer, so it never asks one the
+//! caller cannot. A call that is cancelled, or whose client goes away, is cancelled upstream
+//! too. Sampling passes text messages only; URL elicitations are refused.
+//!
 //! # Failures
 //!
-//! A caller who asked for progress gets the upstream's, and a call that is cancelled, or whose
-//! client goes away, is cancelled upstream too. The items are listed once, when mounting. One session with the upstream serves every
+//! The items are listed once, when mounting. One session with the upstream serves every
 //! call, over pooled connections, asking for no progress (so that an mcp-kit upstream answers
 //! with plain JSON). When it fails, the call answers `unavailable` naming the upstream, the session is
 //! dropped, and the next call opens another; after a failed attempt to connect, calls answer
@@ -546,6 +556,7 @@ impl Link {
         match request(&client).await {
             Ok(answer) => Ok(answer),
             Err(ClientError::Rpc { code, message }) => Err(rpc_error(code, message)),
+            Err(ClientError::Unanswered(kind, message)) => Err(ToolError::new(kind, message)),
             Err(ClientError::Cancelled) => Err(ToolError::unavailable(format!(
                 "the call to the mounted server `{}` was cancelled",
                 self.prefix
@@ -576,10 +587,11 @@ fn listed(list: Result<Vec<Value>, ClientError>) -> Result<Vec<Value>, ClientErr
     }
 }
 
-/// The upstream's JSON-RPC error as the caller's: invalid params stay the caller's mistake.
+/// The upstream's JSON-RPC error as the caller's: invalid params, and a question the caller
+/// did not declare it could answer (-32021), stay the caller's mistake.
 fn rpc_error(code: i32, message: String) -> ToolError {
     match code {
-        -32602 => ToolError::bad_request(message),
+        -32602 | -32021 => ToolError::bad_request(message),
         -32002 => ToolError::not_found(message),
         _ => ToolError::internal(format!("the upstream answered {code}: {message}")),
     }

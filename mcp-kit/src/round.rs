@@ -265,6 +265,12 @@ impl Round {
         self.declared.log_level.is_some_and(|least| level >= least)
     }
 
+    /// The least severe level the request asked to be sent, if any.
+    #[cfg(feature = "client")]
+    pub(crate) fn log_level(&self) -> Option<LogLevel> {
+        self.declared.log_level
+    }
+
     /// Whether the request declared `capability`.
     pub(crate) fn declares(&self, capability: &str) -> bool {
         match capability {

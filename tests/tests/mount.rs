@@ -7,6 +7,7 @@ use mcp_kit::client::Client;
 use mcp_kit::mount::Upstream;
 use mcp_kit::permission::HasScope;
 use mcp_kit::prelude::*;
+use mcp_kit::{LogLevel, SamplingRequest};
 use mcp_kit_tests::{TestServer, spawn, test_settings};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
@@ -60,6 +61,39 @@ async fn wait(context: Context) -> &'static str {
     WAITING.notify_one();
     context.cancelled().await;
     "cancelled"
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Name {
+    name: String,
+}
+
+/// Asks the caller's name, then its model for a capital.
+#[tool(annotations(read_only))]
+async fn greet(context: Context) -> Result<String, ToolError> {
+    let Some(who) = context.elicit::<Name>("Your name?").await?.accepted() else {
+        return Ok("no name".into());
+    };
+    let request = SamplingRequest::new("Capital of France?", 20).system_prompt("Be brief.");
+    let capital = context.sample(request).await?;
+    Ok(format!(
+        "Hello, {}: {}",
+        who.name,
+        capital.text.unwrap_or_default()
+    ))
+}
+
+/// Logs a line at each of three levels.
+#[tool(annotations(read_only))]
+async fn chatty(context: Context) -> &'static str {
+    for (level, line) in [
+        (LogLevel::Debug, "detail"),
+        (LogLevel::Info, "working"),
+        (LogLevel::Warning, "careful"),
+    ] {
+        context.log(level, line).await.expect("the line is sent");
+    }
+    "done"
 }
 
 /// A note by its id.
@@ -156,7 +190,15 @@ async fn a_mounted_server_serves_its_items_under_the_prefix_with_its_own_credent
     let tools = alice.list_tools().await.unwrap();
     assert_eq!(
         names(&tools, "name"),
-        ["local_echo", "up_add", "up_count", "up_wait", "up_whoami"]
+        [
+            "local_echo",
+            "up_add",
+            "up_chatty",
+            "up_count",
+            "up_greet",
+            "up_wait",
+            "up_whoami"
+        ]
     );
     let add = tools.iter().find(|t| t["name"] == "up_add").unwrap();
     assert_eq!(add["description"], "Adds two integers.");
@@ -238,7 +280,14 @@ async fn one_mounted_tool_can_be_given_a_permission_of_its_own() {
     let tools = alice.list_tools().await.unwrap();
     assert_eq!(
         names(&tools, "name"),
-        ["local_echo", "up_add", "up_count", "up_wait"]
+        [
+            "local_echo",
+            "up_add",
+            "up_chatty",
+            "up_count",
+            "up_greet",
+            "up_wait"
+        ]
     );
     let root = client(&front, "root-token").await;
     let who = root.call_tool("up_whoami", json!({})).await.unwrap();
@@ -414,4 +463,144 @@ async fn cancelling_a_call_cancels_it_upstream() {
     tokio::time::timeout(timeout, CANCELLED.notified())
         .await
         .expect("the upstream's call is cancelled");
+}
+
+/// A 2026-07-28 `tools/call` of `name` on `server` as alice, declaring `capabilities`, with
+/// `meta` added to its `_meta` and `extra` to its params: every message of the answer.
+async fn call_2026(
+    server: &TestServer,
+    name: &str,
+    capabilities: Value,
+    meta: Value,
+    extra: Value,
+) -> Vec<Value> {
+    let mut params = json!({"name": name, "arguments": {}, "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+    }});
+    for (key, value) in meta.as_object().into_iter().flatten() {
+        params["_meta"][key] = value.clone();
+    }
+    for (key, value) in extra.as_object().into_iter().flatten() {
+        params[key] = value.clone();
+    }
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params});
+    let response = mcp_kit_tests::post_mcp_with(
+        server.addr,
+        &[
+            ("authorization", "Bearer alice-token"),
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", name),
+        ],
+        body.to_string(),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&response.body).into_owned();
+    if response.header("content-type") == Some("application/json") {
+        return vec![serde_json::from_str(&text).expect("a JSON answer")];
+    }
+    mcp_kit_tests::messages(&text)
+}
+
+#[tokio::test]
+async fn the_upstreams_questions_are_put_to_the_caller_round_by_round() {
+    let (front, _upstream) = mounted_upstream().await;
+    let can_answer = json!({"elicitation": {}, "sampling": {}});
+    let mut extra = json!({});
+    let mut answers = vec![
+        json!({"action": "accept", "content": {"name": "Alice"}}),
+        json!({"role": "assistant", "model": "test-model", "stopReason": "endTurn",
+               "content": {"type": "text", "text": "Paris"}}),
+    ]
+    .into_iter();
+    let mut asked = Vec::new();
+    let result = loop {
+        let messages = call_2026(&front, "up_greet", can_answer.clone(), json!({}), extra).await;
+        let result = messages.last().expect("an answer")["result"].clone();
+        if result["resultType"] != "input_required" {
+            break result;
+        }
+        // Each round asks one question, under the key the upstream filed it under.
+        let requests = result["inputRequests"].as_object().expect("questions");
+        assert_eq!(requests.len(), 1, "{result}");
+        let (key, request) = requests.iter().next().unwrap();
+        asked.push((
+            request["method"].clone(),
+            request["params"]["message"].clone(),
+        ));
+        if request["method"] == "sampling/createMessage" {
+            let params = &request["params"];
+            assert_eq!(params["systemPrompt"], "Be brief.", "{result}");
+            assert_eq!(
+                params["messages"][0]["content"]["text"],
+                "Capital of France?"
+            );
+        }
+        extra = json!({
+            "inputResponses": {key: answers.next().expect("no more than two questions")},
+            "requestState": result["requestState"],
+        });
+    };
+    assert_eq!(
+        asked,
+        [
+            (json!("elicitation/create"), json!("Your name?")),
+            (json!("sampling/createMessage"), Value::Null)
+        ],
+        "{result}"
+    );
+    assert_eq!(
+        result["content"][0]["text"], "Hello, Alice: Paris",
+        "{result}"
+    );
+    assert_eq!(result["isError"], false, "{result}");
+}
+
+#[tokio::test]
+async fn a_caller_who_cannot_answer_gets_an_error_that_says_so() {
+    let (front, _upstream) = mounted_upstream().await;
+    let messages = call_2026(&front, "up_greet", json!({}), json!({}), json!({})).await;
+    let answer = messages.last().expect("an answer");
+    let said = answer["result"]["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("did not declare the `elicitation` capability"),
+        "{answer}"
+    );
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+}
+
+#[tokio::test]
+async fn the_upstreams_log_lines_reach_the_caller_at_the_levels_it_asked_for() {
+    let (front, _upstream) = mounted_upstream().await;
+    let messages = call_2026(
+        &front,
+        "up_chatty",
+        json!({}),
+        json!({"io.modelcontextprotocol/logLevel": "info"}),
+        json!({}),
+    )
+    .await;
+    let logged: Vec<(Value, Value)> = messages
+        .iter()
+        .filter(|m| m["method"] == "notifications/message")
+        .map(|m| (m["params"]["level"].clone(), m["params"]["data"].clone()))
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            (json!("info"), json!("working")),
+            (json!("warning"), json!("careful"))
+        ],
+        "{messages:?}"
+    );
+    let answer = messages.last().unwrap();
+    assert_eq!(
+        answer["result"]["content"][0]["text"], "done",
+        "{messages:?}"
+    );
+
+    // Without a level, no line.
+    let messages = call_2026(&front, "up_chatty", json!({}), json!({}), json!({})).await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
 }

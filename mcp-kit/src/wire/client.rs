@@ -1,37 +1,46 @@
 //! rmcp's client under `mcp_kit::client`: the connection, and each request as MCP JSON in and
 //! out, so nothing above this file names rmcp.
 
+// SEP-2577 deprecates logging, sampling and roots; servers still use them, and a mount
+// passes them on.
+#![allow(deprecated)]
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderName, HeaderValue};
+use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 
-use rmcp::ClientHandler;
-use rmcp::ServiceExt as _;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotification, CancelledNotificationParam,
-    ClientJsonRpcMessage, ClientRequest, GetMeta as _, GetPromptRequestParams, JsonObject,
-    JsonRpcMessage, MetaObject, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
-    ReadResourceRequestParams, RequestId, RequestMetaObject, ServerResult,
+    ClientCapabilities, ClientConfig, ClientJsonRpcMessage, ClientRequest,
+    CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult, ErrorData,
+    Extensions, GetMeta as _, GetPromptRequestParams, InputResponses, JsonObject, JsonRpcMessage,
+    ListRootsResult, LoggingMessageNotificationParam, MetaObject, NotificationMetaObject,
+    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ReadResourceRequestParams,
+    RequestId, RequestMetaObject, ServerResult,
 };
 use rmcp::service::{
-    NotificationContext, Peer, PeerRequestOptions, RoleClient, RunningService, ServiceError,
+    NotificationContext, Peer, PeerRequestOptions, RequestContext, RoleClient, RunningService,
+    ServiceError,
 };
 use rmcp::transport::streamable_http_client::{
     SseError, StreamableHttpClient, StreamableHttpClientTransportConfig, StreamableHttpError,
     StreamableHttpPostResponse, StreamableHttpResponseLimits,
 };
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ClientError;
 use crate::jsonrpc::Method;
 use crate::lock::lock;
+use crate::log_level::LogLevel;
 
 /// A connected client session.
 pub(crate) struct Connection {
@@ -74,47 +83,144 @@ pub(crate) struct Progress {
     pub(crate) message: Option<String>,
 }
 
+/// What a call made on behalf of another hears from the server while it runs.
+#[derive(Debug)]
+pub(crate) enum Heard {
+    Progress(Progress),
+    Log {
+        level: LogLevel,
+        logger: Option<String>,
+        data: Value,
+    },
+    /// A question for the caller (`elicitation/create`, `sampling/createMessage` or
+    /// `roots/list`, as `method` and `params`), filed under `key` when the server named one.
+    /// Its answer, as MCP JSON, goes to `answer`; dropping `answer` refuses it.
+    Question {
+        key: Option<String>,
+        method: String,
+        params: Value,
+        answer: oneshot::Sender<Value>,
+    },
+}
+
+/// What a call made on behalf of another tells the server about that call's client.
+#[derive(Debug)]
+pub(crate) struct Behalf {
+    /// Where what the server sends for the call goes.
+    pub(crate) heard: mpsc::UnboundedSender<Heard>,
+    pub(crate) progress: bool,
+    /// The least severe log level the caller wants, if it wants logs at all.
+    pub(crate) log_level: Option<LogLevel>,
+    /// Which questions the caller can answer: `elicitation`, `sampling`, `roots`.
+    pub(crate) declares: Vec<&'static str>,
+}
+
 /// The most progress notifications kept for calls not yet registered.
 const EARLY: usize = 64;
 
-/// Hands the server's progress notifications to the calls that asked for them.
+/// The most rounds of questions one call may take, as rmcp's own client allows.
+const MAX_ROUNDS: usize = rmcp::model::DEFAULT_MRTR_MAX_ROUNDS;
+
+/// Hands what the server sends about a call to the call it concerns: progress by its token,
+/// log messages and questions by the request they came with (see [`Pooled`]).
 #[derive(Default)]
 struct Relay {
-    progress: Mutex<Watchers>,
+    watchers: Mutex<Watchers>,
 }
 
 #[derive(Default)]
 struct Watchers {
-    by_token: HashMap<ProgressToken, mpsc::UnboundedSender<Progress>>,
+    by_token: HashMap<ProgressToken, mpsc::UnboundedSender<Heard>>,
+    by_request: HashMap<String, mpsc::UnboundedSender<Heard>>,
     /// rmcp numbers a request's progress token as it sends it, so a notification may come
     /// before its call is registered: kept here until it is.
     early: VecDeque<(ProgressToken, Progress)>,
 }
 
 impl Relay {
-    /// Sends `token`'s notifications to `to` until the guard drops.
-    fn watch(&self, token: ProgressToken, to: mpsc::UnboundedSender<Progress>) -> Watching<'_> {
-        let mut watchers = lock(&self.progress);
+    /// Sends what the server says about the request `id`, whose progress token is `token`,
+    /// to `to` until the guard drops.
+    fn watch(
+        &self,
+        id: &RequestId,
+        token: ProgressToken,
+        to: mpsc::UnboundedSender<Heard>,
+    ) -> Watching<'_> {
+        let mut watchers = lock(&self.watchers);
         let (early, rest) = std::mem::take(&mut watchers.early)
             .into_iter()
             .partition(|(t, _)| *t == token);
         watchers.early = rest;
         for (_, progress) in early {
-            let _ = to.send(progress);
+            let _ = to.send(Heard::Progress(progress));
         }
-        watchers.by_token.insert(token.clone(), to);
-        Watching { relay: self, token }
+        let request = request_key(id);
+        watchers.by_token.insert(token.clone(), to.clone());
+        watchers.by_request.insert(request.clone(), to);
+        Watching {
+            relay: self,
+            token,
+            request,
+        }
     }
+
+    /// The call that a message's `_meta` (tagged by [`Pooled`]) says it belongs to. rmcp
+    /// hands that `_meta` over inside the context's extensions, not as its `meta`.
+    fn watcher(&self, extensions: &Extensions) -> Option<mpsc::UnboundedSender<Heard>> {
+        let meta = (extensions
+            .get::<NotificationMetaObject>()
+            .map(|meta| &meta.0))
+        .or_else(|| extensions.get::<RequestMetaObject>().map(|meta| &meta.0))?;
+        let request = meta.get(CALL)?.as_str()?;
+        lock(&self.watchers).by_request.get(request).cloned()
+    }
+
+    /// Puts the server's question to the call it came with, and waits for the answer.
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        extensions: &Extensions,
+        method: &str,
+        params: impl serde::Serialize,
+    ) -> Result<T, ErrorData> {
+        let unanswerable = || {
+            ErrorData::invalid_request(
+                format!("`{method}` came with no call whose client could answer it"),
+                None,
+            )
+        };
+        let to = self.watcher(extensions).ok_or_else(unanswerable)?;
+        let (answer, answered) = oneshot::channel();
+        let params = serde_json::to_value(params)
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        let question = Heard::Question {
+            key: None,
+            method: method.to_owned(),
+            params,
+            answer,
+        };
+        to.send(question).map_err(|_| unanswerable())?;
+        let answer = answered.await.map_err(|_| unanswerable())?;
+        serde_json::from_value(answer)
+            .map_err(|e| ErrorData::internal_error(format!("the answer to `{method}`: {e}"), None))
+    }
+}
+
+/// The key under which a request's watcher is filed, and [`Pooled`] tags its messages.
+fn request_key(id: &RequestId) -> String {
+    serde_json::to_string(id).unwrap_or_default()
 }
 
 struct Watching<'a> {
     relay: &'a Relay,
     token: ProgressToken,
+    request: String,
 }
 
 impl Drop for Watching<'_> {
     fn drop(&mut self) {
-        lock(&self.relay.progress).by_token.remove(&self.token);
+        let mut watchers = lock(&self.relay.watchers);
+        watchers.by_token.remove(&self.token);
+        watchers.by_request.remove(&self.request);
     }
 }
 
@@ -129,10 +235,10 @@ impl ClientHandler for Relay {
             total: params.total,
             message: params.message,
         };
-        let mut watchers = lock(&self.progress);
+        let mut watchers = lock(&self.watchers);
         match watchers.by_token.get(&params.progress_token) {
             Some(to) => {
-                let _ = to.send(progress);
+                let _ = to.send(Heard::Progress(progress));
             }
             None => {
                 if watchers.early.len() == EARLY {
@@ -141,6 +247,66 @@ impl ClientHandler for Relay {
                 watchers.early.push_back((params.progress_token, progress));
             }
         }
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        context: NotificationContext<RoleClient>,
+    ) {
+        let level = super::convert::log_level(params.level);
+        match self.watcher(&context.extensions) {
+            Some(to) => {
+                let _ = to.send(Heard::Log {
+                    level,
+                    logger: params.logger,
+                    data: params.data,
+                });
+            }
+            // Over stdio, or outside any call: nobody to pass it to.
+            None => {
+                tracing::info!(?level, logger = ?params.logger, data = %params.data, "the server logged")
+            }
+        }
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.ask(&context.extensions, "elicitation/create", request)
+            .await
+    }
+
+    async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+        context: RequestContext<RoleClient>,
+    ) -> Result<CreateMessageResult, ErrorData> {
+        self.ask(&context.extensions, "sampling/createMessage", params)
+            .await
+    }
+
+    async fn list_roots(
+        &self,
+        context: RequestContext<RoleClient>,
+    ) -> Result<ListRootsResult, ErrorData> {
+        self.ask(&context.extensions, "roots/list", JsonObject::new())
+            .await
+    }
+
+    /// Declares every question a caller may be asked: whether the caller can answer is said
+    /// per request ([`Behalf::declares`]), and a question that reaches a caller who cannot
+    /// answer is refused.
+    fn get_info(&self) -> ClientConfig {
+        let capabilities: ClientCapabilities = serde_json::from_value(
+            serde_json::json!({"elicitation": {"form": {}}, "sampling": {}, "roots": {}}),
+        )
+        .unwrap_or_default();
+        let mut info = ClientConfig::default();
+        info.capabilities = capabilities;
+        info
     }
 }
 
@@ -172,7 +338,7 @@ impl Connection {
         }
         let transport = StreamableHttpClientTransport::with_client(Pooled::new(), config);
         let service = Relay::default()
-            .serve(transport)
+            .serve_with_lifecycle(transport, lifecycle())
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
         Ok(Self {
@@ -186,7 +352,7 @@ impl Connection {
         let transport = TokioChildProcess::new(command)
             .map_err(|e| ClientError::Connect(format!("the command could not start: {e}")))?;
         let service = Relay::default()
-            .serve(transport)
+            .serve_with_lifecycle(transport, lifecycle())
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
         Ok(Self {
@@ -245,69 +411,128 @@ impl Connection {
         }
     }
 
+    /// Calls the tool `name`. Made on behalf of another call, its progress, log messages and
+    /// questions go to that call (`behalf`), and `cancel` cancels it on the server too; the
+    /// questions of an input-required result are put to that call, and the call made again
+    /// with the answers, round after round.
     pub(crate) async fn call_tool(
         &self,
         name: &str,
         arguments: Map<String, Value>,
+        cancel: Option<&CancellationToken>,
+        behalf: Option<Behalf>,
     ) -> Result<Value, ClientError> {
-        let request = params::<CallToolRequestParams>(
+        let mut params = params::<CallToolRequestParams>(
             serde_json::json!({"name": name, "arguments": arguments}),
         )?;
-        json(
-            &self
-                .service
-                .peer()
-                .call_tool(request)
-                .await
-                .map_err(failed)?,
-        )
+        let meta = self.meta(behalf.as_ref());
+        let rounds = async {
+            for _ in 0..MAX_ROUNDS {
+                let request = ClientRequest::CallToolRequest(CallToolRequest::new(params.clone()));
+                let answer = self.request(request, meta.clone(), behalf.as_ref()).await?;
+                let asked = match answer {
+                    ServerResult::CallToolResult(result) => return json(&result),
+                    // A server that sends `{}` for a tool with nothing to say.
+                    ServerResult::EmptyResult(_) => return Ok(serde_json::json!({"content": []})),
+                    ServerResult::InputRequiredResult(asked) => asked,
+                    _ => {
+                        return Err(ClientError::Transport(
+                            "an answer to tools/call that is not a result".into(),
+                        ));
+                    }
+                };
+                let Some(behalf) = &behalf else {
+                    return Err(ClientError::Transport(
+                        "the server asked a question, and this call has nobody to ask".into(),
+                    ));
+                };
+                let mut answers = InputResponses::new();
+                for (key, question) in asked.input_requests.into_iter().flatten() {
+                    let question = json(&question)?;
+                    let (answer, answered) = oneshot::channel();
+                    let _ = behalf.heard.send(Heard::Question {
+                        key: Some(key.clone()),
+                        method: question["method"].as_str().unwrap_or_default().to_owned(),
+                        params: question["params"].clone(),
+                        answer,
+                    });
+                    let answer = answered.await.map_err(|_| ClientError::Cancelled)?;
+                    answers.insert(key, answer);
+                }
+                params.input_responses = Some(answers).filter(|answers| !answers.is_empty());
+                params.request_state = asked.request_state;
+            }
+            Err(ClientError::Transport(format!(
+                "the server still asked questions after {MAX_ROUNDS} rounds"
+            )))
+        };
+        match cancel {
+            None => rounds.await,
+            Some(cancel) => tokio::select! {
+                answer = rounds => answer,
+                () = cancel.cancelled() => Err(ClientError::Cancelled),
+            },
+        }
     }
 
-    /// Calls the tool `name` on behalf of another call: its progress goes to `progress`, when
-    /// given, and `cancel` cancels it on the server too.
-    pub(crate) async fn call_tool_relayed(
-        &self,
-        name: &str,
-        arguments: Map<String, Value>,
-        cancel: &CancellationToken,
-        progress: Option<mpsc::UnboundedSender<Progress>>,
-    ) -> Result<Value, ClientError> {
-        let params = params::<CallToolRequestParams>(
-            serde_json::json!({"name": name, "arguments": arguments}),
-        )?;
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
-        let mut options = PeerRequestOptions::no_options();
-        if progress.is_some() && self.pooled {
-            options.meta = Some(RequestMetaObject(MetaObject(JsonObject::from_iter([(
-                WANTS_PROGRESS.to_owned(),
-                Value::Bool(true),
-            )]))));
+    /// The `_meta` a call on behalf of another carries: what its caller can hear and answer.
+    fn meta(&self, behalf: Option<&Behalf>) -> RequestMetaObject {
+        let mut meta = JsonObject::new();
+        let declares = behalf.map_or(&[][..], |behalf| &behalf.declares);
+        let capabilities: JsonObject = declares
+            .iter()
+            .map(|&capability| {
+                let settings = match capability {
+                    "elicitation" => serde_json::json!({"form": {}}),
+                    _ => serde_json::json!({}),
+                };
+                (capability.to_owned(), settings)
+            })
+            .collect();
+        meta.insert(
+            "io.modelcontextprotocol/clientCapabilities".to_owned(),
+            Value::Object(capabilities),
+        );
+        if let Some(behalf) = behalf {
+            if behalf.progress && self.pooled {
+                meta.insert(WANTS_PROGRESS.to_owned(), Value::Bool(true));
+            }
+            if let Some(level) = behalf.log_level {
+                meta.insert(
+                    "io.modelcontextprotocol/logLevel".to_owned(),
+                    Value::String(level.as_str().to_owned()),
+                );
+            }
         }
+        RequestMetaObject(MetaObject(meta))
+    }
+
+    /// Sends `request` and waits for its answer, passing what the server says about it on to
+    /// `behalf`; the request is cancelled on the server if the wait is given up.
+    async fn request(
+        &self,
+        request: ClientRequest,
+        meta: RequestMetaObject,
+        behalf: Option<&Behalf>,
+    ) -> Result<ServerResult, ClientError> {
         let peer = self.service.peer();
+        let mut options = PeerRequestOptions::no_options();
+        options.meta = Some(meta);
         let handle = peer
             .send_request_with_option(request, options)
             .await
             .map_err(failed)?;
-        let _watching = progress.map(|to| {
+        let _watching = behalf.map(|behalf| {
             let token = handle.progress_token.clone();
-            self.service.service().watch(token, to)
+            (self.service.service()).watch(&handle.id, token, behalf.heard.clone())
         });
         let mut abandoned = Abandoned {
             peer: peer.clone(),
             id: Some(handle.id.clone()),
         };
-        tokio::select! {
-            answer = handle.await_response() => {
-                abandoned.id = None;
-                match answer.map_err(failed)? {
-                    ServerResult::CallToolResult(result) => json(&result),
-                    _ => Err(ClientError::Transport(
-                        "an answer to tools/call that is not a result".into(),
-                    )),
-                }
-            }
-            () = cancel.cancelled() => Err(ClientError::Cancelled),
-        }
+        let answer = handle.await_response().await;
+        abandoned.id = None;
+        answer.map_err(failed)
     }
 
     pub(crate) async fn read_resource(&self, uri: &str) -> Result<Value, ClientError> {
@@ -343,6 +568,15 @@ impl Connection {
     /// Ends the session (and, for a child process, closes its stdin).
     pub(crate) async fn close(self) {
         let _ = self.service.cancel().await;
+    }
+}
+
+/// The 2026-07-28 revision, where each request says who is asking and what they can answer;
+/// a server that does not speak it gets the handshake of the revisions before.
+fn lifecycle() -> ClientLifecycleMode {
+    ClientLifecycleMode::Auto {
+        preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+        legacy_version: None,
     }
 }
 
@@ -412,6 +646,65 @@ fn without_progress(mut message: ClientJsonRpcMessage) -> ClientJsonRpcMessage {
     message
 }
 
+/// The `_meta` key under which [`Pooled`] tags what the server sends on a request's stream
+/// with that request's id: a log message or a question carries nothing else that ties it to
+/// the call it is about.
+const CALL: &str = "mcp-kit/call";
+
+/// The server's messages that concern one call, to tag.
+const ABOUT_A_CALL: [&str; 4] = [
+    "notifications/message",
+    "elicitation/create",
+    "sampling/createMessage",
+    "roots/list",
+];
+
+/// `posted`, with each log message and question on its stream tagged with `request`.
+fn tagged(posted: Posted, request: Option<String>) -> Posted {
+    match (posted, request) {
+        (Ok(StreamableHttpPostResponse::Sse(stream, session)), Some(request)) => {
+            let stream = stream.map(move |event| event.map(|event| tag(event, &request)));
+            Ok(StreamableHttpPostResponse::Sse(stream.boxed(), session))
+        }
+        (posted, _) => posted,
+    }
+}
+
+fn tag(mut event: sse_stream::Sse, request: &str) -> sse_stream::Sse {
+    let Some(data) = &event.data else {
+        return event;
+    };
+    if !ABOUT_A_CALL.iter().any(|method| data.contains(method)) {
+        return event;
+    }
+    let Ok(mut message) = serde_json::from_str::<Value>(data) else {
+        return event;
+    };
+    let about_a_call = message["method"]
+        .as_str()
+        .is_some_and(|method| ABOUT_A_CALL.contains(&method));
+    if let (true, Some(params)) = (about_a_call, message["params"].as_object_mut()) {
+        let meta = params
+            .entry("_meta")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(meta) = meta.as_object_mut() {
+            meta.insert(CALL.to_owned(), Value::String(request.to_owned()));
+            event.data = Some(message.to_string());
+        }
+    }
+    event
+}
+
+/// The message without the progress token it need not carry, and the key its stream's
+/// messages are tagged with.
+fn outgoing(message: ClientJsonRpcMessage) -> (ClientJsonRpcMessage, Option<String>) {
+    let request = match &message {
+        JsonRpcMessage::Request(request) => Some(request_key(&request.id)),
+        _ => None,
+    };
+    (without_progress(message), request)
+}
+
 type Posted = Result<StreamableHttpPostResponse, StreamableHttpError<reqwest_rmcp::Error>>;
 type Stream = Result<
     BoxStream<'static, Result<sse_stream::Sse, SseError>>,
@@ -429,10 +722,11 @@ impl StreamableHttpClient for Pooled {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Posted {
-        let message = without_progress(message);
-        (self.0)
+        let (message, request) = outgoing(message);
+        let posted = (self.0)
             .post_message(uri, message, session_id, auth_header, custom_headers)
-            .await
+            .await;
+        tagged(posted, request)
     }
 
     async fn post_message_with_max_sse_event_size(
@@ -444,8 +738,8 @@ impl StreamableHttpClient for Pooled {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Posted {
-        let message = without_progress(message);
-        (self.0)
+        let (message, request) = outgoing(message);
+        let posted = (self.0)
             .post_message_with_max_sse_event_size(
                 uri,
                 message,
@@ -454,7 +748,8 @@ impl StreamableHttpClient for Pooled {
                 custom_headers,
                 max_sse_event_size,
             )
-            .await
+            .await;
+        tagged(posted, request)
     }
 
     async fn post_message_with_response_limits(
@@ -466,8 +761,8 @@ impl StreamableHttpClient for Pooled {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> Posted {
-        let message = without_progress(message);
-        (self.0)
+        let (message, request) = outgoing(message);
+        let posted = (self.0)
             .post_message_with_response_limits(
                 uri,
                 message,
@@ -476,7 +771,8 @@ impl StreamableHttpClient for Pooled {
                 custom_headers,
                 limits,
             )
-            .await
+            .await;
+        tagged(posted, request)
     }
 
     async fn delete_session(
