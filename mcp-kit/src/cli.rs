@@ -141,13 +141,15 @@ fn run_with_args(
     args: impl IntoIterator<Item = OsString>,
 ) -> Result<(), Error> {
     let cli = Cli::parse_from(args);
+    // One runtime for the whole run: the sessions of mounted servers live in it.
+    let runtime = runtime()?;
     let mut serve = match cli.command {
         Some(Command::Serve(serve)) => serve,
         None => ServeArgs::default(),
         Some(command) => {
             let settings = settings(&builder, cli.config.as_deref(), &ServeArgs::default())?;
             init_logs("warn", settings.log_format);
-            return inspect(builder.build_with(settings)?, command);
+            return inspect(&runtime, build(&runtime, builder, settings)?, command);
         }
     };
     if serve.stdio {
@@ -161,8 +163,8 @@ fn run_with_args(
     };
     #[cfg(not(feature = "otel"))]
     init_logs("info", settings.log_format);
-    let server = builder.build_with(settings)?;
-    runtime()?.block_on(async {
+    let server = build(&runtime, builder, settings)?;
+    runtime.block_on(async {
         match server.settings().transport {
             Transport::StreamableHttp => server.serve().await,
             Transport::Stdio => {
@@ -175,6 +177,19 @@ fn run_with_args(
         }
     })?;
     Ok(())
+}
+
+/// The server, with the upstreams its settings declare mounted.
+fn build(
+    runtime: &tokio::runtime::Runtime,
+    builder: ServerBuilder,
+    settings: Settings,
+) -> Result<Server, Error> {
+    #[cfg(feature = "client")]
+    let builder = runtime.block_on(builder.mount_declared_in(&settings))?;
+    #[cfg(not(feature = "client"))]
+    let _ = runtime;
+    builder.build_with(settings)
 }
 
 fn settings(
@@ -191,7 +206,11 @@ fn settings(
     }
 }
 
-fn inspect(server: Server, command: Command) -> Result<(), Error> {
+fn inspect(
+    runtime: &tokio::runtime::Runtime,
+    server: Server,
+    command: Command,
+) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match command {
         Command::Tools(ToolsCommand::List { json: true }) => {
@@ -234,7 +253,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
             }
         }
         Command::Read { uri } => {
-            let contents = runtime()?
+            let contents = runtime
                 .block_on(
                     server
                         .dispatcher()
@@ -247,7 +266,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
         Command::Prompt { name, args } => {
             let arguments: Map<String, Value> = serde_json::from_str(&args)
                 .map_err(|e| Error::Command(format!("--args must be a JSON object: {e}")))?;
-            let output = runtime()?
+            let output = runtime
                 .block_on(
                     server
                         .dispatcher()
@@ -270,7 +289,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
         Command::Call { name, args } => {
             let arguments: Map<String, Value> = serde_json::from_str(&args)
                 .map_err(|e| Error::Command(format!("--args must be a JSON object: {e}")))?;
-            let output = runtime()?
+            let output = runtime
                 .block_on(server.dispatcher().call_tool(
                     &name,
                     Some(arguments),
@@ -283,15 +302,15 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
             }
         }
         #[cfg(feature = "oauth-server")]
-        Command::OauthClient(command) => oauth(&server, |o| {
+        Command::OauthClient(command) => oauth(runtime, &server, |o| {
             Box::pin(crate::oauth_server::commands::client(o, command))
         })?,
         #[cfg(feature = "oauth-server")]
-        Command::User(command) => oauth(&server, |o| {
+        Command::User(command) => oauth(runtime, &server, |o| {
             Box::pin(crate::oauth_server::commands::user(o, command))
         })?,
         #[cfg(feature = "oauth-server")]
-        Command::OauthKey(command) => oauth(&server, |o| {
+        Command::OauthKey(command) => oauth(runtime, &server, |o| {
             Box::pin(crate::oauth_server::commands::key(o, command))
         })?,
         #[cfg(feature = "tasks")]
@@ -300,7 +319,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
                 .tasks
                 .as_deref()
                 .ok_or_else(|| Error::Command("no tool of this server runs as a task".into()))?;
-            runtime()?
+            runtime
                 .block_on(crate::task::commands::run(tasks, command, &mut out))
                 .map_err(Error::Command)?;
         }
@@ -312,6 +331,7 @@ fn inspect(server: Server, command: Command) -> Result<(), Error> {
 /// Runs an authorization-server command, which needs `oauth_server.enabled`.
 #[cfg(feature = "oauth-server")]
 fn oauth(
+    runtime: &tokio::runtime::Runtime,
     server: &Server,
     command: impl for<'a> FnOnce(
         &'a crate::oauth_server::AuthorizationServer,
@@ -320,7 +340,7 @@ fn oauth(
     let oauth = server.oauth.as_deref().ok_or_else(|| {
         Error::Command("the OAuth server is off: set oauth_server.enabled = true".into())
     })?;
-    runtime()?.block_on(command(oauth)).map_err(Error::Command)
+    runtime.block_on(command(oauth)).map_err(Error::Command)
 }
 
 fn print_json(out: &mut impl std::io::Write, value: &Value) -> std::io::Result<()> {

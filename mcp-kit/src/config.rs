@@ -125,6 +125,52 @@ pub struct Settings {
     pub oauth_server: OAuthServerSettings,
     /// The `[tasks]` table: where tools that run as tasks keep them (feature `tasks`).
     pub tasks: TaskSettings,
+    /// `[[upstream]]` tables: other MCP servers whose items this one serves under a prefix
+    /// (feature `client`; see `mcp_kit::mount`).
+    pub upstream: Vec<UpstreamSettings>,
+}
+
+/// One `[[upstream]]` table: another MCP server, its items served under `prefix`. Give
+/// `url` or `command`.
+///
+/// ```toml
+/// [[upstream]]
+/// prefix = "github"
+/// url = "https://mcp.example.com/mcp"
+/// bearer_env = "GH_TOKEN"
+/// scopes = ["github"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct UpstreamSettings {
+    /// Tools and prompts are served as `{prefix}_{name}`, resources as `{prefix}+{uri}`.
+    pub prefix: String,
+    /// Its `/mcp` endpoint, reached over Streamable HTTP.
+    pub url: Option<String>,
+    /// A program to start and speak to over its stdin and stdout, with `args`.
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    /// The environment variable holding the bearer token it is reached with (HTTP).
+    pub bearer_env: Option<String>,
+    /// Scopes a caller needs, all of them, to see and use its items.
+    pub scopes: Vec<String>,
+    /// Seconds opening a session may take.
+    pub connect_timeout: u64,
+}
+
+impl Default for UpstreamSettings {
+    fn default() -> Self {
+        Self {
+            prefix: String::new(),
+            url: None,
+            command: None,
+            args: Vec::new(),
+            bearer_env: None,
+            scopes: Vec::new(),
+            connect_timeout: 10,
+        }
+    }
 }
 
 /// The `[tasks]` table: tools that run as tasks (the `io.modelcontextprotocol/tasks`
@@ -407,6 +453,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             oauth_server: OAuthServerSettings::default(),
             tasks: TaskSettings::default(),
+            upstream: Vec::new(),
         }
     }
 }

@@ -23,6 +23,11 @@ impl Probes {
         self.0.push(probe);
     }
 
+    /// Whether a probe is named `name`.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|probe| probe.name() == name)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -87,7 +87,7 @@ pub use cache::{CacheHint, CacheScope};
 pub use completion::Completion;
 pub use config::{
     AuthSettings, ConfigError, DEFAULT_CONFIG_FILE, IntrospectionSettings, JwtSettings, LogFormat,
-    OAuthServerSettings, Secrets, Settings, TaskSettings, Transport,
+    OAuthServerSettings, Secrets, Settings, TaskSettings, Transport, UpstreamSettings,
 };
 pub use content::{Content, ResourceBody, ResourceContents, ResourceLink};
 pub use context::{Context, LogLevel};

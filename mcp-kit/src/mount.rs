@@ -14,6 +14,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Settings can declare upstreams too (`[[upstream]]`, see
+//! [`UpstreamSettings`](crate::UpstreamSettings)): [`run`](crate::ServerBuilder::run) mounts
+//! them, and an application calls [`mount_declared`](crate::ServerBuilder::mount_declared)
+//! before `build`.
+//!
 //! # Names
 //!
 //! A tool or prompt `name` is served as `{prefix}_{name}`; a resource `scheme://…` (fixed or a
@@ -56,10 +61,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use crate::client::{Client, ClientError};
+use crate::config::UpstreamSettings;
 use crate::content::Content;
 use crate::error::ToolError;
 use crate::health::Probe;
-use crate::permission::Permission;
+use crate::permission::{All, HasScope, Permission};
 use crate::prompt::{Prompt, PromptArgument, PromptMessage, PromptOutput};
 use crate::registry::is_valid_name;
 use crate::resource::Resource;
@@ -445,6 +451,66 @@ impl ServerBuilder {
         let builder = mount.resources.into_iter().fold(builder, Self::resource);
         mount.prompts.into_iter().fold(builder, Self::prompt)
     }
+
+    /// Mounts the upstreams the settings declare (`[[upstream]]`), before
+    /// [`build`](Self::build): the settings given, or else those read from the files and the
+    /// environment. [`run`](Self::run) does this itself.
+    pub async fn mount_declared(self) -> Result<Self, crate::Error> {
+        let settings = match self.preset_settings() {
+            Some(settings) => settings.clone(),
+            None => crate::Settings::load(self.default_config_file(), serde_json::json!({}))?,
+        };
+        self.mount_declared_in(&settings).await
+    }
+
+    pub(crate) async fn mount_declared_in(
+        mut self,
+        settings: &crate::Settings,
+    ) -> Result<Self, crate::Error> {
+        for declared in &settings.upstream {
+            if self.probes.has(&declared.prefix) {
+                continue;
+            }
+            let failed = |why: &dyn fmt::Display| {
+                crate::Error::Config(crate::ConfigError(format!(
+                    "[[upstream]] `{}`: {why}",
+                    declared.prefix
+                )))
+            };
+            let mount = upstream_of(declared)
+                .map_err(|why| failed(&why))?
+                .mount(declared.prefix.clone())
+                .await
+                .map_err(|error| failed(&error))?;
+            self = self.mount(mount);
+        }
+        Ok(self)
+    }
+}
+
+/// The upstream an `[[upstream]]` table declares.
+fn upstream_of(declared: &UpstreamSettings) -> Result<Upstream, &'static str> {
+    let upstream = match (&declared.url, &declared.command) {
+        (Some(url), None) => {
+            let upstream = Upstream::http(url);
+            match &declared.bearer_env {
+                Some(variable) => upstream.bearer_from_env(variable),
+                None => upstream,
+            }
+        }
+        (None, Some(command)) => Upstream::stdio(command, declared.args.iter().cloned()),
+        _ => return Err("give `url` or `command`, one of them"),
+    };
+    let upstream = upstream.connect_timeout(Duration::from_secs(declared.connect_timeout));
+    if declared.scopes.is_empty() {
+        return Ok(upstream);
+    }
+    // Settings are read once, at start-up: the scopes live as long as the server.
+    let scopes = declared.scopes.iter().map(|scope| {
+        let scope: &'static str = Box::leak(scope.clone().into_boxed_str());
+        Box::new(HasScope(scope)) as Box<dyn Permission>
+    });
+    Ok(upstream.permission(All(scopes.collect())))
 }
 
 impl Probe for Link {

@@ -357,6 +357,22 @@ impl ServerBuilder {
 
     #[cfg_attr(not(feature = "oauth-server"), allow(unused_mut))]
     pub(crate) fn build_with(mut self, settings: Settings) -> Result<Server, Error> {
+        if let Some(declared) = settings
+            .upstream
+            .iter()
+            .find(|u| !self.probes.has(&u.prefix))
+        {
+            let feature = if cfg!(feature = "client") {
+                ""
+            } else {
+                ", with mcp-kit's `client` feature on"
+            };
+            return Err(Error::Config(ConfigError(format!(
+                "[[upstream]] `{}` is declared but not mounted: call `mount_declared().await` \
+                 before `build()`, or serve with `run()`{feature}",
+                declared.prefix
+            ))));
+        }
         let registry = Registry::assemble(self.items, self.linked_tools)?;
         let info = ServerInfo {
             name: settings.server_name.clone().unwrap_or(self.info.name),

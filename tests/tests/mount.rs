@@ -562,7 +562,9 @@ async fn a_caller_who_cannot_answer_gets_an_error_that_says_so() {
     let (front, _upstream) = mounted_upstream().await;
     let messages = call_2026(&front, "up_greet", json!({}), json!({}), json!({})).await;
     let answer = messages.last().expect("an answer");
-    let said = answer["result"]["content"][0]["text"].as_str().unwrap_or_default();
+    let said = answer["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
     assert!(
         said.contains("did not declare the `elicitation` capability"),
         "{answer}"
@@ -603,4 +605,56 @@ async fn the_upstreams_log_lines_reach_the_caller_at_the_levels_it_asked_for() {
     // Without a level, no line.
     let messages = call_2026(&front, "up_chatty", json!({}), json!({}), json!({})).await;
     assert_eq!(messages.len(), 1, "{messages:?}");
+}
+
+#[tokio::test]
+async fn settings_declare_upstreams_that_mount_declared_mounts() {
+    let open = spawn(Server::builder().settings(test_settings()).build().unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mcp-kit.toml");
+    let toml = format!(
+        "require_auth = false\n\n[[upstream]]\nprefix = \"open\"\n\
+         url = \"http://{}/mcp\"\nscopes = [\"open\"]\nconnect_timeout = 5\n",
+        open.addr
+    );
+    std::fs::write(&file, toml).unwrap();
+    let builder = || Server::builder().without_linked_tools().config_file(&file);
+
+    // Declared but not mounted: building says what to do.
+    let unmounted = builder().build().err().expect("does not build").to_string();
+    assert!(
+        unmounted.contains("[[upstream]] `open` is declared but not mounted"),
+        "{unmounted}"
+    );
+
+    let server = builder().mount_declared().await.unwrap().build().unwrap();
+    let names: Vec<&str> = server.registry().tools().iter().map(Tool::name).collect();
+    assert!(names.contains(&"open_add"), "{names:?}");
+    let denied = server
+        .dispatcher()
+        .call_tool("open_add", None, Context::detached(None))
+        .await
+        .expect("the tool is known");
+    assert!(
+        denied.is_error,
+        "a caller without the scope `open` may not call it"
+    );
+    assert!(denied.text().contains("`open`"), "{}", denied.text());
+
+    // A table that names neither a URL nor a command.
+    let mut settings = test_settings();
+    let mut broken = mcp_kit::UpstreamSettings::default();
+    broken.prefix = "broken".into();
+    settings.upstream = vec![broken];
+    let error = Server::builder()
+        .settings(settings)
+        .mount_declared()
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        error.contains("[[upstream]] `broken`: give `url` or `command`"),
+        "{error}"
+    );
 }
