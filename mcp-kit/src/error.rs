@@ -251,7 +251,7 @@ pub enum ClientError {
     Cancelled,
     /// The server asked a question that the client of the call on whose behalf the request
     /// was made could not answer ([`Client::call_tool_in`](crate::client::Client::call_tool_in)):
-    /// `error` says why, in that call's words.
+    /// the kind and message of the error that call got.
     Unanswered(ErrorKind, String),
 }
 

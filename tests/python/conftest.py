@@ -226,12 +226,14 @@ def everything_server(
     *,
     label: str = "everything",
     cwd: Path | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[HelloServer]:
     """`examples/everything serve` on a free loopback port, stopped on exit.
 
     The binary is `MCP_KIT_EVERYTHING_BIN`, else `EVERYTHING_BIN`. The child gets os.environ
     overlaid with exactly `env` (nothing else is added) and runs in `cwd` (None: this
-    process's working directory, where a ./mcp-kit.toml would be read). Its stdout and
+    process's working directory, where a ./mcp-kit.toml would be read), with `args` after
+    `serve` (e.g. `--config FILE`). Its stdout and
     stderr go to `stderr.log` in a fresh temporary directory named after `label`. Fails the
     test (no retry) if the binary is missing or the server does not become healthy.
     """
@@ -242,7 +244,7 @@ def everything_server(
     port = _free_port()
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             stdin=subprocess.DEVNULL,
             stdout=stderr,
             stderr=stderr,
