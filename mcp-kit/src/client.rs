@@ -143,6 +143,7 @@ impl Client {
                 .filter(|&capability| context.declares(capability))
                 .collect(),
         };
+        let listens = behalf.listens();
         let call = (self.connection).call_tool(
             name,
             arguments,
@@ -158,9 +159,11 @@ impl Client {
                     // What came before the answer goes before it. rmcp hands each notification
                     // to a task of its own, so one sent just before the answer may still be on
                     // its way: let those tasks run once.
-                    tokio::task::yield_now().await;
-                    while let Ok(heard) = hearing.try_recv() {
-                        pass_on(heard, context).await?;
+                    if listens {
+                        tokio::task::yield_now().await;
+                        while let Ok(heard) = hearing.try_recv() {
+                            pass_on(heard, context).await?;
+                        }
                     }
                     return output(&result?);
                 }

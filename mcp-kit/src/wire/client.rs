@@ -115,6 +115,14 @@ pub(crate) struct Behalf {
     pub(crate) declares: Vec<&'static str>,
 }
 
+impl Behalf {
+    /// Whether the server may send anything about the call while it runs: without progress,
+    /// logs or questions the caller could answer, there is nothing to listen for.
+    pub(crate) fn listens(&self) -> bool {
+        self.progress || self.log_level.is_some() || !self.declares.is_empty()
+    }
+}
+
 /// The most progress notifications kept for calls not yet registered.
 const EARLY: usize = 64;
 
@@ -207,7 +215,7 @@ impl Relay {
 
 /// The key under which a request's watcher is filed, and [`Pooled`] tags its messages.
 fn request_key(id: &RequestId) -> String {
-    serde_json::to_string(id).unwrap_or_default()
+    id.to_string()
 }
 
 struct Watching<'a> {
@@ -522,7 +530,7 @@ impl Connection {
             .send_request_with_option(request, options)
             .await
             .map_err(failed)?;
-        let _watching = behalf.map(|behalf| {
+        let _watching = behalf.filter(|behalf| behalf.listens()).map(|behalf| {
             let token = handle.progress_token.clone();
             (self.service.service()).watch(&handle.id, token, behalf.heard.clone())
         });
