@@ -1,6 +1,7 @@
 //! An MCP client (feature `client`): call another server's tools, read its resources and get
 //! its prompts, over Streamable HTTP or a child process's stdio. For tests of a server, and for
-//! tools that use other servers.
+//! tools that use other servers. It speaks the 2026-07-28 revision to a server that offers it
+//! (`server/discover`), and the `initialize` handshake to one that does not.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), mcp_kit::client::ClientError> {
