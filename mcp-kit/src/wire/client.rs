@@ -131,9 +131,9 @@ const MAX_ROUNDS: usize = rmcp::model::DEFAULT_MRTR_MAX_ROUNDS;
 
 /// Hands what the server sends about a call to the call it concerns: progress by its token,
 /// log messages and questions by the request they came with (see [`Pooled`]).
-#[derive(Default)]
 struct Relay {
     watchers: Mutex<Watchers>,
+    tags: Tags,
 }
 
 #[derive(Default)]
@@ -146,6 +146,13 @@ struct Watchers {
 }
 
 impl Relay {
+    fn new(tags: Tags) -> Self {
+        Self {
+            watchers: Mutex::default(),
+            tags,
+        }
+    }
+
     /// Sends what the server says about the request `id`, whose progress token is `token`,
     /// to `to` until the guard drops.
     fn watch(
@@ -162,7 +169,7 @@ impl Relay {
         for (_, progress) in early {
             let _ = to.send(Heard::Progress(progress));
         }
-        let request = request_key(id);
+        let request = self.tags.of(id);
         watchers.by_token.insert(token.clone(), to.clone());
         watchers.by_request.insert(request.clone(), to);
         Watching {
@@ -213,9 +220,22 @@ impl Relay {
     }
 }
 
-/// The key under which a request's watcher is filed, and [`Pooled`] tags its messages.
-fn request_key(id: &RequestId) -> String {
-    id.to_string()
+/// The tags [`Pooled`] puts on what the server sends about a request, and under which the
+/// request's watcher is filed: its id after a secret of the connection's, so that a server
+/// cannot tag a message of its own making as being about another caller's call.
+#[derive(Clone)]
+struct Tags(Arc<str>);
+
+impl Tags {
+    fn new() -> Self {
+        let secret: [u8; 16] = crate::sealed::random_bytes();
+        let secret: String = secret.iter().map(|byte| format!("{byte:02x}")).collect();
+        Self(secret.into())
+    }
+
+    fn of(&self, id: &RequestId) -> String {
+        format!("{}:{id}", self.0)
+    }
 }
 
 struct Watching<'a> {
@@ -344,8 +364,10 @@ impl Connection {
         if let Some(token) = auth {
             config = config.auth_header(token);
         }
-        let transport = StreamableHttpClientTransport::with_client(Pooled::new(), config);
-        let service = Relay::default()
+        let tags = Tags::new();
+        let transport =
+            StreamableHttpClientTransport::with_client(Pooled::new(tags.clone()), config);
+        let service = Relay::new(tags)
             .serve_with_lifecycle(transport, lifecycle())
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
@@ -359,7 +381,8 @@ impl Connection {
     pub(crate) async fn spawn(command: tokio::process::Command) -> Result<Self, ClientError> {
         let transport = TokioChildProcess::new(command)
             .map_err(|e| ClientError::Connect(format!("the command could not start: {e}")))?;
-        let service = Relay::default()
+        // Nothing tags what a child process sends: its log messages reach no call.
+        let service = Relay::new(Tags::new())
             .serve_with_lifecycle(transport, lifecycle())
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
@@ -627,16 +650,19 @@ fn failed(error: ServiceError) -> ClientError {
 /// token on every request, which this client never reads, and which keeps a server from
 /// answering with plain JSON (mcp-kit's fast path, for one).
 #[derive(Clone)]
-struct Pooled(reqwest_rmcp::Client);
+struct Pooled {
+    client: reqwest_rmcp::Client,
+    tags: Tags,
+}
 
 impl Pooled {
-    fn new() -> Self {
+    fn new(tags: Tags) -> Self {
         let client = reqwest_rmcp::Client::builder()
             // A redirect would carry the session and the credential elsewhere: refuse it.
             .redirect(reqwest_rmcp::redirect::Policy::none())
             .build()
             .expect("a client with no TLS settings of its own builds");
-        Self(client)
+        Self { client, tags }
     }
 }
 
@@ -655,8 +681,8 @@ fn without_progress(mut message: ClientJsonRpcMessage) -> ClientJsonRpcMessage {
 }
 
 /// The `_meta` key under which [`Pooled`] tags what the server sends on a request's stream
-/// with that request's id: a log message or a question carries nothing else that ties it to
-/// the call it is about.
+/// with the request's tag ([`Tags`]): a log message or a question carries nothing else that
+/// ties it to the call it is about. A tag the server wrote itself is replaced.
 const CALL: &str = "mcp-kit/call";
 
 /// The server's messages that concern one call, to tag.
@@ -667,18 +693,18 @@ const ABOUT_A_CALL: [&str; 4] = [
     "roots/list",
 ];
 
-/// `posted`, with each log message and question on its stream tagged with `request`.
-fn tagged(posted: Posted, request: Option<String>) -> Posted {
-    match (posted, request) {
-        (Ok(StreamableHttpPostResponse::Sse(stream, session)), Some(request)) => {
-            let stream = stream.map(move |event| event.map(|event| tag(event, &request)));
+/// `posted`, with each log message and question on its stream tagged with `tag`.
+fn tagged(posted: Posted, tag_with: Option<String>) -> Posted {
+    match (posted, tag_with) {
+        (Ok(StreamableHttpPostResponse::Sse(stream, session)), Some(with)) => {
+            let stream = stream.map(move |event| event.map(|event| tag(event, &with)));
             Ok(StreamableHttpPostResponse::Sse(stream.boxed(), session))
         }
         (posted, _) => posted,
     }
 }
 
-fn tag(mut event: sse_stream::Sse, request: &str) -> sse_stream::Sse {
+fn tag(mut event: sse_stream::Sse, with: &str) -> sse_stream::Sse {
     let Some(data) = &event.data else {
         return event;
     };
@@ -696,18 +722,18 @@ fn tag(mut event: sse_stream::Sse, request: &str) -> sse_stream::Sse {
             .entry("_meta")
             .or_insert_with(|| Value::Object(Map::new()));
         if let Some(meta) = meta.as_object_mut() {
-            meta.insert(CALL.to_owned(), Value::String(request.to_owned()));
+            meta.insert(CALL.to_owned(), Value::String(with.to_owned()));
             event.data = Some(message.to_string());
         }
     }
     event
 }
 
-/// The message without the progress token it need not carry, and the key its stream's
-/// messages are tagged with.
-fn outgoing(message: ClientJsonRpcMessage) -> (ClientJsonRpcMessage, Option<String>) {
+/// The message without the progress token it need not carry, and the tag its stream's
+/// messages are given.
+fn outgoing(message: ClientJsonRpcMessage, tags: &Tags) -> (ClientJsonRpcMessage, Option<String>) {
     let request = match &message {
-        JsonRpcMessage::Request(request) => Some(request_key(&request.id)),
+        JsonRpcMessage::Request(request) => Some(tags.of(&request.id)),
         _ => None,
     };
     (without_progress(message), request)
@@ -730,8 +756,8 @@ impl StreamableHttpClient for Pooled {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Posted {
-        let (message, request) = outgoing(message);
-        let posted = (self.0)
+        let (message, request) = outgoing(message, &self.tags);
+        let posted = (self.client)
             .post_message(uri, message, session_id, auth_header, custom_headers)
             .await;
         tagged(posted, request)
@@ -746,8 +772,8 @@ impl StreamableHttpClient for Pooled {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Posted {
-        let (message, request) = outgoing(message);
-        let posted = (self.0)
+        let (message, request) = outgoing(message, &self.tags);
+        let posted = (self.client)
             .post_message_with_max_sse_event_size(
                 uri,
                 message,
@@ -769,8 +795,8 @@ impl StreamableHttpClient for Pooled {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> Posted {
-        let (message, request) = outgoing(message);
-        let posted = (self.0)
+        let (message, request) = outgoing(message, &self.tags);
+        let posted = (self.client)
             .post_message_with_response_limits(
                 uri,
                 message,
@@ -790,7 +816,7 @@ impl StreamableHttpClient for Pooled {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), StreamableHttpError<reqwest_rmcp::Error>> {
-        (self.0)
+        (self.client)
             .delete_session(uri, session_id, auth_header, custom_headers)
             .await
     }
@@ -803,7 +829,7 @@ impl StreamableHttpClient for Pooled {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Stream {
-        (self.0)
+        (self.client)
             .get_stream(uri, session_id, last_event_id, auth_header, custom_headers)
             .await
     }
@@ -817,7 +843,7 @@ impl StreamableHttpClient for Pooled {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Stream {
-        (self.0)
+        (self.client)
             .get_stream_with_max_sse_event_size(
                 uri,
                 session_id,
@@ -827,5 +853,51 @@ impl StreamableHttpClient for Pooled {
                 max_sse_event_size,
             )
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rmcp::model::NumberOrString;
+
+    use super::*;
+
+    fn tagged_as(tag: &str) -> Extensions {
+        let mut extensions = Extensions::new();
+        let meta = JsonObject::from_iter([(CALL.to_owned(), Value::from(tag))]);
+        extensions.insert(NotificationMetaObject::from(meta));
+        extensions
+    }
+
+    #[test]
+    fn only_this_connections_own_tag_reaches_a_call() {
+        let relay = Relay::new(Tags::new());
+        let (to, _hearing) = mpsc::unbounded_channel();
+        let id = RequestId::Number(5);
+        let token = ProgressToken(NumberOrString::Number(1));
+        let _watching = relay.watch(&id, token, to);
+        assert!(relay.watcher(&tagged_as(&relay.tags.of(&id))).is_some());
+        // What a server could write itself: the id alone, or another connection's tag.
+        assert!(relay.watcher(&tagged_as("5")).is_none());
+        assert!(relay.watcher(&tagged_as(&Tags::new().of(&id))).is_none());
+    }
+
+    #[test]
+    fn log_lines_and_questions_are_tagged_and_answers_left_alone() {
+        let event = |data: &str| sse_stream::Sse {
+            data: Some(data.to_owned()),
+            ..Default::default()
+        };
+        let forged = r#"{"jsonrpc":"2.0","method":"notifications/message",
+            "params":{"level":"info","data":"x","_meta":{"mcp-kit/call":"forged"}}}"#;
+        let log = tag(event(forged), "secret:1").data.unwrap();
+        let log: Value = serde_json::from_str(&log).unwrap();
+        assert_eq!(log["params"]["_meta"][CALL], "secret:1");
+        let question = r#"{"jsonrpc":"2.0","id":9,"method":"elicitation/create","params":{}}"#;
+        let question: Value =
+            serde_json::from_str(&tag(event(question), "s:2").data.unwrap()).unwrap();
+        assert_eq!(question["params"]["_meta"][CALL], "s:2");
+        let answer = r#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"notifications/message"}]}}"#;
+        assert_eq!(tag(event(answer), "s:1").data.as_deref(), Some(answer));
     }
 }
