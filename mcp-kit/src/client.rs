@@ -15,9 +15,11 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 pub use crate::error::ClientError;
 
@@ -133,68 +135,96 @@ impl Client {
         context: &Context,
     ) -> Result<ToolOutput, ClientError> {
         let arguments = object(arguments)?;
-        let (heard, mut hearing) = mpsc::unbounded_channel();
-        let declares = ["elicitation", "sampling", "roots"];
-        let behalf = Behalf {
-            heard,
-            progress: context.wants_progress(),
-            log_level: context.log_level(),
-            declares: declares
-                .into_iter()
-                .filter(|&capability| context.declares(capability))
-                .collect(),
-        };
-        let listens = behalf.listens();
-        let call = (self.connection).call_tool(
-            name,
-            arguments,
-            Some(context.cancellation()),
-            Some(behalf),
-        );
-        let mut call = std::pin::pin!(call);
-        loop {
-            tokio::select! {
-                biased;
-                Some(heard) = hearing.recv() => pass_on(heard, context).await?,
-                result = &mut call => {
-                    // What came before the answer goes before it. rmcp hands each notification
-                    // to a task of its own, so one sent just before the answer may still be on
-                    // its way: let those tasks run once.
-                    if listens {
-                        tokio::task::yield_now().await;
-                        while let Ok(heard) = hearing.try_recv() {
-                            pass_on(heard, context).await?;
-                        }
-                    }
-                    return output(&result?);
-                }
-            }
-        }
+        let call = on_behalf(context, |cancel, behalf| {
+            (self.connection).call_tool(name, arguments, cancel, behalf)
+        });
+        output(&call.await?)
     }
 
     /// Reads the resource at `uri`.
     pub async fn read_resource(&self, uri: &str) -> Result<Vec<ResourceContents>, ClientError> {
-        let result = self.connection.read_resource(uri).await?;
-        result["contents"]
-            .as_array()
-            .map(|contents| {
-                contents
-                    .iter()
-                    .filter_map(ResourceContents::from_json)
-                    .collect()
-            })
-            .ok_or_else(|| ClientError::Transport("a read without `contents`".into()))
+        contents(&self.connection.read_resource(uri, None, None).await?)
+    }
+
+    /// Reads the resource at `uri` from within a call this server is serving, whose `context`
+    /// it is, as [`call_tool_in`](Self::call_tool_in) calls a tool.
+    pub async fn read_resource_in(
+        &self,
+        uri: &str,
+        context: &Context,
+    ) -> Result<Vec<ResourceContents>, ClientError> {
+        let read = on_behalf(context, |cancel, behalf| {
+            (self.connection).read_resource(uri, cancel, behalf)
+        });
+        contents(&read.await?)
     }
 
     /// Gets the prompt `name` with `arguments` (a JSON object of strings, or `null`), as MCP
     /// JSON (`description`, `messages`).
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
-        self.connection.get_prompt(name, object(arguments)?).await
+        let arguments = object(arguments)?;
+        self.connection
+            .get_prompt(name, arguments, None, None)
+            .await
+    }
+
+    /// Gets the prompt `name` from within a call this server is serving, whose `context` it
+    /// is, as [`call_tool_in`](Self::call_tool_in) calls a tool.
+    pub async fn get_prompt_in(
+        &self,
+        name: &str,
+        arguments: Value,
+        context: &Context,
+    ) -> Result<Value, ClientError> {
+        let arguments = object(arguments)?;
+        let get = on_behalf(context, |cancel, behalf| {
+            (self.connection).get_prompt(name, arguments, cancel, behalf)
+        });
+        get.await
     }
 
     /// Ends the session; a spawned server's stdin is closed.
     pub async fn close(self) {
         self.connection.close().await;
+    }
+}
+
+/// Makes the request `send` on behalf of the call whose `context` it is, passing on to that
+/// call's client what the server says about the request meanwhile.
+async fn on_behalf<'c, F: Future<Output = Result<Value, ClientError>>>(
+    context: &'c Context,
+    send: impl FnOnce(Option<&'c CancellationToken>, Option<Behalf>) -> F,
+) -> Result<Value, ClientError> {
+    let (heard, mut hearing) = mpsc::unbounded_channel();
+    let declares = ["elicitation", "sampling", "roots"];
+    let behalf = Behalf {
+        heard,
+        progress: context.wants_progress(),
+        log_level: context.log_level(),
+        declares: declares
+            .into_iter()
+            .filter(|&capability| context.declares(capability))
+            .collect(),
+    };
+    let listens = behalf.listens();
+    let mut request = std::pin::pin!(send(Some(context.cancellation()), Some(behalf)));
+    loop {
+        tokio::select! {
+            biased;
+            Some(heard) = hearing.recv() => pass_on(heard, context).await?,
+            answer = &mut request => {
+                // What came before the answer goes before it. rmcp hands each notification to
+                // a task of its own, so one sent just before the answer may still be on its
+                // way: let those tasks run once.
+                if listens {
+                    tokio::task::yield_now().await;
+                    while let Ok(heard) = hearing.try_recv() {
+                        pass_on(heard, context).await?;
+                    }
+                }
+                return answer;
+            }
+        }
     }
 }
 
@@ -243,6 +273,19 @@ fn object(arguments: Value) -> Result<Map<String, Value>, ClientError> {
             "arguments must be a JSON object, not {other}"
         ))),
     }
+}
+
+/// A `resources/read` result's contents.
+fn contents(result: &Value) -> Result<Vec<ResourceContents>, ClientError> {
+    result["contents"]
+        .as_array()
+        .map(|contents| {
+            contents
+                .iter()
+                .filter_map(ResourceContents::from_json)
+                .collect()
+        })
+        .ok_or_else(|| ClientError::Transport("a read without `contents`".into()))
 }
 
 fn output(result: &Value) -> Result<ToolOutput, ClientError> {

@@ -36,7 +36,8 @@
 //!
 //! # What passes through
 //!
-//! A mounted tool's call carries its caller through: the caller gets the upstream's progress
+//! A call of a mounted tool (or a read of a mounted resource, or a mounted prompt) carries its
+//! caller through: the caller gets the upstream's progress
 //! (when it asked for progress) and log messages (at the levels it asked for), and the
 //! upstream's questions (a form to fill, a message for the caller's model, the roots) are put
 //! to the caller the way its own request allows ([`Ask`](crate::Ask)): in a 2026-07-28
@@ -63,6 +64,7 @@ use serde_json::{Map, Value};
 use crate::client::{Client, ClientError};
 use crate::config::UpstreamSettings;
 use crate::content::Content;
+use crate::context::Context;
 use crate::error::ToolError;
 use crate::health::Probe;
 use crate::permission::{All, HasScope, Permission};
@@ -381,15 +383,15 @@ impl Link {
         let link = self.clone();
         let read = {
             let upstream_uri = upstream_uri.clone();
-            move |variables: Map<String, Value>| {
+            move |variables: Map<String, Value>, context: Context| {
                 let (link, uri) = (link.clone(), expand(&upstream_uri, &variables));
                 async move {
-                    link.call(async |client| client.read_resource(&uri).await)
+                    link.call(async |client| client.read_resource_in(&uri, &context).await)
                         .await
                 }
             }
         };
-        let mut resource = Resource::new(uri, name, read);
+        let mut resource = Resource::new_with_context(uri, name, read);
         if let Some(mime_type) = listed["mimeType"].as_str() {
             resource = resource.mime_type(mime_type.to_owned());
         }
@@ -419,13 +421,14 @@ impl Link {
             })
             .collect();
         let link = self.clone();
-        let mut prompt = Prompt::new(name, arguments, move |arguments| {
+        let mut prompt = Prompt::new_with_context(name, arguments, move |arguments, context| {
             let (link, upstream_name) = (link.clone(), upstream_name.clone());
             async move {
                 let got = link
                     .call(async |client| {
+                        let arguments = Value::Object(arguments);
                         client
-                            .get_prompt(&upstream_name, Value::Object(arguments))
+                            .get_prompt_in(&upstream_name, arguments, &context)
                             .await
                     })
                     .await?;

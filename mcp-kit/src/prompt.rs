@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::access::{Access, AccessDef};
 use crate::completion::{CompleteFn, Completer};
 use crate::content::Content;
+use crate::context::Context;
 use crate::error::ToolError;
 use crate::extract::{Call, Prepared, prepared};
 use crate::permission::Permission;
@@ -96,6 +97,22 @@ impl Prompt {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
     {
+        Self::new_with_context(name, arguments, move |arguments, _| get(arguments))
+    }
+
+    /// Like [`new`](Self::new), with `get` also given the call's [`Context`]: to ask the
+    /// client something, or log.
+    #[track_caller]
+    pub fn new_with_context<R, Fut, F>(
+        name: impl Into<Cow<'static, str>>,
+        arguments: Vec<PromptArgument>,
+        get: F,
+    ) -> Self
+    where
+        R: IntoPromptResult + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        F: Fn(Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
+    {
         let caller = std::panic::Location::caller();
         let properties: Map<String, Value> = arguments
             .iter()
@@ -118,7 +135,7 @@ impl Prompt {
                 module: "<hand-registered>",
             },
             get: Arc::new(move |call: &mut Call| {
-                let run = get(std::mem::take(&mut call.arguments));
+                let run = get(std::mem::take(&mut call.arguments), call.context.clone());
                 prepared(async move { run.await.into_prompt_result() })
             }),
         }

@@ -14,6 +14,7 @@ use crate::access::{Access, AccessDef};
 use crate::app::{APP_MIME_TYPE, App, AppDef};
 use crate::completion::{CompleteFn, Completer};
 use crate::content::ResourceContents;
+use crate::context::Context;
 use crate::error::ToolError;
 use crate::extract::{Call, Prepared, prepared};
 use crate::permission::Permission;
@@ -104,6 +105,22 @@ impl Resource {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
     {
+        Self::new_with_context(uri, name, move |variables, _| read(variables))
+    }
+
+    /// Like [`new`](Self::new), with `read` also given the call's [`Context`]: to ask the
+    /// client something, or log.
+    #[track_caller]
+    pub fn new_with_context<R, Fut, F>(
+        uri: impl Into<Cow<'static, str>>,
+        name: impl Into<Cow<'static, str>>,
+        read: F,
+    ) -> Self
+    where
+        R: IntoResourceResult + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        F: Fn(Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
+    {
         let uri = uri.into();
         let template = UriTemplate::parse(&uri).unwrap_or_else(|e| panic!("{e}"));
         let properties: Map<String, Value> = template
@@ -131,7 +148,7 @@ impl Resource {
             },
             app: None,
             read: Arc::new(move |call: &mut Call| {
-                let run = read(std::mem::take(&mut call.arguments));
+                let run = read(std::mem::take(&mut call.arguments), call.context.clone());
                 prepared(async move { run.await.into_resource_result() })
             }),
         }

@@ -96,6 +96,21 @@ async fn chatty(context: Context) -> &'static str {
     "done"
 }
 
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Topic {
+    topic: String,
+}
+
+/// Asks what to write about.
+#[prompt]
+async fn topical(context: Context) -> Result<String, ToolError> {
+    let asked = context.elicit::<Topic>("Which topic?").await?;
+    let Some(Topic { topic }) = asked.accepted() else {
+        return Ok("Write about anything.".into());
+    };
+    Ok(format!("Write about {topic}."))
+}
+
 /// A note by its id.
 #[resource("notes://{id}", mime = "text/plain")]
 fn note(id: String) -> String {
@@ -234,7 +249,7 @@ async fn a_mounted_server_serves_its_items_under_the_prefix_with_its_own_credent
     assert_eq!(read[0].body, mcp_kit::ResourceBody::Text("note 7".into()));
 
     let prompts = alice.list_prompts().await.unwrap();
-    assert_eq!(names(&prompts, "name"), ["up_review"]);
+    assert_eq!(names(&prompts, "name"), ["up_review", "up_topical"]);
     let got = alice
         .get_prompt("up_review", json!({"code": "fn main() {}"}))
         .await
@@ -465,10 +480,12 @@ async fn cancelling_a_call_cancels_it_upstream() {
         .expect("the upstream's call is cancelled");
 }
 
-/// A 2026-07-28 `tools/call` of `name` on `server` as alice, declaring `capabilities`, with
-/// `meta` added to its `_meta` and `extra` to its params: every message of the answer.
-async fn call_2026(
+/// A 2026-07-28 `method` (`tools/call`, `prompts/get`) of `name` on `server` as alice,
+/// declaring `capabilities`, with `meta` added to its `_meta` and `extra` to its params: every
+/// message of the answer.
+async fn send_2026(
     server: &TestServer,
+    method: &str,
     name: &str,
     capabilities: Value,
     meta: Value,
@@ -484,13 +501,13 @@ async fn call_2026(
     for (key, value) in extra.as_object().into_iter().flatten() {
         params[key] = value.clone();
     }
-    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params});
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": method, "params": params});
     let response = mcp_kit_tests::post_mcp_with(
         server.addr,
         &[
             ("authorization", "Bearer alice-token"),
             ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
+            ("mcp-method", method),
             ("mcp-name", name),
         ],
         body.to_string(),
@@ -516,7 +533,15 @@ async fn the_upstreams_questions_are_put_to_the_caller_round_by_round() {
     .into_iter();
     let mut asked = Vec::new();
     let result = loop {
-        let messages = call_2026(&front, "up_greet", can_answer.clone(), json!({}), extra).await;
+        let messages = send_2026(
+            &front,
+            "tools/call",
+            "up_greet",
+            can_answer.clone(),
+            json!({}),
+            extra,
+        )
+        .await;
         let result = messages.last().expect("an answer")["result"].clone();
         if result["resultType"] != "input_required" {
             break result;
@@ -560,7 +585,15 @@ async fn the_upstreams_questions_are_put_to_the_caller_round_by_round() {
 #[tokio::test]
 async fn a_caller_who_cannot_answer_gets_an_error_that_says_so() {
     let (front, _upstream) = mounted_upstream().await;
-    let messages = call_2026(&front, "up_greet", json!({}), json!({}), json!({})).await;
+    let messages = send_2026(
+        &front,
+        "tools/call",
+        "up_greet",
+        json!({}),
+        json!({}),
+        json!({}),
+    )
+    .await;
     let answer = messages.last().expect("an answer");
     let said = answer["result"]["content"][0]["text"]
         .as_str()
@@ -575,8 +608,9 @@ async fn a_caller_who_cannot_answer_gets_an_error_that_says_so() {
 #[tokio::test]
 async fn the_upstreams_log_lines_reach_the_caller_at_the_levels_it_asked_for() {
     let (front, _upstream) = mounted_upstream().await;
-    let messages = call_2026(
+    let messages = send_2026(
         &front,
+        "tools/call",
         "up_chatty",
         json!({}),
         json!({"io.modelcontextprotocol/logLevel": "info"}),
@@ -603,7 +637,15 @@ async fn the_upstreams_log_lines_reach_the_caller_at_the_levels_it_asked_for() {
     );
 
     // Without a level, no line.
-    let messages = call_2026(&front, "up_chatty", json!({}), json!({}), json!({})).await;
+    let messages = send_2026(
+        &front,
+        "tools/call",
+        "up_chatty",
+        json!({}),
+        json!({}),
+        json!({}),
+    )
+    .await;
     assert_eq!(messages.len(), 1, "{messages:?}");
 }
 
@@ -656,5 +698,38 @@ async fn settings_declare_upstreams_that_mount_declared_mounts() {
     assert!(
         error.contains("[[upstream]] `broken`: give `url` or `command`"),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_mounted_prompts_question_is_put_to_the_caller_too() {
+    let (front, _upstream) = mounted_upstream().await;
+    let get = async |extra: Value| {
+        let can_answer = json!({"elicitation": {}});
+        let messages = send_2026(
+            &front,
+            "prompts/get",
+            "up_topical",
+            can_answer,
+            json!({}),
+            extra,
+        );
+        messages.await.last().expect("an answer")["result"].clone()
+    };
+    let asked = get(json!({})).await;
+    assert_eq!(asked["resultType"], "input_required", "{asked}");
+    let (key, request) = asked["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    assert_eq!(request["params"]["message"], "Which topic?", "{asked}");
+    let answer = json!({"action": "accept", "content": {"topic": "otters"}});
+    let got = get(json!({"inputResponses": {key: answer}, "requestState": asked["requestState"]}));
+    let got = got.await;
+    assert_eq!(
+        got["messages"][0]["content"]["text"], "Write about otters.",
+        "{got}"
     );
 }

@@ -13,13 +13,13 @@ use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CancelledNotification, CancelledNotificationParam,
-    ClientCapabilities, ClientConfig, ClientJsonRpcMessage, ClientRequest,
-    CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult, ErrorData,
-    Extensions, GetMeta as _, GetPromptRequestParams, InputResponses, JsonObject, JsonRpcMessage,
-    ListRootsResult, LoggingMessageNotificationParam, MetaObject, NotificationMetaObject,
-    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ReadResourceRequestParams,
-    RequestId, RequestMetaObject, ServerResult,
+    CallToolRequestParams, CancelledNotification, CancelledNotificationParam, ClientCapabilities,
+    ClientConfig, ClientJsonRpcMessage, ClientRequest, CreateMessageRequestParams,
+    CreateMessageResult, ElicitRequestParams, ElicitResult, ErrorData, Extensions, GetMeta as _,
+    GetPromptRequestParams, InputResponses, JsonObject, JsonRpcMessage, ListRootsResult,
+    LoggingMessageNotificationParam, MetaObject, NotificationMetaObject, PaginatedRequestParams,
+    ProgressNotificationParam, ProgressToken, ReadResourceRequestParams, RequestId,
+    RequestMetaObject, ServerResult,
 };
 use rmcp::service::{
     NotificationContext, Peer, PeerRequestOptions, RequestContext, RoleClient, RunningService,
@@ -37,7 +37,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorKind};
 use crate::jsonrpc::Method;
 use crate::lock::lock;
 use crate::log_level::LogLevel;
@@ -442,10 +442,7 @@ impl Connection {
         }
     }
 
-    /// Calls the tool `name`. Made on behalf of another call, its progress, log messages and
-    /// questions go to that call (`behalf`), and `cancel` cancels it on the server too; the
-    /// questions of an input-required result are put to that call, and the call made again
-    /// with the answers, round after round.
+    /// Calls the tool `name`; see [`rounds`](Self::rounds) for `cancel` and `behalf`.
     pub(crate) async fn call_tool(
         &self,
         name: &str,
@@ -453,28 +450,71 @@ impl Connection {
         cancel: Option<&CancellationToken>,
         behalf: Option<Behalf>,
     ) -> Result<Value, ClientError> {
-        let mut params = params::<CallToolRequestParams>(
+        let params = params::<CallToolRequestParams>(
             serde_json::json!({"name": name, "arguments": arguments}),
         )?;
+        match self.rounds(params, cancel, behalf).await? {
+            ServerResult::CallToolResult(result) => json(&result),
+            // A server that sends `{}` for a tool with nothing to say.
+            ServerResult::EmptyResult(_) => Ok(serde_json::json!({"content": []})),
+            _ => Err(not_a_result("tools/call")),
+        }
+    }
+
+    /// Reads the resource at `uri`; see [`rounds`](Self::rounds) for `cancel` and `behalf`.
+    pub(crate) async fn read_resource(
+        &self,
+        uri: &str,
+        cancel: Option<&CancellationToken>,
+        behalf: Option<Behalf>,
+    ) -> Result<Value, ClientError> {
+        let params = params::<ReadResourceRequestParams>(serde_json::json!({"uri": uri}))?;
+        match self.rounds(params, cancel, behalf).await? {
+            ServerResult::ReadResourceResult(result) => json(&result),
+            _ => Err(not_a_result("resources/read")),
+        }
+    }
+
+    /// Gets the prompt `name`; see [`rounds`](Self::rounds) for `cancel` and `behalf`.
+    pub(crate) async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        cancel: Option<&CancellationToken>,
+        behalf: Option<Behalf>,
+    ) -> Result<Value, ClientError> {
+        let params = params::<GetPromptRequestParams>(
+            serde_json::json!({"name": name, "arguments": arguments}),
+        )?;
+        match self.rounds(params, cancel, behalf).await? {
+            ServerResult::GetPromptResult(result) => json(&result),
+            _ => Err(not_a_result("prompts/get")),
+        }
+    }
+
+    /// Sends `params` until the answer is not an input-required result. Made on behalf of
+    /// another call, the request's progress, log messages and questions go to that call
+    /// (`behalf`), and `cancel` cancels it on the server too; the questions of an
+    /// input-required result are put to that call, and the request sent again with the
+    /// answers, round after round.
+    async fn rounds(
+        &self,
+        mut params: impl Retried,
+        cancel: Option<&CancellationToken>,
+        behalf: Option<Behalf>,
+    ) -> Result<ServerResult, ClientError> {
         let meta = self.meta(behalf.as_ref());
         let rounds = async {
             for _ in 0..MAX_ROUNDS {
-                let request = ClientRequest::CallToolRequest(CallToolRequest::new(params.clone()));
-                let answer = self.request(request, meta.clone(), behalf.as_ref()).await?;
-                let asked = match answer {
-                    ServerResult::CallToolResult(result) => return json(&result),
-                    // A server that sends `{}` for a tool with nothing to say.
-                    ServerResult::EmptyResult(_) => return Ok(serde_json::json!({"content": []})),
+                let request = params.clone().request();
+                let asked = match self.request(request, meta.clone(), behalf.as_ref()).await? {
                     ServerResult::InputRequiredResult(asked) => asked,
-                    _ => {
-                        return Err(ClientError::Transport(
-                            "an answer to tools/call that is not a result".into(),
-                        ));
-                    }
+                    answer => return Ok(answer),
                 };
                 let Some(behalf) = &behalf else {
-                    return Err(ClientError::Transport(
-                        "the server asked a question, and this call has nobody to ask".into(),
+                    return Err(ClientError::Unanswered(
+                        ErrorKind::BadRequest,
+                        "the server asked a question, and this request has nobody to ask".into(),
                     ));
                 };
                 let mut answers = InputResponses::new();
@@ -490,8 +530,8 @@ impl Connection {
                     let answer = answered.await.map_err(|_| ClientError::Cancelled)?;
                     answers.insert(key, answer);
                 }
-                params.input_responses = Some(answers).filter(|answers| !answers.is_empty());
-                params.request_state = asked.request_state;
+                let answers = Some(answers).filter(|answers| !answers.is_empty());
+                params.retry(answers, asked.request_state);
             }
             Err(ClientError::Transport(format!(
                 "the server still asked questions after {MAX_ROUNDS} rounds"
@@ -506,7 +546,7 @@ impl Connection {
         }
     }
 
-    /// The `_meta` a call on behalf of another carries: what its caller can hear and answer.
+    /// The `_meta` of a request: what the caller it is made for can hear and answer.
     fn meta(&self, behalf: Option<&Behalf>) -> RequestMetaObject {
         let mut meta = JsonObject::new();
         let declares = behalf.map_or(&[][..], |behalf| &behalf.declares);
@@ -566,36 +606,6 @@ impl Connection {
         answer.map_err(failed)
     }
 
-    pub(crate) async fn read_resource(&self, uri: &str) -> Result<Value, ClientError> {
-        let request = params::<ReadResourceRequestParams>(serde_json::json!({"uri": uri}))?;
-        json(
-            &self
-                .service
-                .peer()
-                .read_resource(request)
-                .await
-                .map_err(failed)?,
-        )
-    }
-
-    pub(crate) async fn get_prompt(
-        &self,
-        name: &str,
-        arguments: Map<String, Value>,
-    ) -> Result<Value, ClientError> {
-        let request = params::<GetPromptRequestParams>(
-            serde_json::json!({"name": name, "arguments": arguments}),
-        )?;
-        json(
-            &self
-                .service
-                .peer()
-                .get_prompt(request)
-                .await
-                .map_err(failed)?,
-        )
-    }
-
     /// Ends the session (and, for a child process, closes its stdin).
     pub(crate) async fn close(self) {
         let _ = self.service.cancel().await;
@@ -628,6 +638,37 @@ fn params<T: DeserializeOwned>(value: Value) -> Result<T, ClientError> {
     };
     serde_json::from_value(value)
         .map_err(|e| ClientError::Transport(format!("a request did not build: {e}")))
+}
+
+/// A request an input-required result asks to have sent again, with the answers.
+trait Retried: Clone {
+    fn request(self) -> ClientRequest;
+    fn retry(&mut self, answers: Option<InputResponses>, state: Option<String>);
+}
+
+macro_rules! retried {
+    ($($params:ty => $request:ident),* $(,)?) => {$(
+        impl Retried for $params {
+            fn request(self) -> ClientRequest {
+                ClientRequest::$request(rmcp::model::$request::new(self))
+            }
+
+            fn retry(&mut self, answers: Option<InputResponses>, state: Option<String>) {
+                self.input_responses = answers;
+                self.request_state = state;
+            }
+        }
+    )*};
+}
+
+retried! {
+    CallToolRequestParams => CallToolRequest,
+    ReadResourceRequestParams => ReadResourceRequest,
+    GetPromptRequestParams => GetPromptRequest,
+}
+
+fn not_a_result(method: &str) -> ClientError {
+    ClientError::Transport(format!("an answer to {method} that is not its result"))
 }
 
 fn json(value: &impl serde::Serialize) -> Result<Value, ClientError> {
