@@ -40,6 +40,15 @@ impl<'c, T> Ask<'c, T> {
         self
     }
 
+    /// Files the question under `key` when there is one, as [`key`](Self::key) does.
+    #[cfg(feature = "client")]
+    pub(crate) fn key_if(mut self, key: Option<String>) -> Self {
+        if key.is_some() {
+            self.key = key;
+        }
+        self
+    }
+
     /// In a tool that runs as a task, asks the question of the call itself, before the task
     /// starts (in rounds, as a 2026-07-28 call asks): the task starts with the answer in hand,
     /// once the handler waits on anything else. Without it, a task tool's questions are

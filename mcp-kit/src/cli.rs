@@ -147,7 +147,7 @@ fn run_with_args(
         Some(Command::Serve(serve)) => serve,
         None => ServeArgs::default(),
         Some(command) => {
-            let settings = settings(&builder, cli.config.as_deref(), &ServeArgs::default())?;
+            let settings = builder.load_settings(cli.config.as_deref(), ServeArgs::default())?;
             init_logs("warn", settings.log_format);
             return inspect(&runtime, build(&runtime, builder, settings)?, command);
         }
@@ -155,7 +155,7 @@ fn run_with_args(
     if serve.stdio {
         serve.transport = Some(Transport::Stdio);
     }
-    let settings = settings(&builder, cli.config.as_deref(), &serve)?;
+    let settings = builder.load_settings(cli.config.as_deref(), &serve)?;
     #[cfg(feature = "otel")]
     let _exporters = {
         let service = settings.server_name.as_deref().unwrap_or(builder.name());
@@ -190,20 +190,6 @@ fn build(
     #[cfg(not(feature = "client"))]
     let _ = runtime;
     builder.build_with(settings)
-}
-
-fn settings(
-    builder: &ServerBuilder,
-    file: Option<&std::path::Path>,
-    flags: &ServeArgs,
-) -> Result<Settings, Error> {
-    match builder.preset_settings() {
-        Some(settings) => Ok(settings.clone()),
-        None => Ok(Settings::load(
-            file.or(builder.default_config_file()),
-            flags,
-        )?),
-    }
 }
 
 fn inspect(

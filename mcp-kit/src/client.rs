@@ -27,7 +27,7 @@ use crate::content::{Content, ResourceContents};
 use crate::context::Context;
 use crate::jsonrpc::Method;
 use crate::result::ToolOutput;
-use crate::wire::client::{Behalf, Connection, Heard};
+use crate::wire::client::{Behalf, Connection, Heard, QUESTIONS};
 
 /// How to reach a server over Streamable HTTP; [`connect`](Self::connect) opens the session.
 #[derive(Debug, Clone)]
@@ -196,12 +196,11 @@ async fn on_behalf<'c, F: Future<Output = Result<Value, ClientError>>>(
     send: impl FnOnce(Option<&'c CancellationToken>, Option<Behalf>) -> F,
 ) -> Result<Value, ClientError> {
     let (heard, mut hearing) = mpsc::unbounded_channel();
-    let declares = ["elicitation", "sampling", "roots"];
     let behalf = Behalf {
         heard,
         progress: context.wants_progress(),
         log_level: context.log_level(),
-        declares: declares
+        declares: QUESTIONS
             .into_iter()
             .filter(|&capability| context.declares(capability))
             .collect(),

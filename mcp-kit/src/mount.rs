@@ -459,10 +459,7 @@ impl ServerBuilder {
     /// [`build`](Self::build): the settings given, or else those read from the files and the
     /// environment. [`run`](Self::run) does this itself.
     pub async fn mount_declared(self) -> Result<Self, crate::Error> {
-        let settings = match self.preset_settings() {
-            Some(settings) => settings.clone(),
-            None => crate::Settings::load(self.default_config_file(), serde_json::json!({}))?,
-        };
+        let settings = self.load_settings(None, serde_json::json!({}))?;
         self.mount_declared_in(&settings).await
     }
 

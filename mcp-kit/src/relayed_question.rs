@@ -31,12 +31,8 @@ impl Context {
                     .as_object()
                     .cloned()
                     .unwrap_or_default();
-                let ask = self.elicit_with_schema(message, schema);
-                let answer = match key {
-                    Some(key) => ask.key(key).await?,
-                    None => ask.await?,
-                };
-                Ok(match answer {
+                let answer = self.elicit_with_schema(message, schema).key_if(key);
+                Ok(match answer.await? {
                     Elicitation::Accepted(content) => {
                         json!({"action": "accept", "content": content})
                     }
@@ -45,11 +41,7 @@ impl Context {
                 })
             }
             "sampling/createMessage" => {
-                let ask = self.sample(sampling_request(params)?);
-                let sampled = match key {
-                    Some(key) => ask.key(key).await?,
-                    None => ask.await?,
-                };
+                let sampled = self.sample(sampling_request(params)?).key_if(key).await?;
                 let text = sampled.text.ok_or_else(|| {
                     ToolError::bad_request("the client's model answered with something other than text, which mcp-kit does not pass on")
                 })?;
@@ -61,11 +53,7 @@ impl Context {
                 }))
             }
             "roots/list" => {
-                let ask = self.list_roots();
-                let roots = match key {
-                    Some(key) => ask.key(key).await?,
-                    None => ask.await?,
-                };
+                let roots = self.list_roots().key_if(key).await?;
                 let roots: Vec<Value> = roots
                     .into_iter()
                     .map(|root| json!({"uri": root.uri, "name": root.name}))

@@ -348,10 +348,7 @@ impl ServerBuilder {
 
     /// Builds the server: reads the settings (unless given) and the registry.
     pub fn build(self) -> Result<Server, Error> {
-        let settings = match self.settings.clone() {
-            Some(settings) => settings,
-            None => Settings::load(self.config_file.as_deref(), serde_json::json!({}))?,
-        };
+        let settings = self.load_settings(None, serde_json::json!({}))?;
         self.build_with(settings)
     }
 
@@ -463,12 +460,17 @@ impl ServerBuilder {
         &self.info.name
     }
 
-    pub(crate) fn preset_settings(&self) -> Option<&Settings> {
-        self.settings.as_ref()
-    }
-
-    pub(crate) fn default_config_file(&self) -> Option<&std::path::Path> {
-        self.config_file.as_deref()
+    /// The settings given, or else those read from `file` (or the builder's settings file),
+    /// the environment and `overrides`.
+    pub(crate) fn load_settings(
+        &self,
+        file: Option<&std::path::Path>,
+        overrides: impl serde::Serialize,
+    ) -> Result<Settings, ConfigError> {
+        match &self.settings {
+            Some(settings) => Ok(settings.clone()),
+            None => Settings::load(file.or(self.config_file.as_deref()), overrides),
+        }
     }
 }
 

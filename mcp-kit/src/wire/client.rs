@@ -123,6 +123,42 @@ impl Behalf {
     }
 }
 
+/// The capabilities a server's questions need, as the protocol names them.
+pub(crate) const QUESTIONS: [&str; 3] = ["elicitation", "sampling", "roots"];
+
+/// `declared` (some of [`QUESTIONS`]) as a `ClientCapabilities` object.
+fn capabilities(declared: &[&str]) -> JsonObject {
+    declared
+        .iter()
+        .map(|&capability| {
+            let settings = match capability {
+                "elicitation" => serde_json::json!({"form": {}}),
+                _ => serde_json::json!({}),
+            };
+            (capability.to_owned(), settings)
+        })
+        .collect()
+}
+
+/// Puts a question to the call `heard` belongs to, filed under `key`, and waits for the
+/// answer: `None` when the call refused it or has gone.
+async fn put(
+    heard: &mpsc::UnboundedSender<Heard>,
+    key: Option<String>,
+    method: String,
+    params: Value,
+) -> Option<Value> {
+    let (answer, answered) = oneshot::channel();
+    let question = Heard::Question {
+        key,
+        method,
+        params,
+        answer,
+    };
+    heard.send(question).ok()?;
+    answered.await.ok()
+}
+
 /// The most progress notifications kept for calls not yet registered.
 const EARLY: usize = 64;
 
@@ -204,17 +240,11 @@ impl Relay {
             )
         };
         let to = self.watcher(extensions).ok_or_else(unanswerable)?;
-        let (answer, answered) = oneshot::channel();
         let params = serde_json::to_value(params)
             .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        let question = Heard::Question {
-            key: None,
-            method: method.to_owned(),
-            params,
-            answer,
-        };
-        to.send(question).map_err(|_| unanswerable())?;
-        let answer = answered.await.map_err(|_| unanswerable())?;
+        let answer = put(&to, None, method.to_owned(), params)
+            .await
+            .ok_or_else(unanswerable)?;
         serde_json::from_value(answer)
             .map_err(|e| ErrorData::internal_error(format!("the answer to `{method}`: {e}"), None))
     }
@@ -328,10 +358,8 @@ impl ClientHandler for Relay {
     /// per request ([`Behalf::declares`]), and a question that reaches a caller who cannot
     /// answer is refused.
     fn get_info(&self) -> ClientConfig {
-        let capabilities: ClientCapabilities = serde_json::from_value(
-            serde_json::json!({"elicitation": {"form": {}}, "sampling": {}, "roots": {}}),
-        )
-        .unwrap_or_default();
+        let capabilities: ClientCapabilities =
+            serde_json::from_value(Value::Object(capabilities(&QUESTIONS))).unwrap_or_default();
         let mut info = ClientConfig::default();
         info.capabilities = capabilities;
         info
@@ -520,15 +548,10 @@ impl Connection {
                 let mut answers = InputResponses::new();
                 for (key, question) in asked.input_requests.into_iter().flatten() {
                     let question = json(&question)?;
-                    let (answer, answered) = oneshot::channel();
-                    let _ = behalf.heard.send(Heard::Question {
-                        key: Some(key.clone()),
-                        method: question["method"].as_str().unwrap_or_default().to_owned(),
-                        params: question["params"].clone(),
-                        answer,
-                    });
-                    let answer = answered.await.map_err(|_| ClientError::Cancelled)?;
-                    answers.insert(key, answer);
+                    let method = question["method"].as_str().unwrap_or_default().to_owned();
+                    let params = question["params"].clone();
+                    let answer = put(&behalf.heard, Some(key.clone()), method, params).await;
+                    answers.insert(key, answer.ok_or(ClientError::Cancelled)?);
                 }
                 let answers = Some(answers).filter(|answers| !answers.is_empty());
                 params.retry(answers, asked.request_state);
@@ -550,19 +573,9 @@ impl Connection {
     fn meta(&self, behalf: Option<&Behalf>) -> RequestMetaObject {
         let mut meta = JsonObject::new();
         let declares = behalf.map_or(&[][..], |behalf| &behalf.declares);
-        let capabilities: JsonObject = declares
-            .iter()
-            .map(|&capability| {
-                let settings = match capability {
-                    "elicitation" => serde_json::json!({"form": {}}),
-                    _ => serde_json::json!({}),
-                };
-                (capability.to_owned(), settings)
-            })
-            .collect();
         meta.insert(
             "io.modelcontextprotocol/clientCapabilities".to_owned(),
-            Value::Object(capabilities),
+            Value::Object(capabilities(declares)),
         );
         if let Some(behalf) = behalf {
             if behalf.progress && self.pooled {
