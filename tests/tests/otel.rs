@@ -3,7 +3,8 @@
 //! HTTP. The spans are read as an OpenTelemetry SDK exports them.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -26,38 +27,38 @@ use tracing_subscriber::layer::SubscriberExt as _;
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
 
-/// The spans the SDK exported, and a signal at each export.
+/// The spans the SDK exported.
 #[derive(Debug, Clone, Default)]
-struct Exported(Arc<(Mutex<Vec<SpanData>>, tokio::sync::Notify)>);
+struct Exported(Arc<Mutex<Vec<SpanData>>>);
 
 impl SpanExporter for Exported {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let (spans, exported) = &*self.0;
-        spans.lock().unwrap().extend(batch);
-        exported.notify_one();
+        self.0.lock().unwrap().extend(batch);
         Ok(())
     }
 }
 
 impl Exported {
-    /// The span named `name`, once it has ended: waits for exports, with a hang guard.
-    async fn span(&self, name: &str) -> SpanData {
-        let (spans, exported) = &*self.0;
+    /// The span named `name` for which `mine` holds, once it has ended: waits for exports,
+    /// with a hang guard. The tests share one exporter, so each picks out its own span.
+    async fn span(&self, name: &str, mine: impl Fn(&SpanData) -> bool) -> SpanData {
         let found = async {
             loop {
-                if let Some(span) = spans.lock().unwrap().iter().find(|s| s.name == name) {
-                    return span.clone();
+                let span = (self.0.lock().unwrap().iter())
+                    .find(|s| s.name == name && mine(s))
+                    .cloned();
+                if let Some(span) = span {
+                    return span;
                 }
-                // An export between the look and here leaves its permit: nothing is missed.
-                exported.notified().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         };
         match tokio::time::timeout(Duration::from_secs(10), found).await {
             Ok(span) => span,
             Err(_) => {
-                let spans = spans.lock().unwrap();
+                let spans = self.0.lock().unwrap();
                 let names: Vec<_> = spans.iter().map(|s| s.name.clone()).collect();
-                panic!("no span {name}; exported: {names:?}");
+                panic!("no span {name} of this test; exported: {names:?}");
             }
         }
     }
@@ -103,30 +104,38 @@ fn server(api: SocketAddr) -> Server {
         .unwrap()
 }
 
-/// Sends this thread's spans to an OpenTelemetry SDK: the server's request spans, and this
-/// test's own. The tests run in a runtime on their thread, so the server's spans reach it.
-fn trace_this_thread() -> (Exported, tracing::subscriber::DefaultGuard) {
-    let exported = Exported::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exported.clone())
-        .build();
-    let targets = Targets::new()
-        .with_target("mcp_kit::operation", tracing::Level::DEBUG)
-        .with_target("otel", tracing::Level::INFO);
-    let layer = tracing_opentelemetry::layer()
-        .with_tracer(provider.tracer("test"))
-        .with_filter(targets);
-    let guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
-    (exported, guard)
+/// Sends every span to an OpenTelemetry SDK: the server's request spans, and the tests' own.
+/// One subscriber for the whole process: `tracing` caches per call site whether anyone
+/// listens, and with a subscriber per test thread, one test's subscriber coming or going
+/// while another test hits a call site can leave that site switched off.
+fn traced() -> &'static Exported {
+    static EXPORTED: OnceLock<Exported> = OnceLock::new();
+    EXPORTED.get_or_init(|| {
+        let exported = Exported::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exported.clone())
+            .build();
+        let targets = Targets::new()
+            .with_target("mcp_kit::operation", tracing::Level::DEBUG)
+            .with_target("otel", tracing::Level::INFO);
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("test"))
+            .with_filter(targets);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .unwrap();
+        exported
+    })
 }
 
 /// Calls `up_get_trace` with `meta`: the span the server exported, and the header its call
 /// sent.
 async fn call_with_meta(meta: Value) -> (SpanData, String) {
-    let (exported, _traced) = trace_this_thread();
+    static IDS: AtomicU64 = AtomicU64::new(1);
+    let id = IDS.fetch_add(1, Ordering::Relaxed);
+    let exported = traced();
     let server = spawn(server(api().await)).await;
     let body = json!({
-        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
         "params": {"name": "up_get_trace", "arguments": {}, "_meta": meta}
     });
     let answer = post_mcp_with(server.addr, &[], body.to_string()).await;
@@ -138,7 +147,13 @@ async fn call_with_meta(meta: Value) -> (SpanData, String) {
         .as_str()
         .unwrap()
         .to_owned();
-    (exported.span("tools/call up_get_trace").await, sent)
+    let id = Some(id.to_string());
+    let span = exported
+        .span("tools/call up_get_trace", |span| {
+            attribute(span, "jsonrpc.request.id") == id
+        })
+        .await;
+    (span, sent)
 }
 
 fn attribute(span: &SpanData, key: &str) -> Option<String> {
@@ -167,7 +182,6 @@ async fn a_callers_trace_goes_on_into_the_server_and_the_calls_its_tools_make() 
         attribute(&span, "gen_ai.tool.name").as_deref(),
         Some("up_get_trace")
     );
-    assert_eq!(attribute(&span, "jsonrpc.request.id").as_deref(), Some("7"));
     // The API was called from inside the server's span, in the same trace.
     assert_eq!(sent, format!("00-{TRACE_ID}-{}-01", context.span_id()));
 }
@@ -205,7 +219,7 @@ async fn mcp_kit_clients_carry_their_trace_to_the_server() {
     use tracing::Instrument as _;
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-    let (exported, _traced) = trace_this_thread();
+    let exported = traced();
     let server = spawn(server(api().await)).await;
     let caller = tracing::info_span!("caller");
     let caller_context = caller.context().span().span_context().clone();
@@ -220,7 +234,10 @@ async fn mcp_kit_clients_carry_their_trace_to_the_server() {
     }
     .instrument(caller)
     .await;
-    let span = exported.span("tools/call up_get_trace").await;
-    assert_eq!(span.span_context.trace_id(), caller_context.trace_id());
+    let span = exported
+        .span("tools/call up_get_trace", |span| {
+            span.span_context.trace_id() == caller_context.trace_id()
+        })
+        .await;
     assert_eq!(span.parent_span_id, caller_context.span_id());
 }
