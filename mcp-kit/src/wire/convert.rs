@@ -3,7 +3,7 @@
 // Logging and legacy subscriptions are deprecated by SEP-2577; clients still use them.
 #![allow(deprecated)]
 
-use rmcp::model::{self, CallToolResult, ContentBlock, LoggingLevel, ServerResult};
+use rmcp::model::{self, CallToolResult, ContentBlock, LoggingLevel};
 use serde_json::Value;
 
 use crate::content::{Content, ResourceBody, ResourceContents, ResourceLink};
@@ -54,8 +54,9 @@ pub(super) fn call_result(output: ToolOutput) -> CallToolResult {
 }
 
 /// The JSON text of a call result's structured content, taken out of it.
-pub(super) fn take_structured(result: &mut ServerResult) -> Option<String> {
-    let ServerResult::CallToolResult(result) = result else {
+#[cfg(feature = "fast-path")]
+pub(super) fn take_structured(result: &mut model::ServerResult) -> Option<String> {
+    let model::ServerResult::CallToolResult(result) = result else {
         return None;
     };
     match result.structured_content.take()? {

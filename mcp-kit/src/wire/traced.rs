@@ -1,7 +1,7 @@
 //! A request's span (see `crate::telemetry`) as each path reads it off the wire.
 
 use rmcp::RoleServer;
-use rmcp::model::{ErrorData, ServerResult};
+use rmcp::model::ErrorData;
 use rmcp::service::RequestContext;
 use tracing::Instrument as _;
 
@@ -24,8 +24,9 @@ pub(super) fn outcome<T>(
 }
 
 /// Whether a result is a tool's `isError` result.
-pub(super) fn is_tool_error(result: &ServerResult) -> bool {
-    matches!(result, ServerResult::CallToolResult(result) if result.is_error == Some(true))
+#[cfg(feature = "fast-path")]
+pub(super) fn is_tool_error(result: &rmcp::model::ServerResult) -> bool {
+    matches!(result, rmcp::model::ServerResult::CallToolResult(result) if result.is_error == Some(true))
 }
 
 /// The span of the request `method` of `context`. Opened before the request's params are
