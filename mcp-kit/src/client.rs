@@ -18,10 +18,11 @@ use std::fmt;
 use std::future::Future;
 
 use serde_json::{Map, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 pub use crate::error::ClientError;
+pub use crate::notifier::List;
 
 use crate::content::{Content, ResourceContents};
 use crate::context::Context;
@@ -54,6 +55,33 @@ impl HttpClient {
         Ok(Client {
             connection: Connection::http(&self.url, self.headers).await?,
         })
+    }
+}
+
+/// The lists a server announces as changed: see [`Client::list_changes`].
+#[derive(Debug)]
+pub struct ListChanges {
+    heard: broadcast::Receiver<Option<List>>,
+    /// Lists to report after announcements were missed.
+    missed: Vec<List>,
+}
+
+impl ListChanges {
+    /// The next list that changed; `None` once no more can come (the connection, or the
+    /// `subscriptions/listen` stream, ended). Announcements missed by reading too slowly are
+    /// reported as every list having changed.
+    pub async fn next(&mut self) -> Option<List> {
+        if let Some(list) = self.missed.pop() {
+            return Some(list);
+        }
+        match self.heard.recv().await {
+            Ok(list) => list,
+            Err(broadcast::error::RecvError::Closed) => None,
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                self.missed = vec![List::Prompts, List::Resources];
+                Some(List::Tools)
+            }
+        }
     }
 }
 
@@ -106,6 +134,21 @@ impl Client {
     /// Every resource template, as MCP JSON.
     pub async fn list_resource_templates(&self) -> Result<Vec<Value>, ClientError> {
         self.connection.list(Method::ListResourceTemplates).await
+    }
+
+    /// The server's announcements that its tools, resources or prompts changed, from now
+    /// on: those lists it says it announces. A 2026-07-28 server is asked for them with a
+    /// `subscriptions/listen` request that lasts until the connection ends.
+    pub async fn list_changes(&self) -> Result<ListChanges, ClientError> {
+        Ok(ListChanges {
+            heard: self.connection.list_changes().await?,
+            missed: Vec::new(),
+        })
+    }
+
+    /// Whether the connection has ended (a child process that exited, a closed transport).
+    pub fn is_closed(&self) -> bool {
+        self.connection.is_closed()
     }
 
     /// Every prompt, as MCP JSON.

@@ -16,7 +16,7 @@ use crate::lock::lock;
 
 /// Which list changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum List {
+pub enum List {
     Tools,
     Resources,
     Prompts,
@@ -114,19 +114,22 @@ impl Notifier {
 
     /// Tells connected clients that the list of resources changed.
     pub async fn notify_resource_list_changed(&self) {
-        self.announce(Announcement::ListChanged(List::Resources))
-            .await;
+        self.list_changed(List::Resources).await;
     }
 
     /// Tells connected clients that the list of tools changed.
     pub async fn notify_tool_list_changed(&self) {
-        self.announce(Announcement::ListChanged(List::Tools)).await;
+        self.list_changed(List::Tools).await;
     }
 
     /// Tells connected clients that the list of prompts changed.
     pub async fn notify_prompt_list_changed(&self) {
-        self.announce(Announcement::ListChanged(List::Prompts))
-            .await;
+        self.list_changed(List::Prompts).await;
+    }
+
+    /// Tells connected clients that `list` changed.
+    pub(crate) async fn list_changed(&self, list: List) {
+        self.announce(Announcement::ListChanged(list)).await;
     }
 
     async fn announce(&self, announcement: Announcement) {

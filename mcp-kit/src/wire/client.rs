@@ -19,7 +19,7 @@ use rmcp::model::{
     GetPromptRequestParams, InputResponses, JsonObject, JsonRpcMessage, ListRootsResult,
     LoggingMessageNotificationParam, MetaObject, NotificationMetaObject, PaginatedRequestParams,
     ProgressNotificationParam, ProgressToken, ReadResourceRequestParams, RequestId,
-    RequestMetaObject, ServerResult,
+    RequestMetaObject, ServerNotification, ServerResult,
 };
 use rmcp::service::{
     NotificationContext, Peer, PeerRequestOptions, RequestContext, RoleClient, RunningService,
@@ -34,13 +34,14 @@ use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{ClientError, ErrorKind};
 use crate::jsonrpc::Method;
 use crate::lock::lock;
 use crate::log_level::LogLevel;
+use crate::notifier::List;
 
 /// A connected client session.
 pub(crate) struct Connection {
@@ -170,6 +171,9 @@ const MAX_ROUNDS: usize = rmcp::model::DEFAULT_MRTR_MAX_ROUNDS;
 struct Relay {
     watchers: Mutex<Watchers>,
     tags: Tags,
+    /// The server's lists that changed, as it announces them; `None` when a
+    /// `subscriptions/listen` stream they came on ended.
+    changed: broadcast::Sender<Option<List>>,
 }
 
 #[derive(Default)]
@@ -186,6 +190,7 @@ impl Relay {
         Self {
             watchers: Mutex::default(),
             tags,
+            changed: broadcast::channel(16).0,
         }
     }
 
@@ -326,6 +331,18 @@ impl ClientHandler for Relay {
                 tracing::info!(?level, logger = ?params.logger, data = %params.data, "the server logged")
             }
         }
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        let _ = self.changed.send(Some(List::Tools));
+    }
+
+    async fn on_resource_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        let _ = self.changed.send(Some(List::Resources));
+    }
+
+    async fn on_prompt_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        let _ = self.changed.send(Some(List::Prompts));
     }
 
     async fn create_elicitation(
@@ -617,6 +634,68 @@ impl Connection {
         let answer = handle.await_response().await;
         abandoned.id = None;
         answer.map_err(failed)
+    }
+
+    /// The server's announcements that one of its lists changed, from now on, for the lists
+    /// whose changes it says it announces. A 2025-11-25 session hears them on its own; a
+    /// 2026-07-28 server is asked for them with a `subscriptions/listen` request, which lasts
+    /// as long as the connection.
+    pub(crate) async fn list_changes(
+        &self,
+    ) -> Result<broadcast::Receiver<Option<List>>, ClientError> {
+        let relay = self.service.service();
+        let heard = relay.changed.subscribe();
+        let peer = self.service.peer();
+        let Some(info) = peer.peer_info() else {
+            return Ok(heard);
+        };
+        if info.protocol_version < rmcp::model::ProtocolVersion::V_2026_07_28 {
+            return Ok(heard);
+        }
+        let announces = |capability: Option<bool>| capability == Some(true);
+        let capabilities = &info.capabilities;
+        let mut filter = rmcp::model::SubscriptionFilter::new();
+        filter.tools_list_changed = capabilities
+            .tools
+            .as_ref()
+            .is_some_and(|tools| announces(tools.list_changed))
+            .then_some(true);
+        filter.resources_list_changed = capabilities
+            .resources
+            .as_ref()
+            .is_some_and(|resources| announces(resources.list_changed))
+            .then_some(true);
+        filter.prompts_list_changed = capabilities
+            .prompts
+            .as_ref()
+            .is_some_and(|prompts| announces(prompts.list_changed))
+            .then_some(true);
+        if filter == rmcp::model::SubscriptionFilter::new() {
+            return Ok(heard);
+        }
+        let mut subscription = peer.listen(filter).await.map_err(failed)?;
+        let changed = relay.changed.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(notification)) = subscription.next().await {
+                let list = match notification {
+                    ServerNotification::ToolListChangedNotification(_) => List::Tools,
+                    ServerNotification::ResourceListChangedNotification(_) => List::Resources,
+                    ServerNotification::PromptListChangedNotification(_) => List::Prompts,
+                    _ => continue,
+                };
+                if changed.send(Some(list)).is_err() {
+                    // Nobody listens any more.
+                    return;
+                }
+            }
+            let _ = changed.send(None);
+        });
+        Ok(heard)
+    }
+
+    /// Whether the connection has ended: a child that exited, a transport that closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.service.peer().is_transport_closed()
     }
 
     /// Ends the session (and, for a child process, closes its stdin).
