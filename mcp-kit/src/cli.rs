@@ -198,26 +198,21 @@ fn inspect(
     command: Command,
 ) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
+    let registry = server.registry();
     match command {
         Command::Tools(ToolsCommand::List { json: true }) => {
-            let tools: Vec<Value> = server
-                .registry()
-                .tools()
-                .iter()
-                .map(crate::Tool::to_json)
-                .collect();
+            let tools: Vec<Value> = registry.tools().iter().map(crate::Tool::to_json).collect();
             print_json(&mut out, &Value::Array(tools))?;
         }
         Command::Tools(ToolsCommand::List { json: false }) => {
-            let rows = server
-                .registry()
+            let rows = registry
                 .tools()
                 .iter()
                 .map(|tool| (tool.name(), tool.get_description()));
             table(&mut out, "NAME", rows, "tools")?;
         }
         Command::Resources(ListCommand::List { json }) => {
-            let resources = server.registry().resources();
+            let resources = registry.resources();
             if json {
                 let listed: Vec<Value> = resources.iter().map(crate::Resource::to_json).collect();
                 print_json(&mut out, &Value::Array(listed))?;
@@ -229,7 +224,7 @@ fn inspect(
             }
         }
         Command::Prompts(ListCommand::List { json }) => {
-            let prompts = server.registry().prompts();
+            let prompts = registry.prompts();
             if json {
                 let listed: Vec<Value> = prompts.iter().map(crate::Prompt::to_json).collect();
                 print_json(&mut out, &Value::Array(listed))?;
@@ -262,8 +257,7 @@ fn inspect(
             print_json(&mut out, &output.to_json())?;
         }
         Command::Tools(ToolsCommand::Schema { name }) => {
-            let tool = server
-                .registry()
+            let tool = registry
                 .tool(&name)
                 .ok_or_else(|| unknown_tool(&server, &name))?;
             let schemas = serde_json::json!({
@@ -363,12 +357,8 @@ fn table<'a>(
 }
 
 fn unknown_tool(server: &Server, name: &str) -> Error {
-    let known: Vec<&str> = server
-        .registry()
-        .tools()
-        .iter()
-        .map(crate::Tool::name)
-        .collect();
+    let registry = server.registry();
+    let known: Vec<&str> = registry.tools().iter().map(crate::Tool::name).collect();
     Error::Command(format!(
         "no tool named `{name}`; this binary has: {}",
         known.join(", ")

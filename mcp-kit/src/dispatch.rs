@@ -5,6 +5,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
 
@@ -27,13 +28,16 @@ use crate::tool::Tool;
 
 /// Runs tool calls against a [`Registry`].
 pub struct Dispatcher {
-    registry: Registry,
+    /// Swapped whole when a mounted server's lists change; each request reads one snapshot.
+    registry: ArcSwap<Registry>,
     state: Arc<StateMap>,
     policy: Policy,
     #[cfg(feature = "metrics")]
     pub(crate) metrics: crate::metrics::Metrics,
     /// Every finished call, for the developer console's live log, when it is on.
     call_log: Option<tokio::sync::broadcast::Sender<CallRecord>>,
+    /// What replaces the registry as mounted servers change theirs, kept while this serves.
+    keeper: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 /// One finished tool call, as the developer console's log shows it. Never the arguments: they
@@ -142,10 +146,11 @@ impl Dispatcher {
         Self {
             #[cfg(feature = "metrics")]
             metrics: crate::metrics::Metrics::new(registry.tools().iter().map(Tool::name)),
-            registry,
+            registry: ArcSwap::from_pointee(registry),
             state: Arc::new(state),
             policy,
             call_log: None,
+            keeper: std::sync::OnceLock::new(),
         }
     }
 
@@ -162,22 +167,19 @@ impl Dispatcher {
             .map(tokio::sync::broadcast::Sender::subscribe)
     }
 
-    /// The tools `principal` may see, in list order.
+    /// The tools of `registry` that `principal` may see, in list order.
     pub fn visible_tools<'a>(
         &'a self,
+        registry: &'a Registry,
         principal: Option<&'a Principal>,
-    ) -> impl Iterator<Item = (usize, &'a Tool)> {
-        self.registry
-            .tools()
-            .iter()
-            .enumerate()
-            .filter(move |(_, tool)| self.allows(&tool.access, principal))
+    ) -> impl Iterator<Item = &'a Tool> {
+        (registry.tools().iter()).filter(move |tool| self.allows(&tool.access, principal))
     }
 
-    /// Whether everyone sees the tool at index `i`, always: no `enabled` gate, no permission.
+    /// Whether everyone sees `tool`, always: no `enabled` gate, no permission.
     #[cfg(feature = "fast-path")]
-    pub(crate) fn tool_is_open(&self, i: usize) -> bool {
-        let access = &self.registry.tools()[i].access;
+    pub(crate) fn tool_is_open(&self, tool: &Tool) -> bool {
+        let access = &tool.access;
         access.enabled.is_none()
             && access.permission.is_none()
             && self.policy.default_permission.is_none()
@@ -217,13 +219,14 @@ impl Dispatcher {
 
     /// The cache hint of reading `uri`.
     pub(crate) fn read_hint(&self, uri: &str) -> Option<CacheHint> {
-        let (resource, _) = self.resource_at(uri)?;
+        let registry = self.registry.load();
+        let (resource, _) = self.resource_at(&registry, uri)?;
         self.cache_hint(&resource.access)
     }
 
-    /// Whether `principal` sees the tool at index `i`.
-    pub(crate) fn tool_is_visible(&self, i: usize, principal: Option<&Principal>) -> bool {
-        self.allows(&self.registry.tools()[i].access, principal)
+    /// Whether `principal` sees `tool`.
+    pub(crate) fn tool_is_visible(&self, tool: &Tool, principal: Option<&Principal>) -> bool {
+        self.allows(&tool.access, principal)
     }
 
     fn allows(&self, access: &Access, principal: Option<&Principal>) -> bool {
@@ -239,23 +242,25 @@ impl Dispatcher {
         access.describe(self.policy.default_permission.as_deref())
     }
 
-    /// The resources and templates `principal` may see: fixed URIs first.
+    /// The resources and templates of `registry` that `principal` may see: fixed URIs first.
     pub fn visible_resources<'a>(
         &'a self,
+        registry: &'a Registry,
         principal: Option<&'a Principal>,
     ) -> impl Iterator<Item = &'a Resource> {
-        self.registry
+        registry
             .resources()
             .iter()
             .filter(move |resource| self.allows(&resource.access, principal))
     }
 
-    /// The prompts `principal` may see, in list order.
+    /// The prompts of `registry` that `principal` may see, in list order.
     pub fn visible_prompts<'a>(
         &'a self,
+        registry: &'a Registry,
         principal: Option<&'a Principal>,
     ) -> impl Iterator<Item = &'a Prompt> {
-        self.registry
+        registry
             .prompts()
             .iter()
             .filter(move |prompt| self.allows(&prompt.access, principal))
@@ -263,14 +268,18 @@ impl Dispatcher {
 
     /// Whether `principal` may read the resource at `uri`.
     pub(crate) fn may_read(&self, uri: &str, principal: Option<&Principal>) -> bool {
-        self.resource_at(uri)
+        self.resource_at(&self.registry.load(), uri)
             .is_some_and(|(resource, _)| self.allows(&resource.access, principal))
     }
 
     /// The resource `uri` names, with its template's variables: the fixed resource with that
     /// URI, else the first enabled template that matches it.
-    fn resource_at(&self, uri: &str) -> Option<(&Resource, Vec<(String, String)>)> {
-        self.registry
+    fn resource_at<'a>(
+        &self,
+        registry: &'a Registry,
+        uri: &str,
+    ) -> Option<(&'a Resource, Vec<(String, String)>)> {
+        registry
             .resources()
             .iter()
             .filter(|resource| resource.access.is_enabled(&self.state))
@@ -284,7 +293,8 @@ impl Dispatcher {
         uri: &str,
         context: Context,
     ) -> Result<Vec<ResourceContents>, ItemError> {
-        let Some((resource, variables)) = self.resource_at(uri) else {
+        let registry = self.registry.load_full();
+        let Some((resource, variables)) = self.resource_at(&registry, uri) else {
             return Err(ItemError::UnknownResource(uri.to_owned()));
         };
         let mut call = self.item_call(
@@ -306,8 +316,8 @@ impl Dispatcher {
         arguments: Map<String, Value>,
         context: Context,
     ) -> Result<PromptOutput, ItemError> {
-        let Some(prompt) = self
-            .registry
+        let registry = self.registry.load_full();
+        let Some(prompt) = registry
             .prompt(name)
             .filter(|prompt| prompt.access.is_enabled(&self.state))
         else {
@@ -331,14 +341,15 @@ impl Dispatcher {
         value: &str,
         principal: Option<&Principal>,
     ) -> Result<Completion, ItemError> {
+        let registry = self.registry.load_full();
         let completers = match target {
             CompletionTarget::Prompt(name) => self
-                .visible_prompts(principal)
+                .visible_prompts(&registry, principal)
                 .find(|prompt| prompt.name == name)
                 .map(|prompt| &prompt.completions)
                 .ok_or_else(|| ItemError::UnknownPrompt(name.to_owned()))?,
             CompletionTarget::Resource(uri) => self
-                .visible_resources(principal)
+                .visible_resources(&registry, principal)
                 .find(|resource| resource.uri == uri)
                 .map(|resource| &resource.completions)
                 .ok_or_else(|| ItemError::UnknownResource(uri.to_owned()))?,
@@ -404,9 +415,7 @@ impl Dispatcher {
 
     /// Every scope some item's permission asks for.
     pub fn declared_scopes(&self) -> Vec<String> {
-        let mut scopes: Vec<String> = self
-            .registry
-            .tools()
+        let mut scopes: Vec<String> = (self.registry.load().tools())
             .iter()
             .flat_map(|tool| tool.access.scopes())
             .collect();
@@ -416,9 +425,28 @@ impl Dispatcher {
         scopes
     }
 
-    /// The registry this dispatcher serves.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// The items this dispatcher serves now. A mounted server's list changes replace it; the
+    /// snapshot returned stays as it was.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.load_full()
+    }
+
+    /// [`registry`](Self::registry) for a request: no count taken, held only while it runs.
+    pub(crate) fn snapshot(&self) -> arc_swap::Guard<Arc<Registry>> {
+        self.registry.load()
+    }
+
+    /// Keeps `keeper` (what replaces the registry) as long as this dispatcher.
+    pub(crate) fn keep(&self, keeper: Arc<dyn std::any::Any + Send + Sync>) {
+        let _ = self.keeper.set(keeper);
+    }
+
+    /// The items to serve from now on. Calls already running keep their snapshot.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn replace_registry(&self, registry: Registry) {
+        #[cfg(feature = "metrics")]
+        self.metrics.add(registry.tools().iter().map(Tool::name));
+        self.registry.store(Arc::new(registry));
     }
 
     /// Calls tool `name`. A tool's failure, bad arguments included, is an `Ok` result with
@@ -505,8 +533,8 @@ impl Dispatcher {
         context: Context,
         quota: Quota,
     ) -> Result<Result<ToolOutput, ToolError>, CallError> {
-        let Some(tool) = self
-            .registry
+        let registry = self.registry.load_full();
+        let Some(tool) = registry
             .tool(name)
             .filter(|tool| tool.access.is_enabled(&self.state))
         else {

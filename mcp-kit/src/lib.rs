@@ -61,6 +61,7 @@ pub mod otel;
 pub mod permission;
 mod prompt;
 pub mod ratelimit;
+mod registrar;
 mod registry;
 #[cfg(feature = "client")]
 mod relayed_question;

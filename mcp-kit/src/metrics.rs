@@ -1,8 +1,10 @@
 //! Prometheus metrics per tool (feature `metrics`): calls by outcome and a latency histogram,
-//! kept in atomics preallocated for the registry's tools, so recording takes no lock.
+//! kept in atomics preallocated for the registry's tools, so recording takes only a read lock
+//! (written when a mounted server brings new tools).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -31,21 +33,32 @@ struct ToolStats {
 
 /// The metrics of one server.
 pub(crate) struct Metrics {
-    tools: HashMap<String, ToolStats>,
+    tools: RwLock<HashMap<String, ToolStats>>,
 }
 
 impl Metrics {
     pub(crate) fn new<'a>(tools: impl Iterator<Item = &'a str>) -> Self {
-        Self {
-            tools: tools
-                .map(|name| (name.to_owned(), ToolStats::default()))
-                .collect(),
+        let metrics = Self {
+            tools: RwLock::default(),
+        };
+        metrics.add(tools);
+        metrics
+    }
+
+    /// Counts calls of these tools too. A tool that goes keeps its counts: counters only rise.
+    pub(crate) fn add<'a>(&self, tools: impl Iterator<Item = &'a str>) {
+        let mut known = self.tools.write().unwrap_or_else(|e| e.into_inner());
+        for name in tools {
+            if !known.contains_key(name) {
+                known.insert(name.to_owned(), ToolStats::default());
+            }
         }
     }
 
     /// Counts one call of `tool` (known tools only: unknown names are not labels).
     pub(crate) fn record(&self, tool: &str, outcome: Outcome, took: Duration) {
-        let Some(stats) = self.tools.get(tool) else {
+        let tools = self.tools.read().unwrap_or_else(|e| e.into_inner());
+        let Some(stats) = tools.get(tool) else {
             return;
         };
         let counter = match outcome {
@@ -68,13 +81,14 @@ impl Metrics {
 
     /// The text exposition format.
     pub(crate) fn render(&self) -> String {
-        let mut names: Vec<&String> = self.tools.keys().collect();
+        let tools = self.tools.read().unwrap_or_else(|e| e.into_inner());
+        let mut names: Vec<&String> = tools.keys().collect();
         names.sort();
         let mut out = String::new();
         out.push_str("# HELP mcp_tool_calls_total Tool calls, by tool and outcome.\n");
         out.push_str("# TYPE mcp_tool_calls_total counter\n");
         for name in &names {
-            let stats = &self.tools[*name];
+            let stats = &tools[*name];
             for (outcome, counter) in [
                 ("ok", &stats.ok),
                 ("error", &stats.error),
@@ -92,7 +106,7 @@ impl Metrics {
         );
         out.push_str("# TYPE mcp_tool_call_duration_seconds histogram\n");
         for name in &names {
-            let stats = &self.tools[*name];
+            let stats = &tools[*name];
             let bounds = BUCKETS
                 .iter()
                 .map(f64::to_string)

@@ -46,9 +46,21 @@
 //! caller cannot. A call that is cancelled, or whose client goes away, is cancelled upstream
 //! too. Sampling passes text messages only; URL elicitations are refused.
 //!
+//! # Lists that change
+//!
+//! The items are listed when mounting, and again whenever the upstream announces that a list
+//! changed (a 2025-11-25 session hears it on its own; a 2026-07-28 upstream is asked with
+//! `subscriptions/listen`), and after a new session opens, since a list may have changed while
+//! there was none. The new items go through the same permission and `map_*` changes, replace
+//! the old ones between two requests (a call already running keeps the item it found), and
+//! the front tells its own clients that the list changed. A new list whose items would clash
+//! with others (two tools of one name) is refused with a warning, and the old one kept. A
+//! server that mounts others declares prompts and resources even while it has none, since
+//! an upstream may serve them later.
+//!
 //! # Failures
 //!
-//! The items are listed once, when mounting. One session with the upstream serves every
+//! One session with the upstream serves every
 //! call, over pooled connections, asking for no progress (so that an mcp-kit upstream answers
 //! with plain JSON). When it fails, the call answers `unavailable` naming the upstream, the session is
 //! dropped, and the next call opens another; after a failed attempt to connect, calls answer
@@ -56,9 +68,11 @@
 //! keeps serving, and `/healthz` reports each upstream as `up`, `down` or `connecting`.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::client::{Client, ClientError};
@@ -67,9 +81,12 @@ use crate::content::Content;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::health::Probe;
+use crate::lock::lock;
+use crate::notifier::List;
 use crate::permission::{All, HasScope, Permission};
 use crate::prompt::{Prompt, PromptArgument, PromptMessage, PromptOutput};
-use crate::registry::is_valid_name;
+use crate::registrar::{Mounted, Slot};
+use crate::registry::{Items, is_valid_name};
 use crate::resource::Resource;
 use crate::role::Role;
 use crate::server::ServerBuilder;
@@ -190,50 +207,20 @@ impl Upstream {
     /// Connects, lists the upstream's items, and makes them this server's under `prefix`.
     /// Give the result to [`ServerBuilder::mount`](crate::ServerBuilder::mount).
     pub async fn mount(self, prefix: impl Into<String>) -> Result<Mount, ClientError> {
-        let prefix = prefix.into();
         let link = Arc::new(Link {
-            prefix: prefix.clone(),
+            prefix: prefix.into(),
             reach: self.reach,
             connect_timeout: self.connect_timeout,
             state: tokio::sync::Mutex::new(State::Idle { retry: None }),
+            permission: self.permission,
+            changes: Mutex::default(),
+            registrar: Slot::default(),
         });
         let client = link.connect().await?;
-        let mut mount = Mount {
-            link: link.clone(),
-            tools: Vec::new(),
-            resources: Vec::new(),
-            prompts: Vec::new(),
-        };
-        for tool in listed(client.list_tools().await)? {
-            if let Some(tool) = link.tool(&tool) {
-                mount.tools.push(tool);
-            }
-        }
-        let resources = listed(client.list_resources().await)?;
-        let templates = listed(client.list_resource_templates().await)?;
-        for resource in resources.iter().chain(&templates) {
-            if let Some(resource) = link.resource(resource) {
-                mount.resources.push(resource);
-            }
-        }
-        for prompt in listed(client.list_prompts().await)? {
-            if let Some(prompt) = link.prompt(&prompt) {
-                mount.prompts.push(prompt);
-            }
-        }
-        if let Some(permission) = &self.permission {
-            for tool in &mut mount.tools {
-                tool.access.permission = Some(permission.clone());
-            }
-            for resource in &mut mount.resources {
-                resource.access.permission = Some(permission.clone());
-            }
-            for prompt in &mut mount.prompts {
-                prompt.access.permission = Some(permission.clone());
-            }
-        }
+        let items = link.list(&client, &LISTS).await?;
+        link.follow(&client, false).await;
         *link.state.lock().await = State::Open(client);
-        Ok(mount)
+        Ok(Mount { link, items })
     }
 }
 
@@ -253,18 +240,16 @@ impl fmt::Debug for Upstream {
 /// [`ServerBuilder::mount`](crate::ServerBuilder::mount).
 pub struct Mount {
     link: Arc<Link>,
-    tools: Vec<Tool>,
-    resources: Vec<Resource>,
-    prompts: Vec<Prompt>,
+    items: Items,
 }
 
 impl fmt::Debug for Mount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mount")
             .field("prefix", &self.link.prefix)
-            .field("tools", &self.tools)
-            .field("resources", &self.resources)
-            .field("prompts", &self.prompts)
+            .field("tools", &self.items.tools)
+            .field("resources", &self.items.resources)
+            .field("prompts", &self.items.prompts)
             .finish_non_exhaustive()
     }
 }
@@ -277,20 +262,21 @@ impl Mount {
 
     /// The tools, as this server serves them.
     pub fn tools(&self) -> &[Tool] {
-        &self.tools
+        &self.items.tools
     }
 
     /// The resources and resource templates.
     pub fn resources(&self) -> &[Resource] {
-        &self.resources
+        &self.items.resources
     }
 
     /// The prompts.
     pub fn prompts(&self) -> &[Prompt] {
-        &self.prompts
+        &self.items.prompts
     }
 
     /// Passes each tool through `change`: to give one a permission or rate limit of its own.
+    /// The tools the upstream lists later, when its list changes, go through it too.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), mcp_kit::client::ClientError> {
@@ -306,20 +292,29 @@ impl Mount {
     ///     });
     /// # Ok(()) }
     /// ```
-    pub fn map_tools(mut self, change: impl FnMut(Tool) -> Tool) -> Self {
-        self.tools = self.tools.into_iter().map(change).collect();
+    pub fn map_tools(mut self, change: impl Fn(Tool) -> Tool + Send + Sync + 'static) -> Self {
+        self.items.tools = self.items.tools.into_iter().map(&change).collect();
+        lock(&self.link.changes).tools.push(Arc::new(change));
         self
     }
 
-    /// Passes each resource and template through `change`.
-    pub fn map_resources(mut self, change: impl FnMut(Resource) -> Resource) -> Self {
-        self.resources = self.resources.into_iter().map(change).collect();
+    /// Passes each resource and template through `change`, as [`map_tools`](Self::map_tools).
+    pub fn map_resources(
+        mut self,
+        change: impl Fn(Resource) -> Resource + Send + Sync + 'static,
+    ) -> Self {
+        self.items.resources = self.items.resources.into_iter().map(&change).collect();
+        lock(&self.link.changes).resources.push(Arc::new(change));
         self
     }
 
-    /// Passes each prompt through `change`.
-    pub fn map_prompts(mut self, change: impl FnMut(Prompt) -> Prompt) -> Self {
-        self.prompts = self.prompts.into_iter().map(change).collect();
+    /// Passes each prompt through `change`, as [`map_tools`](Self::map_tools).
+    pub fn map_prompts(
+        mut self,
+        change: impl Fn(Prompt) -> Prompt + Send + Sync + 'static,
+    ) -> Self {
+        self.items.prompts = self.items.prompts.into_iter().map(&change).collect();
+        lock(&self.link.changes).prompts.push(Arc::new(change));
         self
     }
 }
@@ -449,10 +444,13 @@ impl Link {
 impl ServerBuilder {
     /// Serves another MCP server's items under its prefix: see [`mount`](crate::mount).
     pub fn mount(mut self, mount: Mount) -> Self {
+        self.mounted.push(Mounted {
+            prefix: mount.link.prefix.clone(),
+            items: mount.items,
+            slot: mount.link.registrar.clone(),
+        });
         self.probes.add(mount.link);
-        let builder = self.tools(mount.tools);
-        let builder = mount.resources.into_iter().fold(builder, Self::resource);
-        mount.prompts.into_iter().fold(builder, Self::prompt)
+        self
     }
 
     /// Mounts the upstreams the settings declare (`[[upstream]]`), before
@@ -534,7 +532,28 @@ struct Link {
     reach: Reach,
     connect_timeout: Duration,
     state: tokio::sync::Mutex<State>,
+    /// Given to every item, as listed now and later.
+    permission: Option<Arc<dyn Permission>>,
+    changes: Mutex<Changes>,
+    /// The server serving the items, once built: told when the upstream's lists change.
+    registrar: Slot,
 }
+
+/// What [`Mount::map_tools`] and its kin ask, kept for the items listed later.
+#[derive(Default)]
+struct Changes {
+    tools: Vec<Change<Tool>>,
+    resources: Vec<Change<Resource>>,
+    prompts: Vec<Change<Prompt>>,
+}
+
+type Change<T> = Arc<dyn Fn(T) -> T + Send + Sync>;
+
+/// Every list an upstream serves.
+const LISTS: [List; 3] = [List::Tools, List::Resources, List::Prompts];
+
+/// How often a session whose list changes are followed is checked for having ended.
+const SESSION_CHECK: Duration = Duration::from_secs(1);
 
 enum State {
     Open(Arc<Client>),
@@ -584,7 +603,7 @@ impl Link {
     }
 
     /// The open session, or a new one unless the last attempt failed too recently.
-    async fn client(&self) -> Result<Arc<Client>, ToolError> {
+    async fn client(self: &Arc<Self>) -> Result<Arc<Client>, ToolError> {
         let mut state = self.state.lock().await;
         let pause = match &*state {
             State::Open(client) => return Ok(client.clone()),
@@ -599,6 +618,8 @@ impl Link {
         };
         match self.connect().await {
             Ok(client) => {
+                // The lists may have changed while there was no session.
+                self.follow(&client, true).await;
                 *state = State::Open(client.clone());
                 Ok(client)
             }
@@ -615,7 +636,7 @@ impl Link {
     /// Runs `request` on the session. A failed session is dropped, for the next call to open
     /// another; the upstream's own answer to a bad request is the caller's error.
     async fn call<T>(
-        &self,
+        self: &Arc<Self>,
         request: impl AsyncFnOnce(&Client) -> Result<T, ClientError>,
     ) -> Result<T, ToolError> {
         let client = self.client().await?;
@@ -628,11 +649,120 @@ impl Link {
                 self.prefix
             ))),
             Err(error) => {
-                let mut state = self.state.lock().await;
-                if matches!(&*state, State::Open(open) if Arc::ptr_eq(open, &client)) {
-                    *state = State::Idle { retry: None };
-                }
+                self.forget(&client).await;
                 Err(self.unavailable(&error))
+            }
+        }
+    }
+
+    /// Drops `session`, unless another replaced it already, for the next call to open one.
+    async fn forget(&self, session: &Client) {
+        let mut state = self.state.lock().await;
+        if matches!(&*state, State::Open(open) if std::ptr::eq(&**open, session)) {
+            *state = State::Idle { retry: None };
+        }
+    }
+
+    /// The items of `lists` the upstream serves now, made this server's.
+    async fn list(self: &Arc<Self>, client: &Client, lists: &[List]) -> Result<Items, ClientError> {
+        let mut items = Items::default();
+        for list in lists {
+            match list {
+                List::Tools => {
+                    let tools = listed(client.list_tools().await)?;
+                    items.tools = tools.iter().filter_map(|t| self.tool(t)).collect();
+                }
+                List::Resources => {
+                    let resources = listed(client.list_resources().await)?;
+                    let templates = listed(client.list_resource_templates().await)?;
+                    let all = resources.iter().chain(&templates);
+                    items.resources = all.filter_map(|r| self.resource(r)).collect();
+                }
+                List::Prompts => {
+                    let prompts = listed(client.list_prompts().await)?;
+                    items.prompts = prompts.iter().filter_map(|p| self.prompt(p)).collect();
+                }
+            }
+        }
+        if let Some(permission) = &self.permission {
+            let accesses = (items.tools.iter_mut().map(|t| &mut t.access))
+                .chain(items.resources.iter_mut().map(|r| &mut r.access))
+                .chain(items.prompts.iter_mut().map(|p| &mut p.access));
+            for access in accesses {
+                access.permission = Some(permission.clone());
+            }
+        }
+        let changes = lock(&self.changes);
+        items.tools = changed(items.tools, &changes.tools);
+        items.resources = changed(items.resources, &changes.resources);
+        items.prompts = changed(items.prompts, &changes.prompts);
+        Ok(items)
+    }
+
+    /// Follows the list changes the upstream announces on `session` (listing all first when
+    /// `catch_up`), from when this returns until the session ends or another replaces it.
+    ///
+    /// Boxed: following calls [`client`](Self::client), which follows a new session.
+    fn follow<'a>(
+        self: &'a Arc<Self>,
+        session: &'a Arc<Client>,
+        catch_up: bool,
+    ) -> BoxFuture<'a, ()> {
+        self.follow_inner(session, catch_up).boxed()
+    }
+
+    async fn follow_inner(self: &Arc<Self>, session: &Arc<Client>, catch_up: bool) {
+        let mut changes = match session.list_changes().await {
+            Ok(changes) => changes,
+            Err(error) => {
+                tracing::warn!(upstream = %self.prefix, %error, "the mounted server's list changes cannot be followed");
+                return;
+            }
+        };
+        let (link, session) = (Arc::downgrade(self), Arc::downgrade(session));
+        tokio::spawn(async move {
+            if catch_up && let Some(link) = link.upgrade() {
+                link.refresh(&LISTS).await;
+            }
+            loop {
+                let next = tokio::select! {
+                    next = changes.next() => next,
+                    () = tokio::time::sleep(SESSION_CHECK) => match session.upgrade() {
+                        Some(client) if !client.is_closed() => continue,
+                        _ => return,
+                    },
+                };
+                let Some(strong) = link.upgrade() else { return };
+                match next {
+                    Some(list) => strong.refresh(&[list]).await,
+                    None => {
+                        // The stream of changes ended: the upstream went away. A new
+                        // session follows them in its turn.
+                        if let Some(client) = session.upgrade() {
+                            strong.forget(&client).await;
+                        }
+                        drop(strong);
+                        reconnect(link).await;
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Lists `lists` again and serves what the upstream serves now.
+    async fn refresh(self: &Arc<Self>, lists: &[List]) {
+        let Some(registrar) = self.registrar.get().and_then(Weak::upgrade) else {
+            return;
+        };
+        let listed = match self.client().await {
+            Ok(client) => self.list(&client, lists).await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.message().to_owned()),
+        };
+        match listed {
+            Ok(items) => registrar.replace(&self.prefix, lists, items).await,
+            Err(error) => {
+                tracing::warn!(upstream = %self.prefix, %error, "the mounted server's lists changed but cannot be listed");
             }
         }
     }
@@ -643,6 +773,26 @@ impl Link {
             self.prefix
         ))
     }
+}
+
+/// Opens a session with the upstream again, with pauses, until one opens (and follows the
+/// lists in its turn) or the mount is gone.
+async fn reconnect(link: Weak<Link>) {
+    let mut pause = FIRST_PAUSE;
+    loop {
+        tokio::time::sleep(pause).await;
+        let Some(link) = link.upgrade() else { return };
+        if link.client().await.is_ok() {
+            return;
+        }
+        pause = (pause * 2).min(MAX_PAUSE);
+    }
+}
+
+fn changed<T>(items: Vec<T>, changes: &[Change<T>]) -> Vec<T> {
+    changes.iter().fold(items, |items, change| {
+        items.into_iter().map(|i| change(i)).collect()
+    })
 }
 
 /// A list the upstream serves, or none when it serves no such items (method not found).

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use linkme::distributed_slice;
 use serde_json::Value;
@@ -44,6 +47,36 @@ pub(crate) struct Items {
     pub(crate) tools: Vec<Tool>,
     pub(crate) resources: Vec<Resource>,
     pub(crate) prompts: Vec<Prompt>,
+}
+
+impl Items {
+    /// The linked items plus `extra`, or only `extra` when `linked` is false.
+    pub(crate) fn assemble(extra: Items, linked: bool) -> Result<Self, RegistryError> {
+        if !linked {
+            return Ok(extra);
+        }
+        let mut items = Items {
+            tools: TOOLS.iter().map(Tool::from_def).collect(),
+            resources: RESOURCES
+                .iter()
+                .map(|def| {
+                    Resource::from_def(def).map_err(|e| RegistryError::InvalidTemplate {
+                        message: e.0,
+                        location: def.location.to_string(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            prompts: PROMPTS.iter().map(Prompt::from_def).collect(),
+        };
+        items.extend(extra);
+        Ok(items)
+    }
+
+    pub(crate) fn extend(&mut self, more: Items) {
+        self.tools.extend(more.tools);
+        self.resources.extend(more.resources);
+        self.prompts.extend(more.prompts);
+    }
 }
 
 /// Why the registry could not be built.
@@ -148,29 +181,11 @@ impl Registry {
 
     /// The linked items plus `extra`, or only `extra` when `linked` is false.
     pub(crate) fn assemble(extra: Items, linked: bool) -> Result<Self, RegistryError> {
-        if !linked {
-            return Self::from_items(extra);
-        }
-        let mut items = Items {
-            tools: TOOLS.iter().map(Tool::from_def).collect(),
-            resources: RESOURCES
-                .iter()
-                .map(|def| {
-                    Resource::from_def(def).map_err(|e| RegistryError::InvalidTemplate {
-                        message: e.0,
-                        location: def.location.to_string(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            prompts: PROMPTS.iter().map(Prompt::from_def).collect(),
-        };
-        items.tools.extend(extra.tools);
-        items.resources.extend(extra.resources);
-        items.prompts.extend(extra.prompts);
-        Self::from_items(items)
+        Self::from_items(Items::assemble(extra, linked)?)
     }
 
-    fn from_items(items: Items) -> Result<Self, RegistryError> {
+    /// `items`, checked, sorted and indexed.
+    pub(crate) fn from_items(items: Items) -> Result<Self, RegistryError> {
         let Items {
             mut tools,
             mut resources,
@@ -249,6 +264,45 @@ impl Registry {
     /// The tool named `name`.
     pub fn tool(&self, name: &str) -> Option<&Tool> {
         self.index.get(name).map(|&i| &self.tools[i])
+    }
+}
+
+/// A value made from one snapshot of the registry (the tools in wire form, a cached page),
+/// made again for the next snapshot once a mounted server's lists replace it.
+pub(crate) struct Derived<T> {
+    made: ArcSwap<Made<T>>,
+}
+
+pub(crate) struct Made<T> {
+    registry: Arc<Registry>,
+    pub(crate) value: T,
+}
+
+impl<T> Derived<T> {
+    pub(crate) fn new(registry: Arc<Registry>, make: impl FnOnce(&Registry) -> T) -> Self {
+        let value = make(&registry);
+        Self {
+            made: ArcSwap::from_pointee(Made { registry, value }),
+        }
+    }
+
+    /// The value made from `now`: the one made already, or a new one by `make`. Two requests
+    /// that see a new snapshot at once may both make it; the last one made is kept.
+    pub(crate) fn get(
+        &self,
+        now: &Arc<Registry>,
+        make: impl FnOnce(&Registry) -> T,
+    ) -> Arc<Made<T>> {
+        let made = self.made.load_full();
+        if Arc::ptr_eq(&made.registry, now) {
+            return made;
+        }
+        let made = Arc::new(Made {
+            registry: now.clone(),
+            value: make(now),
+        });
+        self.made.store(made.clone());
+        made
     }
 }
 

@@ -11,6 +11,7 @@ use crate::notifier::Notifier;
 use crate::permission::Permission;
 use crate::prompt::Prompt;
 use crate::ratelimit::{Rate, RateLimiter};
+use crate::registrar::{Mounted, Registrar};
 use crate::registry::{Items, Registry, RegistryError};
 use crate::resource::Resource;
 use crate::tool::Tool;
@@ -98,6 +99,7 @@ pub struct ServerBuilder {
     custom_limiter: bool,
     notifier: Notifier,
     pub(crate) probes: crate::health::Probes,
+    pub(crate) mounted: Vec<Mounted>,
     #[cfg(feature = "oauth-server")]
     oauth_users: Option<Arc<dyn crate::oauth_server::UserSource>>,
     #[cfg(feature = "oauth-server")]
@@ -147,6 +149,7 @@ impl Server {
             custom_limiter: false,
             notifier: Notifier::default(),
             probes: crate::health::Probes::default(),
+            mounted: Vec::new(),
             #[cfg(feature = "oauth-server")]
             oauth_users: None,
             #[cfg(feature = "oauth-server")]
@@ -160,8 +163,8 @@ impl Server {
         self.oauth.as_deref()
     }
 
-    /// The tools this server serves.
-    pub fn registry(&self) -> &Registry {
+    /// The items this server serves now (a snapshot: see [`Dispatcher::registry`]).
+    pub fn registry(&self) -> Arc<Registry> {
         self.dispatcher.registry()
     }
 
@@ -370,7 +373,9 @@ impl ServerBuilder {
                 declared.prefix
             ))));
         }
-        let registry = Registry::assemble(self.items, self.linked_tools)?;
+        let own = Items::assemble(self.items, self.linked_tools)?;
+        let registrar = Registrar::new(own, self.mounted);
+        let registry = registrar.registry()?;
         let info = ServerInfo {
             name: settings.server_name.clone().unwrap_or(self.info.name),
             version: settings.server_version.clone().unwrap_or(self.info.version),
@@ -399,6 +404,7 @@ impl ServerBuilder {
         }
         let dispatcher = Arc::new(dispatcher);
         self.notifier.attach(&dispatcher);
+        registrar.serve(&dispatcher, &self.notifier);
         if let Some(url) = &settings.notify_redis_url {
             self.notifier
                 .relay_through(url)
@@ -421,8 +427,8 @@ impl ServerBuilder {
             )));
         }
         let auth = auth_chain(&settings, self.authenticators)?;
-        let task_tool = dispatcher
-            .registry()
+        let registry = dispatcher.registry();
+        let task_tool = registry
             .tools()
             .iter()
             .find(|tool| tool.task != crate::tool::TaskSupport::Forbidden);

@@ -53,10 +53,10 @@ impl TestClient {
 
     /// `tools/list`: the tools this client's principal may see, as MCP JSON, in list order.
     pub fn list_tools(&self) -> Vec<Value> {
-        self.server
-            .dispatcher()
-            .visible_tools(self.principal.as_ref())
-            .map(|(_, tool)| tool.to_json())
+        let dispatcher = self.server.dispatcher();
+        dispatcher
+            .visible_tools(&dispatcher.registry(), self.principal.as_ref())
+            .map(|tool| tool.to_json())
             .collect()
     }
 
@@ -87,9 +87,9 @@ impl TestClient {
     }
 
     fn resources(&self, templates: bool) -> Vec<Value> {
-        self.server
-            .dispatcher()
-            .visible_resources(self.principal.as_ref())
+        let dispatcher = self.server.dispatcher();
+        dispatcher
+            .visible_resources(&dispatcher.registry(), self.principal.as_ref())
             .filter(|resource| resource.is_template() == templates)
             .map(|resource| resource.to_json())
             .collect()
@@ -105,9 +105,9 @@ impl TestClient {
 
     /// `prompts/list`: the prompts this client may see, as MCP JSON.
     pub fn list_prompts(&self) -> Vec<Value> {
-        self.server
-            .dispatcher()
-            .visible_prompts(self.principal.as_ref())
+        let dispatcher = self.server.dispatcher();
+        dispatcher
+            .visible_prompts(&dispatcher.registry(), self.principal.as_ref())
             .map(|prompt| prompt.to_json())
             .collect()
     }

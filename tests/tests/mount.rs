@@ -670,7 +670,8 @@ async fn settings_declare_upstreams_that_mount_declared_mounts() {
     );
 
     let server = builder().mount_declared().await.unwrap().build().unwrap();
-    let names: Vec<&str> = server.registry().tools().iter().map(Tool::name).collect();
+    let registry = server.registry();
+    let names: Vec<&str> = registry.tools().iter().map(Tool::name).collect();
     assert!(names.contains(&"open_add"), "{names:?}");
     let denied = server
         .dispatcher()
@@ -732,4 +733,60 @@ async fn a_mounted_prompts_question_is_put_to_the_caller_too() {
         got["messages"][0]["content"]["text"], "Write about otters.",
         "{got}"
     );
+}
+
+#[tokio::test]
+async fn an_upstreams_list_changes_reach_the_front_and_its_clients() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    let shown = Arc::new(AtomicBool::new(false));
+    let gate = shown.clone();
+    let later = Tool::new("later", |args: Echo| async move {
+        format!("later: {}", args.text)
+    })
+    .enabled(move || gate.load(Ordering::SeqCst));
+    let first = Tool::new("first", |args: Echo| async move { args.text });
+    let upstream = Server::builder()
+        .settings(test_settings())
+        .without_linked_tools()
+        .tool(first)
+        .tool(later)
+        .build()
+        .expect("builds");
+    let served = spawn(upstream.clone()).await;
+    let mount = Upstream::http(format!("http://{}/mcp", served.addr))
+        .mount("up")
+        .await
+        .expect("mounts");
+    let front = front(mount).await;
+    let alice = client(&front, "alice-token").await;
+    let mut changes = alice.list_changes().await.expect("listens");
+    let tools = || async { names(&alice.list_tools().await.unwrap(), "name") };
+    assert_eq!(tools().await, ["local_echo", "up_first"]);
+
+    // The upstream shows a tool and says so: the front lists it again and tells its clients.
+    shown.store(true, Ordering::SeqCst);
+    upstream.notify_tool_list_changed().await;
+    let heard = tokio::time::timeout(Duration::from_secs(10), changes.next()).await;
+    assert_eq!(
+        heard.expect("announced"),
+        Some(mcp_kit::client::List::Tools)
+    );
+    assert_eq!(tools().await, ["local_echo", "up_first", "up_later"]);
+    let called = alice.call_tool("up_later", json!({"text": "hi"})).await;
+    assert_eq!(called.unwrap().text(), "later: hi");
+
+    // And hides it again.
+    shown.store(false, Ordering::SeqCst);
+    upstream.notify_tool_list_changed().await;
+    let heard = tokio::time::timeout(Duration::from_secs(10), changes.next()).await;
+    assert_eq!(
+        heard.expect("announced"),
+        Some(mcp_kit::client::List::Tools)
+    );
+    assert_eq!(tools().await, ["local_echo", "up_first"]);
+    let gone = alice.call_tool("up_later", json!({"text": "hi"})).await;
+    assert!(gone.is_err(), "{gone:?}");
 }

@@ -37,7 +37,8 @@ async fn the_schema_names_the_header_and_calls_must_mirror_it() {
         .settings(test_settings())
         .build()
         .expect("builds");
-    let schema = &server.registry().tools()[0];
+    let registry = server.registry();
+    let schema = &registry.tools()[0];
     assert_eq!(schema.name(), "locate");
     assert_eq!(
         schema.input_schema()["properties"]["region"]["x-mcp-header"],

@@ -34,8 +34,10 @@ use super::stateless::{self, Answer, Last, json};
 use super::traced;
 use crate::auth::Principal;
 use crate::context::{ClientAddr, Context};
+use crate::dispatch::Dispatcher;
 use crate::jsonrpc::Method;
 use crate::lock::lock;
+use crate::registry::{Derived, Made, Registry};
 use crate::telemetry::{self, Operation, Outcome, Target, Transport};
 
 /// Serves plain stateless requests without rmcp's per-request service.
@@ -43,14 +45,41 @@ pub(crate) struct FastPath {
     shared: Arc<Shared>,
     /// Fires when the server shuts down; ends the event streams of calls still running.
     shutdown: CancellationToken,
-    /// Serialized first pages of `tools/list`, per era and set of visible gated tools.
-    tool_pages: Mutex<HashMap<(Era, Vec<u64>), Bytes>>,
-    /// The tools not everyone sees (a permission or an `enabled` gate), by index.
-    gated_tools: Vec<usize>,
-    /// Tools whose input schema names SEP-2243 parameter headers, which rmcp checks.
-    header_tools: Vec<String>,
+    tools: Derived<Tools>,
     /// Requests answered here, for tests that must know the fast path answered at all.
     answered: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// What this path keeps of one snapshot of the registry's tools.
+struct Tools {
+    /// Serialized first pages of `tools/list`, per era and set of visible gated tools.
+    pages: Mutex<HashMap<(Era, Vec<u64>), Bytes>>,
+    /// The tools not everyone sees (a permission or an `enabled` gate), by index.
+    gated: Vec<usize>,
+    /// Tools whose input schema names SEP-2243 parameter headers, which rmcp checks.
+    with_headers: Vec<String>,
+}
+
+impl Tools {
+    fn of(registry: &Registry, dispatcher: &Dispatcher) -> Self {
+        let tools = registry.tools();
+        let with_headers = tools
+            .iter()
+            .filter(|tool| {
+                serde_json::to_string(&*tool.input_schema)
+                    .is_ok_and(|schema| schema.contains("x-mcp-header"))
+            })
+            .map(|tool| tool.name.to_string())
+            .collect();
+        let gated = (0..tools.len())
+            .filter(|&i| !dispatcher.tool_is_open(&tools[i]))
+            .collect();
+        Self {
+            pages: Mutex::new(HashMap::new()),
+            gated,
+            with_headers,
+        }
+    }
 }
 
 /// Distinct sets of visible tools worth remembering; principals rarely differ in more.
@@ -105,24 +134,12 @@ impl FastPath {
         shutdown: CancellationToken,
         answered: Arc<std::sync::atomic::AtomicU64>,
     ) -> Self {
-        let header_tools = shared
-            .tools
-            .iter()
-            .filter(|tool| {
-                serde_json::to_string(&*tool.input_schema)
-                    .is_ok_and(|schema| schema.contains("x-mcp-header"))
-            })
-            .map(|tool| tool.name.to_string())
-            .collect();
-        let gated_tools = (0..shared.tools.len())
-            .filter(|&i| !shared.dispatcher.tool_is_open(i))
-            .collect();
+        let dispatcher = &shared.dispatcher;
+        let tools = Derived::new(dispatcher.registry(), |r| Tools::of(r, dispatcher));
         Self {
             shared,
             shutdown,
-            tool_pages: Mutex::new(HashMap::new()),
-            gated_tools,
-            header_tools,
+            tools,
             answered,
         }
     }
@@ -305,7 +322,8 @@ impl FastPath {
     fn standard_headers_match(&self, headers: &HeaderMap, method: &str, request: &Request) -> bool {
         let name = match request {
             Request::CallTool(params) => {
-                if self.header_tools.iter().any(|t| *t == params.name) {
+                let tools = self.tools_now(&self.shared.dispatcher.snapshot());
+                if tools.value.with_headers.iter().any(|t| *t == params.name) {
                     return false;
                 }
                 Some(params.name.as_ref())
@@ -321,29 +339,40 @@ impl FastPath {
         method_matches && name_matches
     }
 
+    fn tools_now(&self, registry: &Arc<Registry>) -> Arc<Made<Tools>> {
+        let dispatcher = &self.shared.dispatcher;
+        self.tools.get(registry, |r| Tools::of(r, dispatcher))
+    }
+
     /// The first page of `tools/list`, serialized once per era and set of visible gated tools.
     fn first_tool_page(&self, era: Era, id: RequestId, principal: Option<&Principal>) -> Response {
         let dispatcher = &self.shared.dispatcher;
-        let mut seen = vec![0u64; self.gated_tools.len().div_ceil(64)];
-        for (bit, &i) in self.gated_tools.iter().enumerate() {
-            if dispatcher.tool_is_visible(i, principal) {
+        let registry = dispatcher.snapshot();
+        let made = self.tools_now(&registry);
+        let tools = &made.value;
+        let mut seen = vec![0u64; tools.gated.len().div_ceil(64)];
+        for (bit, &i) in tools.gated.iter().enumerate() {
+            if dispatcher.tool_is_visible(&registry.tools()[i], principal) {
                 seen[bit / 64] |= 1 << (bit % 64);
             }
         }
         let key = (era, seen);
-        let cached = lock(&self.tool_pages).get(&key).cloned();
+        let cached = lock(&tools.pages).get(&key).cloned();
         let result = match cached {
             Some(result) => result,
             None => {
                 // The page is made from the key itself, so it is the page for every caller
                 // with that key, whatever a gate says a moment later.
-                let visible = |i: usize| match self.gated_tools.binary_search(&i) {
+                let visible = |i: usize| match tools.gated.binary_search(&i) {
                     Ok(bit) => key.1[bit / 64] & (1 << (bit % 64)) != 0,
                     Err(_) => true,
                 };
-                let page = self
-                    .shared
-                    .list_tools_where(visible, None, era == Era::PerRequest);
+                let page = (self.shared).list_tools_where(
+                    &registry,
+                    visible,
+                    None,
+                    era == Era::PerRequest,
+                );
                 let Ok(page) = page else {
                     return finish(era, id, page.map(ServerResult::ListToolsResult))
                         .into_response();
@@ -351,7 +380,7 @@ impl FastPath {
                 let mut result = ServerResult::ListToolsResult(page);
                 shape(era, &mut result);
                 let result = Bytes::from(serde_json::to_vec(&result).expect("a result serializes"));
-                let mut pages = lock(&self.tool_pages);
+                let mut pages = lock(&tools.pages);
                 if pages.len() < MAX_CACHED_PAGES {
                     pages.insert(key, result.clone());
                 }

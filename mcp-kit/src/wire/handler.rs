@@ -29,6 +29,7 @@ use crate::dispatch::{CallError, CompletionTarget, Dispatcher, ItemError};
 use crate::error::ErrorKind;
 use crate::jsonrpc::Method;
 use crate::notifier::{Announcement, Audience};
+use crate::registry::{Derived, Registry};
 use crate::resource::Resource;
 use crate::round::Declared;
 use crate::sealed::StateKeys;
@@ -47,13 +48,18 @@ pub(crate) struct Adapter {
 pub(super) struct Shared {
     pub(super) dispatcher: Arc<Dispatcher>,
     pub(super) info: ServerConfig,
-    pub(super) tools: Vec<Tool>,
+    tools: Derived<Vec<Tool>>,
     sessions: Arc<Sessions>,
     page_size: usize,
     state_keys: StateKeys,
     listen_limits: ListenLimits,
     #[cfg(feature = "tasks")]
     tasks: Option<Arc<crate::task::Tasks>>,
+}
+
+/// The registry's tools in wire form, made once per snapshot.
+fn wire_tools(registry: &Registry) -> Vec<Tool> {
+    registry.tools().iter().map(convert::tool).collect()
 }
 
 impl Adapter {
@@ -70,10 +76,12 @@ impl Adapter {
             .enable_tools()
             .enable_tool_list_changed()
             .build();
-        if registry.prompts().is_empty() {
+        // A mounted server may serve its first prompt or resource later.
+        let mounts = !server.probes.is_empty();
+        if registry.prompts().is_empty() && !mounts {
             capabilities.prompts = None;
         }
-        if registry.resources().is_empty() {
+        if registry.resources().is_empty() && !mounts {
             capabilities.resources = None;
         }
         let completes = registry.prompts().iter().any(|p| !p.completions.is_empty())
@@ -101,7 +109,7 @@ impl Adapter {
             server.info.name.clone(),
             server.info.version.clone(),
         ));
-        let tools = registry.tools().iter().map(convert::tool).collect();
+        let tools = Derived::new(registry.clone(), wire_tools);
         let sessions = Arc::new(Sessions::default());
         let audience: Arc<dyn Audience> = sessions.clone();
         server.notifier.reach(&audience);
@@ -203,28 +211,28 @@ impl Shared {
         request: Option<&PaginatedRequestParams>,
         hints: bool,
     ) -> Result<ListToolsResult, ErrorData> {
-        self.list_tools_where(
-            |i| self.dispatcher.tool_is_visible(i, principal),
-            request,
-            hints,
-        )
+        let registry = self.dispatcher.snapshot();
+        let visible = |i: usize| (self.dispatcher).tool_is_visible(&registry.tools()[i], principal);
+        self.list_tools_where(&registry, visible, request, hints)
     }
 
-    /// `tools/list` of the tools whose index passes `visible`.
+    /// `tools/list` of the tools of `registry` whose index passes `visible`.
     pub(super) fn list_tools_where(
         &self,
+        registry: &Arc<Registry>,
         visible: impl Fn(usize) -> bool,
         request: Option<&PaginatedRequestParams>,
         hints: bool,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = (0..self.tools.len())
+        let wire = self.tools.get(registry, wire_tools);
+        let tools = (0..wire.value.len())
             .filter(|&i| visible(i))
-            .map(|i| self.tools[i].clone());
+            .map(|i| wire.value[i].clone());
         let (tools, next) = self.page(tools, request)?;
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next;
         if hints {
-            let tools = self.dispatcher.registry().tools();
+            let tools = registry.tools();
             let shown = (0..tools.len()).filter(|&i| visible(i));
             let hint = self.dispatcher.list_hint(
                 shown.map(|i| &tools[i].access),
@@ -241,9 +249,10 @@ impl Shared {
         request: Option<&PaginatedRequestParams>,
         hints: bool,
     ) -> Result<ListResourcesResult, ErrorData> {
+        let registry = self.dispatcher.snapshot();
         let resources = self
             .dispatcher
-            .visible_resources(principal)
+            .visible_resources(&registry, principal)
             .filter(|r| !r.is_template())
             .map(convert::resource);
         let (resources, next) = self.page(resources, request)?;
@@ -251,8 +260,8 @@ impl Shared {
         result.next_cursor = next;
         if hints {
             let dispatcher = &self.dispatcher;
-            let shown = dispatcher.visible_resources(principal);
-            let all = dispatcher.registry().resources().iter();
+            let shown = dispatcher.visible_resources(&registry, principal);
+            let all = registry.resources().iter();
             let hint = dispatcher.list_hint(
                 shown.filter(|r| !r.is_template()).map(|r| &r.access),
                 all.filter(|r| !r.is_template()).map(|r| &r.access),
@@ -268,9 +277,10 @@ impl Shared {
         request: Option<&PaginatedRequestParams>,
         hints: bool,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let registry = self.dispatcher.snapshot();
         let templates = self
             .dispatcher
-            .visible_resources(principal)
+            .visible_resources(&registry, principal)
             .filter(|r| r.is_template())
             .map(convert::resource_template);
         let (templates, next) = self.page(templates, request)?;
@@ -278,8 +288,8 @@ impl Shared {
         result.next_cursor = next;
         if hints {
             let dispatcher = &self.dispatcher;
-            let shown = dispatcher.visible_resources(principal);
-            let all = dispatcher.registry().resources().iter();
+            let shown = dispatcher.visible_resources(&registry, principal);
+            let all = registry.resources().iter();
             let hint = dispatcher.list_hint(
                 shown.filter(|r| r.is_template()).map(|r| &r.access),
                 all.filter(|r| r.is_template()).map(|r| &r.access),
@@ -295,17 +305,18 @@ impl Shared {
         request: Option<&PaginatedRequestParams>,
         hints: bool,
     ) -> Result<ListPromptsResult, ErrorData> {
+        let registry = self.dispatcher.snapshot();
         let prompts = self
             .dispatcher
-            .visible_prompts(principal)
+            .visible_prompts(&registry, principal)
             .map(convert::prompt);
         let (prompts, next) = self.page(prompts, request)?;
         let mut result = ListPromptsResult::with_all_items(prompts);
         result.next_cursor = next;
         if hints {
             let dispatcher = &self.dispatcher;
-            let shown = dispatcher.visible_prompts(principal).map(|p| &p.access);
-            let all = dispatcher.registry().prompts().iter().map(|p| &p.access);
+            let shown = (dispatcher.visible_prompts(&registry, principal)).map(|p| &p.access);
+            let all = registry.prompts().iter().map(|p| &p.access);
             let hint = dispatcher.list_hint(shown, all);
             (result.ttl_ms, result.cache_scope) = convert::cache_hint(hint);
         }
@@ -432,7 +443,7 @@ impl Shared {
         if let Some(tasks) = &self.tasks
             && let Some(support) = self
                 .dispatcher
-                .registry()
+                .snapshot()
                 .tool(&params.name)
                 .map(|t| t.task)
             && let Some(route) = super::tasks::route(support, declared)
@@ -741,11 +752,9 @@ impl ServerHandler for Adapter {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.shared
-            .tools
-            .iter()
-            .find(|tool| tool.name == name)
-            .cloned()
+        let shared = &self.shared;
+        let wire = shared.tools.get(&shared.dispatcher.registry(), wire_tools);
+        wire.value.iter().find(|tool| tool.name == name).cloned()
     }
 
     async fn call_tool(

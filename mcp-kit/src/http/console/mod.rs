@@ -166,17 +166,18 @@ async fn items(
 ) -> Response {
     let principal = principal.as_ref();
     let dispatcher = &console.dispatcher;
+    let registry = dispatcher.registry();
     // Each item as listed, plus who may use it, in words.
     let described = |mut item: Value, access: &crate::access::Access| {
         item["x-mcp-kit-permission"] = dispatcher.describe_access(access).into();
         item
     };
     let tools: Vec<Value> = dispatcher
-        .visible_tools(principal)
-        .map(|(_, tool)| described(tool.to_json(), &tool.access))
+        .visible_tools(&registry, principal)
+        .map(|tool| described(tool.to_json(), &tool.access))
         .collect();
     let (templates, resources): (Vec<_>, Vec<_>) = dispatcher
-        .visible_resources(principal)
+        .visible_resources(&registry, principal)
         .partition(|resource| resource.is_template());
     let json_of = |items: Vec<&crate::resource::Resource>| {
         items
@@ -185,7 +186,7 @@ async fn items(
             .collect::<Vec<_>>()
     };
     let prompts: Vec<Value> = dispatcher
-        .visible_prompts(principal)
+        .visible_prompts(&registry, principal)
         .map(|p| described(p.to_json(), &p.access))
         .collect();
     axum::Json(json!({
