@@ -712,10 +712,15 @@ impl Link {
     }
 
     async fn follow_inner(self: &Arc<Self>, session: &Arc<Client>, catch_up: bool) {
-        let mut changes = match session.list_changes().await {
-            Ok(changes) => changes,
-            Err(error) => {
+        let asked = tokio::time::timeout(self.connect_timeout, session.list_changes()).await;
+        let mut changes = match asked {
+            Ok(Ok(changes)) => changes,
+            Ok(Err(error)) => {
                 tracing::warn!(upstream = %self.prefix, %error, "the mounted server's list changes cannot be followed");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(upstream = %self.prefix, "the mounted server did not agree to announce its list changes in time");
                 return;
             }
         };
@@ -725,26 +730,29 @@ impl Link {
                 link.refresh(&LISTS).await;
             }
             loop {
-                let next = tokio::select! {
-                    next = changes.next() => next,
+                let ended = tokio::select! {
+                    next = changes.next() => match (next, link.upgrade()) {
+                        (_, None) => return,
+                        (Some(list), Some(link)) => {
+                            link.refresh(&[list]).await;
+                            continue;
+                        }
+                        (None, Some(_)) => true,
+                    },
                     () = tokio::time::sleep(SESSION_CHECK) => match session.upgrade() {
-                        Some(client) if !client.is_closed() => continue,
-                        _ => return,
+                        // Another session replaced this one, and follows in its turn.
+                        None => return,
+                        Some(client) => client.is_closed(),
                     },
                 };
-                let Some(strong) = link.upgrade() else { return };
-                match next {
-                    Some(list) => strong.refresh(&[list]).await,
-                    None => {
-                        // The stream of changes ended: the upstream went away. A new
-                        // session follows them in its turn.
-                        if let Some(client) = session.upgrade() {
-                            strong.forget(&client).await;
-                        }
-                        drop(strong);
-                        reconnect(link).await;
-                        return;
+                if ended {
+                    // The upstream went away (a child that exited, a stream that ended):
+                    // open another session, which lists everything again and follows.
+                    if let (Some(link), Some(client)) = (link.upgrade(), session.upgrade()) {
+                        link.forget(&client).await;
                     }
+                    reconnect(link).await;
+                    return;
                 }
             }
         });
@@ -778,7 +786,8 @@ impl Link {
 /// Opens a session with the upstream again, with pauses, until one opens (and follows the
 /// lists in its turn) or the mount is gone.
 async fn reconnect(link: Weak<Link>) {
-    let mut pause = FIRST_PAUSE;
+    // Longer than a call's first pause: a call that meets the dead session is told so first.
+    let mut pause = Duration::from_secs(1);
     loop {
         tokio::time::sleep(pause).await;
         let Some(link) = link.upgrade() else { return };
