@@ -13,6 +13,7 @@ message from the model) reach the SDK's own callbacks through the front:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,24 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def front(upstream: HelloServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
+@contextmanager
+def front_mounting(
+    tmp_path_factory: pytest.TempPathFactory, prefix: str, upstream: HelloServer, head: str = ""
+) -> Iterator[HelloServer]:
+    """`examples/everything` whose settings (`head`, then an `[[upstream]]` table) mount
+    `upstream` under `prefix`."""
     settings = tmp_path_factory.mktemp("front") / "front.toml"
     settings.write_text(
-        'stateless = false\njson_response = false\n\n[tasks]\ndatabase_url = "sqlite::memory:"\n\n'
-        f'[[upstream]]\nprefix = "up"\nurl = "{upstream.mcp_url}"\n'
+        f'{head}[tasks]\ndatabase_url = "sqlite::memory:"\n\n'
+        f'[[upstream]]\nprefix = "{prefix}"\nurl = "{upstream.mcp_url}"\n'
     )
     with everything_server(tmp_path_factory, ENV, label="front", args=("--config", str(settings))) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def front(upstream: HelloServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
+    with front_mounting(tmp_path_factory, "up", upstream, "stateless = false\njson_response = false\n\n") as server:
         yield server
 
 

@@ -21,14 +21,12 @@ from pathlib import Path
 import anyio
 import pytest
 
-from conftest import STARTUP_TIMEOUT_S, HelloServer, _attach_log, _free_port, _stop, everything_server, open_client
+from conftest import STARTUP_TIMEOUT_S, HelloServer, _attach_log, _free_port, _stop, open_client
+from test_mount import front_mounting
 
 pytestmark = pytest.mark.anyio
 
 UPSTREAM = Path(__file__).parent / "servers" / "changing_upstream.py"
-ENV = {"MCP_KIT_REQUIRE_AUTH": "false", "RUST_BACKTRACE": "1"}
-
-
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
     log = tmp_path_factory.mktemp("py-upstream") / "stderr.log"
@@ -55,12 +53,7 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
 
 @pytest.fixture(scope="module")
 def front(upstream: HelloServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelloServer]:
-    settings = tmp_path_factory.mktemp("front") / "front.toml"
-    settings.write_text(
-        '[tasks]\ndatabase_url = "sqlite::memory:"\n\n'
-        f'[[upstream]]\nprefix = "py"\nurl = "{upstream.mcp_url}"\n'
-    )
-    with everything_server(tmp_path_factory, ENV, label="front", args=("--config", str(settings))) as server:
+    with front_mounting(tmp_path_factory, "py", upstream) as server:
         yield server
 
 

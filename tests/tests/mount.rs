@@ -765,27 +765,24 @@ async fn an_upstreams_list_changes_reach_the_front_and_its_clients() {
     let mut changes = alice.list_changes().await.expect("listens");
     let tools = || async { names(&alice.list_tools().await.unwrap(), "name") };
     assert_eq!(tools().await, ["local_echo", "up_first"]);
+    // The upstream shows or hides a tool and says so: the front lists its tools again and
+    // tells its own clients.
+    let mut show = async |on: bool| {
+        shown.store(on, Ordering::SeqCst);
+        upstream.notify_tool_list_changed().await;
+        let heard = tokio::time::timeout(Duration::from_secs(10), changes.next()).await;
+        assert_eq!(
+            heard.expect("announced"),
+            Some(mcp_kit::client::List::Tools)
+        );
+    };
 
-    // The upstream shows a tool and says so: the front lists it again and tells its clients.
-    shown.store(true, Ordering::SeqCst);
-    upstream.notify_tool_list_changed().await;
-    let heard = tokio::time::timeout(Duration::from_secs(10), changes.next()).await;
-    assert_eq!(
-        heard.expect("announced"),
-        Some(mcp_kit::client::List::Tools)
-    );
+    show(true).await;
     assert_eq!(tools().await, ["local_echo", "up_first", "up_later"]);
     let called = alice.call_tool("up_later", json!({"text": "hi"})).await;
     assert_eq!(called.unwrap().text(), "later: hi");
 
-    // And hides it again.
-    shown.store(false, Ordering::SeqCst);
-    upstream.notify_tool_list_changed().await;
-    let heard = tokio::time::timeout(Duration::from_secs(10), changes.next()).await;
-    assert_eq!(
-        heard.expect("announced"),
-        Some(mcp_kit::client::List::Tools)
-    );
+    show(false).await;
     assert_eq!(tools().await, ["local_echo", "up_first"]);
     let gone = alice.call_tool("up_later", json!({"text": "hi"})).await;
     assert!(gone.is_err(), "{gone:?}");
