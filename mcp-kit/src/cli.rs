@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{LogFormat, Settings, Transport};
 use crate::context::Context;
+use crate::log_filter;
 use crate::server::{Error, Server, ServerBuilder};
 
 #[derive(Debug, Parser)]
@@ -382,11 +383,6 @@ fn init_logs(default: &str, format: LogFormat) {
         .try_init();
 }
 
-fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
-    tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},rmcp=warn")))
-}
-
 fn log_layer<S>(default: &str, format: LogFormat) -> impl tracing_subscriber::Layer<S>
 where
     S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
@@ -401,7 +397,7 @@ where
         LogFormat::Text => logs.boxed(),
         LogFormat::Json => logs.json().flatten_event(true).boxed(),
     };
-    logs.with_filter(log_filter(default))
+    logs.with_filter(log_filter::Fresh(log_filter::from_env(default)))
 }
 
 /// Logs as [`init_logs`], and spans to OpenTelemetry when the `OTEL_*` variables ask for
@@ -423,7 +419,10 @@ fn init_traces(
     let traces = telemetry
         .as_ref()
         .and_then(|telemetry| telemetry.layer())
-        .map(|layer| layer.with_filter(log_filter(default).add_directive(operations)));
+        .map(|layer| {
+            let filter = log_filter::from_env(default).add_directive(operations);
+            layer.with_filter(log_filter::Fresh(filter))
+        });
     let _ = tracing_subscriber::registry()
         .with(log_layer(default, format))
         .with(traces)

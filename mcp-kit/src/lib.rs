@@ -44,6 +44,7 @@ mod interaction;
 mod jsonrpc;
 mod locate;
 mod lock;
+mod log_filter;
 mod log_level;
 #[cfg(feature = "metrics")]
 mod metrics;

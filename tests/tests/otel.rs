@@ -20,7 +20,6 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -105,9 +104,7 @@ fn server(api: SocketAddr) -> Server {
 }
 
 /// Sends every span to an OpenTelemetry SDK: the server's request spans, and the tests' own.
-/// One subscriber for the whole process: `tracing` caches per call site whether anyone
-/// listens, and with a subscriber per test thread, one test's subscriber coming or going
-/// while another test hits a call site can leave that site switched off.
+/// One subscriber for the whole process, set once, rather than one per test thread.
 fn traced() -> &'static Exported {
     static EXPORTED: OnceLock<Exported> = OnceLock::new();
     EXPORTED.get_or_init(|| {
@@ -118,11 +115,12 @@ fn traced() -> &'static Exported {
         let targets = Targets::new()
             .with_target("mcp_kit::operation", tracing::Level::DEBUG)
             .with_target("otel", tracing::Level::INFO);
-        let layer = tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer("test"))
-            .with_filter(targets);
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
-            .unwrap();
+        let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
+        // A filter for the whole subscriber, not the layer alone: a per-layer filter can
+        // drop a span (tokio-rs/tracing#2519; the command line guards against it with
+        // `log_filter::Fresh`).
+        let subscriber = tracing_subscriber::registry().with(targets).with(layer);
+        tracing::subscriber::set_global_default(subscriber).unwrap();
         exported
     })
 }
