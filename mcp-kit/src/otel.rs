@@ -180,7 +180,10 @@ impl Telemetry {
 
     /// The `tracing` layer that turns spans into OpenTelemetry spans, when traces are
     /// exported. Filter it as you like, but let the `mcp_kit::operation` target through at
-    /// `debug`: that is where each request's span is (see [`OPERATION_TARGET`]).
+    /// `debug`: that is where each request's span is (see [`OPERATION_TARGET`]). Prefer a
+    /// filter on the whole subscriber (`registry().with(filter).with(layer)`): with a
+    /// per-layer filter (`layer.with_filter(filter)`), tracing-subscriber 0.3 can drop a span
+    /// on the word of an earlier, unrelated `enabled` check (tokio-rs/tracing#2519).
     pub fn layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S> + use<S>>
     where
         S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
