@@ -146,11 +146,6 @@ impl Client {
         })
     }
 
-    /// Whether the connection has ended (a child process that exited, a closed transport).
-    pub fn is_closed(&self) -> bool {
-        self.connection.is_closed()
-    }
-
     /// Every prompt, as MCP JSON.
     pub async fn list_prompts(&self) -> Result<Vec<Value>, ClientError> {
         self.connection.list(Method::ListPrompts).await

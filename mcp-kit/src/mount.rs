@@ -552,9 +552,6 @@ type Change<T> = Arc<dyn Fn(T) -> T + Send + Sync>;
 /// Every list an upstream serves.
 const LISTS: [List; 3] = [List::Tools, List::Resources, List::Prompts];
 
-/// How often a session whose list changes are followed is checked for having ended.
-const SESSION_CHECK: Duration = Duration::from_secs(1);
-
 enum State {
     Open(Arc<Client>),
     /// No session; `retry` says when another attempt may be made, and the pause after it.
@@ -729,32 +726,21 @@ impl Link {
             if catch_up && let Some(link) = link.upgrade() {
                 link.refresh(&LISTS).await;
             }
-            loop {
-                let ended = tokio::select! {
-                    next = changes.next() => match (next, link.upgrade()) {
-                        (_, None) => return,
-                        (Some(list), Some(link)) => {
-                            link.refresh(&[list]).await;
-                            continue;
-                        }
-                        (None, Some(_)) => true,
-                    },
-                    () = tokio::time::sleep(SESSION_CHECK) => match session.upgrade() {
-                        // Another session replaced this one, and follows in its turn.
-                        None => return,
-                        Some(client) => client.is_closed(),
-                    },
-                };
-                if ended {
-                    // The upstream went away (a child that exited, a stream that ended):
-                    // open another session, which lists everything again and follows.
-                    if let (Some(link), Some(client)) = (link.upgrade(), session.upgrade()) {
-                        link.forget(&client).await;
-                    }
-                    reconnect(link).await;
-                    return;
-                }
+            // The changes end when the session does: its listen stream ended, its
+            // transport closed, or another session replaced it and it was dropped.
+            while let Some(list) = changes.next().await {
+                let Some(link) = link.upgrade() else { return };
+                link.refresh(&[list]).await;
             }
+            // A session that was replaced is dropped already; one that ended is forgotten
+            // here, and another opened, which lists everything again and follows.
+            let (Some(link), Some(client)) = (link.upgrade(), session.upgrade()) else {
+                return;
+            };
+            link.forget(&client).await;
+            let link_weak = Arc::downgrade(&link);
+            drop((link, client));
+            reconnect(link_weak).await;
         });
     }
 

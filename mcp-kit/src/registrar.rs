@@ -46,9 +46,13 @@ impl Registrar {
 
     /// All the items, in one registry.
     pub(crate) fn registry(&self) -> Result<Registry, RegistryError> {
+        self.assemble(&lock(&self.mounted))
+    }
+
+    fn assemble(&self, mounted: &[(String, Items)]) -> Result<Registry, RegistryError> {
         let mut items = self.own.clone();
-        for (_, mounted) in lock(&self.mounted).iter() {
-            items.extend(mounted.clone());
+        for (_, served) in mounted {
+            items.extend(served.clone());
         }
         Registry::from_items(items)
     }
@@ -74,30 +78,34 @@ impl Registrar {
         let Some(dispatcher) = dispatcher.upgrade() else {
             return;
         };
-        let before = {
+        let Items {
+            mut tools,
+            mut resources,
+            mut prompts,
+        } = items;
+        {
+            // One change at a time, from assembling to serving, so that two mounts' changes
+            // cannot interleave.
             let mut mounted = lock(&self.mounted);
-            let Some((_, served)) = mounted.iter_mut().find(|(p, _)| p == prefix) else {
+            let Some(at) = mounted.iter().position(|(p, _)| p == prefix) else {
                 return;
             };
-            let before = served.clone();
+            let mut next = mounted[at].1.clone();
             for list in lists {
                 match list {
-                    List::Tools => served.tools.clone_from(&items.tools),
-                    List::Resources => served.resources.clone_from(&items.resources),
-                    List::Prompts => served.prompts.clone_from(&items.prompts),
+                    List::Tools => next.tools = std::mem::take(&mut tools),
+                    List::Resources => next.resources = std::mem::take(&mut resources),
+                    List::Prompts => next.prompts = std::mem::take(&mut prompts),
                 }
             }
-            before
-        };
-        match self.registry() {
-            Ok(registry) => dispatcher.replace_registry(registry),
-            Err(error) => {
-                let mut mounted = lock(&self.mounted);
-                if let Some((_, served)) = mounted.iter_mut().find(|(p, _)| p == prefix) {
-                    *served = before;
+            let before = std::mem::replace(&mut mounted[at].1, next);
+            match self.assemble(&mounted) {
+                Ok(registry) => dispatcher.replace_registry(registry),
+                Err(error) => {
+                    mounted[at].1 = before;
+                    tracing::warn!(upstream = prefix, %error, "the mounted server's new lists are not served");
+                    return;
                 }
-                tracing::warn!(upstream = prefix, %error, "the mounted server's new lists are not served");
-                return;
             }
         }
         tracing::info!(

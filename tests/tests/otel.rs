@@ -26,13 +26,15 @@ use tracing_subscriber::layer::SubscriberExt as _;
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
 
-/// The spans the SDK exported.
+/// The spans the SDK exported, and a signal at each export.
 #[derive(Debug, Clone, Default)]
-struct Exported(Arc<Mutex<Vec<SpanData>>>);
+struct Exported(Arc<(Mutex<Vec<SpanData>>, tokio::sync::Notify)>);
 
 impl SpanExporter for Exported {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
+        let (spans, exported) = &*self.0;
+        spans.lock().unwrap().extend(batch);
+        exported.notify_waiters();
         Ok(())
     }
 }
@@ -41,21 +43,26 @@ impl Exported {
     /// The span named `name` for which `mine` holds, once it has ended: waits for exports,
     /// with a hang guard. The tests share one exporter, so each picks out its own span.
     async fn span(&self, name: &str, mine: impl Fn(&SpanData) -> bool) -> SpanData {
+        let (spans, exported) = &*self.0;
         let found = async {
             loop {
-                let span = (self.0.lock().unwrap().iter())
+                // Listening before looking: an export between the two is not missed.
+                let next_export = exported.notified();
+                tokio::pin!(next_export);
+                next_export.as_mut().enable();
+                let span = (spans.lock().unwrap().iter())
                     .find(|s| s.name == name && mine(s))
                     .cloned();
                 if let Some(span) = span {
                     return span;
                 }
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                next_export.await;
             }
         };
         match tokio::time::timeout(Duration::from_secs(10), found).await {
             Ok(span) => span,
             Err(_) => {
-                let spans = self.0.lock().unwrap();
+                let spans = spans.lock().unwrap();
                 let names: Vec<_> = spans.iter().map(|s| s.name.clone()).collect();
                 panic!("no span {name} of this test; exported: {names:?}");
             }

@@ -693,11 +693,6 @@ impl Connection {
         Ok(heard)
     }
 
-    /// Whether the connection has ended: a child that exited, a transport that closed.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.service.peer().is_transport_closed()
-    }
-
     /// Ends the session (and, for a child process, closes its stdin).
     pub(crate) async fn close(self) {
         let _ = self.service.cancel().await;
