@@ -370,20 +370,19 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
     let idents: Vec<Ident> = (0..params.len())
         .map(|i| format_ident!("arg{i}", span = Span::mixed_site()))
         .collect();
-    let extracts = params.iter().map(|param| {
-        let ty = &param.ty;
-        let name = &param.wire_name;
-        let required = param.required;
-        if param.default {
-            quote_spanned! {ty.span()=>
-                #RT::extract_or_default::<#ty>(call, #name),
+    let extracts: Vec<TokenStream> = params
+        .iter()
+        .map(|param| {
+            let ty = &param.ty;
+            let name = &param.wire_name;
+            let required = param.required;
+            if param.default {
+                quote_spanned!(ty.span()=> #RT::extract_or_default::<#ty>(call, #name))
+            } else {
+                quote_spanned!(ty.span()=> <#ty as #RT::Param>::extract(call, #name, #required))
             }
-        } else {
-            quote_spanned! {ty.span()=>
-                <#ty as #RT::Param>::extract(call, #name, #required),
-            }
-        }
-    });
+        })
+        .collect();
     let kinds = params.iter().map(|param| {
         let ty = &param.ty;
         quote_spanned!(ty.span()=> <#ty as #RT::Param>::KIND)
@@ -427,15 +426,21 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
     // The first half takes the parameters; the dispatcher takes the rate-limit quota, then
     // runs the second: the function, on the blocking pool when it is not async.
     let run = match function.sig.asyncness {
-        Some(_) => {
-            quote!(#RT::prepared(async move { #into_result(#called.await) }))
-        }
+        Some(_) => quote!(#RT::prepared_async(#called, #into_result)),
         None => quote!(#RT::prepared_blocking(move || #into_result(#called))),
+    };
+    // Several parameters are taken together, so that one answer names every bad argument;
+    // one, the common case, is taken alone, which leaves rustc less to build per item.
+    let taken = match (extracts.as_slice(), idents.as_slice()) {
+        ([], []) => None,
+        ([extract], [ident]) => Some(quote!(let #ident = #extract?;)),
+        _ => Some(quote! {
+            let (#(#idents,)*) = #RT::AllParams::all((#(#extracts,)*))?;
+        }),
     };
     let closure = quote! {
         |call| {
-            let params = (#(#extracts)*);
-            let (#(#idents,)*) = call.finish(params)?;
+            #taken
             #run
         }
     };

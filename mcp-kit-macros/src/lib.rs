@@ -6,6 +6,7 @@ mod completions;
 mod docs;
 mod handler;
 mod model_toolset;
+mod name_rule;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod prompt;
@@ -150,4 +151,14 @@ pub fn model_toolset(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn openapi_tools(input: TokenStream) -> TokenStream {
     openapi::expand(input.into()).into()
+}
+
+/// The source of the tool-name rule, `is_valid_name`, for mcp-kit to compile: one rule for
+/// the names checked here and those checked at run time.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __name_rule(_: TokenStream) -> TokenStream {
+    include_str!("name_rule.rs")
+        .parse()
+        .expect("name_rule.rs is Rust")
 }

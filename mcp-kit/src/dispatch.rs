@@ -304,7 +304,7 @@ impl Dispatcher {
             &context,
         )?;
         let output = self
-            .run(prepare(|| resource.read(&mut call)), &context)
+            .run(prepare(&mut call, |call| resource.read(call)), &context)
             .await?;
         Ok(resource.contents(uri, output))
     }
@@ -330,7 +330,8 @@ impl Dispatcher {
             other => (name, other.to_string()),
         });
         let mut call = self.item_call(&prompt.access, arguments, &prompt.input_schema, &context)?;
-        self.run(prepare(|| prompt.get(&mut call)), &context).await
+        self.run(prepare(&mut call, |call| prompt.get(call)), &context)
+            .await
     }
 
     /// Suggestions for `argument` of `target`, given the `value` typed so far.
@@ -561,7 +562,7 @@ impl Dispatcher {
             self.state.clone(),
             tool.input_schema.clone(),
         );
-        let prepared = prepare(|| tool.prepare(&mut call));
+        let prepared = prepare(&mut call, |call| tool.prepare(call));
         // What the handler did not take is not carried across the awaits below.
         drop(call);
         let result = match prepared {
@@ -625,10 +626,11 @@ pub(crate) enum Quota {
 }
 
 /// A handler's first half (taking its parameters), with a panic turned into an internal
-/// error as in the second.
-fn prepare<T>(first_half: impl FnOnce() -> Prepared<T>) -> Prepared<T> {
-    std::panic::catch_unwind(AssertUnwindSafe(first_half))
-        .unwrap_or_else(|panic| Err(panicked(&*panic)))
+/// error as in the second, and the arguments it did not take checked.
+fn prepare<T>(call: &mut Call, first_half: impl FnOnce(&mut Call) -> Prepared<T>) -> Prepared<T> {
+    let prepared = std::panic::catch_unwind(AssertUnwindSafe(|| first_half(call)))
+        .unwrap_or_else(|panic| Err(panicked(&*panic)));
+    call.finish(prepared)
 }
 
 /// `future`'s outcome, with a panic turned into an internal error; `Err` when the client

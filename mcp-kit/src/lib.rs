@@ -151,7 +151,7 @@ pub mod __private {
     pub use crate::extract::StateMap;
     pub use crate::extract::{
         AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, Prepared, check_params,
-        extract_or_default, is_injected, prepared,
+        extract_or_default, is_injected, prepared, prepared_async,
     };
     pub use crate::jsonrpc::method_names;
     #[cfg(feature = "openapi")]
@@ -159,7 +159,6 @@ pub mod __private {
     pub use crate::permission::{All, Permission};
     pub use crate::prompt::{IntoPromptResult, PromptDef};
     pub use crate::ratelimit::Rate;
-    pub use crate::registry::is_valid_name;
     pub use crate::registry::{PROMPTS, RESOURCES, TOOLS};
     pub use crate::resource::{IntoResourceResult, ResourceDef};
     pub use crate::result::IntoToolResult;

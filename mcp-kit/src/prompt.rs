@@ -14,7 +14,7 @@ use crate::completion::{CompleteFn, Completer};
 use crate::content::Content;
 use crate::context::Context;
 use crate::error::ToolError;
-use crate::extract::{Call, Prepared, prepared};
+use crate::extract::{Call, Prepared, prepared_async};
 use crate::permission::Permission;
 pub use crate::role::Role;
 use crate::schema::{generator, schema_object};
@@ -136,7 +136,7 @@ impl Prompt {
             },
             get: Arc::new(move |call: &mut Call| {
                 let run = get(std::mem::take(&mut call.arguments), call.context.clone());
-                prepared(async move { run.await.into_prompt_result() })
+                prepared_async(run, R::into_prompt_result)
             }),
         }
     }

@@ -348,23 +348,9 @@ fn unique<T>(
     }
 }
 
-/// The protocol's rule for tool names: `^[A-Za-z0-9._-]{1,128}$`. A `const fn`, so that
-/// `#[tool]` checks a name at compile time by this same rule.
-pub const fn is_valid_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    if bytes.is_empty() || bytes.len() > 128 {
-        return false;
-    }
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+// The protocol's rule for tool names, `pub const fn is_valid_name(&str) -> bool`. Its source
+// lives in `mcp-kit-macros`, which checks `#[tool]` names by it while expanding.
+mcp_kit_macros::__name_rule!();
 
 #[cfg(test)]
 mod tests {

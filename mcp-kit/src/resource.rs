@@ -16,7 +16,7 @@ use crate::completion::{CompleteFn, Completer};
 use crate::content::ResourceContents;
 use crate::context::Context;
 use crate::error::ToolError;
-use crate::extract::{Call, Prepared, prepared};
+use crate::extract::{Call, Prepared, prepared_async};
 use crate::permission::Permission;
 use crate::result::Json;
 use crate::schema::{generator, schema_object};
@@ -149,7 +149,7 @@ impl Resource {
             app: None,
             read: Arc::new(move |call: &mut Call| {
                 let run = read(std::mem::take(&mut call.arguments), call.context.clone());
-                prepared(async move { run.await.into_resource_result() })
+                prepared_async(run, R::into_resource_result)
             }),
         }
     }

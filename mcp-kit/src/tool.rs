@@ -14,7 +14,7 @@ use crate::access::{Access, AccessDef, Enabled, RateLimitSpec};
 use crate::app::{ToolUi, Visibility};
 use crate::context::Context;
 use crate::error::ToolError;
-use crate::extract::{Call, InputSchema, Param, Prepared, StateMap, prepared};
+use crate::extract::{Call, InputSchema, Param, Prepared, StateMap, prepared, prepared_async};
 use crate::permission::Permission;
 use crate::ratelimit::Rate;
 use crate::result::{IntoToolResult, ToolOutput};
@@ -190,10 +190,9 @@ impl Tool {
             schema_object(builder.finish(&mut input)),
             R::output_schema(&mut generator()),
             Arc::new(move |call: &mut Call| {
-                let params = (<crate::Args<T> as Param>::extract(call, "", true),);
-                let (crate::Args(args),) = call.finish(params)?;
+                let crate::Args(args) = <crate::Args<T> as Param>::extract(call, "", true)?;
                 let run = handler(args);
-                prepared(async move { run.await.into_tool_result() })
+                prepared_async(run, R::into_tool_result)
             }),
         )
     }
@@ -234,9 +233,8 @@ impl Tool {
             Arc::new(move |call: &mut Call| {
                 let arguments = std::mem::take(&mut call.arguments);
                 let context = call.context.clone();
-                call.finish(())?;
                 let run = handler(arguments, context);
-                prepared(async move { run.await.into_tool_result() })
+                prepared_async(run, R::into_tool_result)
             }),
         )
     }

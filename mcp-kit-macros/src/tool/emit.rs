@@ -3,7 +3,6 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::LitStr;
 
 use super::model::{AnnotationArgs, TaskArg, ToolModel, VisibilityArg};
 use crate::RT;
@@ -27,7 +26,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
     };
     let ui = ui(model);
     let marker = name_marker(model);
-    let name_check = name_check(model);
+    let name_error = model.name_error.clone().map(darling::Error::write_errors);
     quote! {
         #function
 
@@ -49,8 +48,8 @@ pub fn emit(model: &ToolModel) -> TokenStream {
             location: #RT::location!(),
         };
 
-        #name_check
         #marker
+        #name_error
     }
 }
 
@@ -69,17 +68,6 @@ fn ui(model: &ToolModel) -> TokenStream {
         view: #view,
         visibility: #RT::Visibility::#visibility,
     })
-}
-
-/// The protocol's name rule, applied by the runtime's own `const fn`, so it is written once.
-fn name_check(model: &ToolModel) -> TokenStream {
-    let name = LitStr::new(&model.name, model.name_span);
-    // A literal format string: braces in the name are doubled.
-    let message = format!(
-        "invalid tool name `{}`: use 1 to 128 characters of A-Z a-z 0-9 _ - .",
-        model.name.replace('{', "{{").replace('}', "}}")
-    );
-    quote_spanned!(model.name_span=> const _: () = ::core::assert!(#RT::is_valid_name(#name), #message);)
 }
 
 /// Only the hints given are written out, so expansions stay short.

@@ -8,6 +8,7 @@ use syn::{ItemFn, LitStr, Type};
 use crate::access::AccessArgs;
 use crate::docs::doc_text;
 use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
+use crate::name_rule::is_valid_name;
 
 #[derive(Debug, Default, FromMeta)]
 struct ToolArgs {
@@ -51,6 +52,8 @@ pub struct ToolModel {
     pub function: ItemFn,
     pub name: String,
     pub name_span: Span,
+    /// The name breaks the protocol's rule.
+    pub name_error: Option<darling::Error>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub annotations: AnnotationArgs,
@@ -85,15 +88,25 @@ impl ToolModel {
                 function.sig.ident.span(),
             ),
         };
+        // Not fatal: the expansion is still emitted beside it, so rustc reports the
+        // tool's other mistakes (a parameter type it cannot take) at the same time.
+        let name_error = (!is_valid_name(&name)).then(|| {
+            darling::Error::custom(format!(
+                "invalid tool name `{name}`: use 1 to 128 characters of A-Z a-z 0-9 _ - ."
+            ))
+            .with_span(&name_span)
+        });
         let output = output_type(&function, "tool", &mut errors);
 
         if let Err(error) = errors.finish() {
+            let error = darling::Error::multiple(name_error.into_iter().chain([error]).collect());
             return Err(Box::new((function, error)));
         }
         let description = args.description.or_else(|| doc_text(&function.attrs));
         Ok(Self {
             name,
             name_span,
+            name_error,
             title: args.title,
             description,
             annotations: args.annotations.unwrap_or_default(),

@@ -1,6 +1,8 @@
 //! [`Call`]: one call's arguments, context and state, and how its parameters are gathered.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
@@ -21,6 +23,39 @@ where
     F: Future<Output = Result<T, ToolError>> + Send + 'static,
 {
     Ok(Box::pin(run))
+}
+
+/// The run of an async handler: its future, with its output converted to the item's result.
+///
+/// A struct with one `poll` rather than an `async` block around the handler: every item
+/// instantiates it, and this is the smallest thing the compiler can make of it.
+#[doc(hidden)]
+pub fn prepared_async<F, T>(
+    future: F,
+    convert: fn(F::Output) -> Result<T, ToolError>,
+) -> Prepared<T>
+where
+    F: Future + Send + 'static,
+    T: 'static,
+{
+    Ok(Box::pin(Converted { future, convert }))
+}
+
+struct Converted<F: Future, T> {
+    future: F,
+    convert: fn(F::Output) -> Result<T, ToolError>,
+}
+
+impl<F: Future, T> Future for Converted<F, T> {
+    type Output = Result<T, ToolError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is pinned structurally: it is never moved out of `self`, and
+        // `Converted` has no `Drop` and is `Unpin` only when `F` is.
+        let this = unsafe { self.get_unchecked_mut() };
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        future.poll(cx).map(this.convert)
+    }
 }
 
 /// Everything one call brings to its handler. Built by the dispatcher; read by [`Param`].
@@ -55,14 +90,13 @@ impl Call {
         }
     }
 
-    /// Gathers the extracted parameters. Arguments no parameter took are unknown: an error
+    /// The handler's first half, checked: arguments no parameter took are unknown, an error
     /// when the schema says `additionalProperties: false`, reported with any other bad field.
-    pub fn finish<P: AllParams>(&mut self, params: P) -> Result<P::Output, ToolError> {
-        // The generic part stays this small: every tool instantiates it.
-        let result = params.all();
+    /// The dispatcher's step, so generated code has nothing of it to instantiate.
+    pub(crate) fn finish<T>(&mut self, prepared: Prepared<T>) -> Prepared<T> {
         match self.unknown_arguments() {
-            None => result,
-            Some(unknown) => Err(with_unknown(result.err(), unknown)),
+            None => prepared,
+            Some(unknown) => Err(with_unknown(prepared.err(), unknown)),
         }
     }
 
@@ -87,7 +121,8 @@ fn with_unknown(error: Option<ToolError>, unknown: ToolError) -> ToolError {
     errors.expect("merge keeps an error")
 }
 
-/// Merges the outcomes of extracting every parameter, so that one answer names every bad field.
+/// Merges the outcomes of extracting several parameters, so that one answer names every bad
+/// field.
 #[doc(hidden)]
 pub trait AllParams {
     type Output;
@@ -142,14 +177,6 @@ macro_rules! all_params {
     };
 }
 
-impl AllParams for () {
-    type Output = ();
-    fn all(self) -> Result<(), ToolError> {
-        Ok(())
-    }
-}
-
-all_params!(A);
 all_params!(A, B);
 all_params!(A, B, C);
 all_params!(A, B, C, D);

@@ -11,7 +11,7 @@ mod input_schema;
 mod param;
 mod state;
 
-pub use call::{AllParams, Call, Prepared, prepared};
+pub use call::{AllParams, Call, Prepared, prepared, prepared_async};
 pub use input_schema::InputSchema;
 pub use param::{
     Args, MaybePrincipal, Param, ParamKind, check_params, extract_or_default, is_injected,

@@ -104,7 +104,10 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for Args<T> {
 
     fn extract(call: &mut Call, _name: &'static str, _required: bool) -> Result<Self, ToolError> {
         let arguments = std::mem::take(&mut call.arguments);
-        deserialize(call, "", Value::Object(arguments)).map(Args)
+        match deserialize(call, "", Value::Object(arguments)) {
+            Ok(arguments) => Ok(Args(arguments)),
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -153,9 +156,12 @@ impl Param for Context {
 }
 
 /// Deserializes one argument (or, with `name` empty, all of them), naming the path to what is
-/// wrong.
+/// wrong. Every argument type instantiates it, so it holds no closure.
 fn deserialize<T: DeserializeOwned>(call: &Call, name: &str, value: Value) -> Result<T, ToolError> {
-    T::deserialize(&value).map_err(|error| invalid(call, name, &value, error.to_string()))
+    match T::deserialize(&value) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(invalid(call, name, &value, error.to_string())),
+    }
 }
 
 /// The error for a value that did not deserialize. Not generic, so it is compiled once.
