@@ -14,7 +14,7 @@
 #   (e) add one tool           tool_100 added (from a built original); cargo build
 #   (f) release binary size    unstripped, and after `strip`
 # and prints a table with the ratios macro/hand and params/hand against the goals
-# (clean ≤ 1.1×, no-change ≤ 1.2×, edit/add ≤ 1.0×, size ≤ 1.02×).
+# (clean ≤ 1.1×, no-change ≤ 1.2×, edit/add ≤ 1.1×, size ≤ 1.02×).
 #
 #   bash benches/compile.sh                 (from the repository root; RUNS=3 by default)
 #   MCP_KIT_TREE=DIR bash benches/compile.sh   measures the mcp-kit of another checkout, e.g. a
@@ -108,7 +108,7 @@ from pathlib import Path
 
 results = Path(sys.argv[1])
 goals = {"clean-debug": 1.1, "clean-release": 1.1, "no-change": 1.2,
-         "edit-one-tool": 1.0, "add-one-tool": 1.0}
+         "edit-one-tool": 1.1, "add-one-tool": 1.1}
 rows = []
 print(f"{'measure':<15} {'hand':>14} {'macro':>14} {'params':>14} {'macro/hand':>11} {'params/hand':>12} {'goal':>6}")
 for measure, goal in goals.items():
