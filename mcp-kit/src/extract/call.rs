@@ -28,7 +28,7 @@ where
 /// The run of an async handler: its future, with its output converted to the item's result.
 ///
 /// A struct with one `poll` rather than an `async` block around the handler: every item
-/// instantiates it, and this is the smallest thing the compiler can make of it.
+/// instantiates it, and the struct leaves the compiler less to build per item.
 #[doc(hidden)]
 pub fn prepared_async<F, T>(
     future: F,
