@@ -1,7 +1,7 @@
+// Written once, here: `#[tool]` checks a name by it while expanding, and mcp-kit compiles
+// the same source through `__name_rule!()` for the names it meets at run time.
+
 /// The protocol's rule for tool names: `^[A-Za-z0-9._-]{1,128}$`.
-///
-/// Written once, here: `#[tool]` checks a name by it while expanding, and mcp-kit takes the
-/// same source through `__name_rule!()` for the names it meets at run time.
 pub const fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     if bytes.is_empty() || bytes.len() > 128 {

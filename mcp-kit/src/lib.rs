@@ -151,7 +151,7 @@ pub mod __private {
     pub use crate::extract::StateMap;
     pub use crate::extract::{
         AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, Prepared, check_params,
-        extract_or_default, is_injected, prepared, prepared_async,
+        extract_or_default, is_injected, prepared_async,
     };
     pub use crate::jsonrpc::method_names;
     #[cfg(feature = "openapi")]

@@ -734,13 +734,12 @@ impl Link {
             }
             // A session that was replaced is dropped already; one that ended is forgotten
             // here, and another opened, which lists everything again and follows.
-            let (Some(link), Some(client)) = (link.upgrade(), session.upgrade()) else {
+            let (Some(strong), Some(client)) = (link.upgrade(), session.upgrade()) else {
                 return;
             };
-            link.forget(&client).await;
-            let link_weak = Arc::downgrade(&link);
-            drop((link, client));
-            reconnect(link_weak).await;
+            strong.forget(&client).await;
+            drop((strong, client));
+            reconnect(link).await;
         });
     }
 
