@@ -68,13 +68,20 @@ pub struct ParamModel {
     pub ty: Type,
     pub description: Option<String>,
     pub required: bool,
-    /// `#[arg(default)]`: a missing argument takes `Default::default()`.
-    pub default: bool,
     /// `#[arg(header = "Region")]`: the client mirrors the argument into `Mcp-Param-Region`.
     pub header: Option<String>,
-    /// `Option<Principal>`, filled through a wrapper type: `ty` is the wrapper, and the
-    /// function receives its `.0`.
-    pub unwrap: bool,
+    pub filled: Filled,
+}
+
+/// How a parameter is taken out of a call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Filled {
+    /// By its type's `Param` impl.
+    Param,
+    /// `#[arg(default)]`: a missing argument takes `Default::default()`.
+    OrDefault,
+    /// `Option<Principal>`: `ty` is the `Param` type that describes it in the schema.
+    OptionalPrincipal,
 }
 
 pub fn check_signature(function: &ItemFn, noun: &str, errors: &mut darling::error::Accumulator) {
@@ -200,13 +207,15 @@ pub fn parse_params(
         });
         let default = attrs.default.is_present();
         // A blanket impl makes every `Option<T: Deserialize>` an argument, so the optional
-        // caller goes through a type of its own.
-        let unwrap = is_optional_principal(&typed.ty);
-        let ty: Type = if unwrap {
+        // caller is described by a type of its own.
+        let (ty, filled): (Type, Filled) = if is_optional_principal(&typed.ty) {
             let span = typed.ty.span();
-            syn::parse_quote_spanned!(span=> #RT::MaybePrincipal)
+            let ty = syn::parse_quote_spanned!(span=> #RT::MaybePrincipal);
+            (ty, Filled::OptionalPrincipal)
+        } else if default {
+            ((*typed.ty).clone(), Filled::OrDefault)
         } else {
-            (*typed.ty).clone()
+            ((*typed.ty).clone(), Filled::Param)
         };
         let required = !default && !is_option(&typed.ty);
         params.push(ParamModel {
@@ -215,9 +224,8 @@ pub fn parse_params(
             ty,
             description: attrs.description,
             required,
-            default,
             header,
-            unwrap,
+            filled,
         });
     }
     params
@@ -293,27 +301,19 @@ pub fn option_str(value: Option<&str>) -> TokenStream {
     }
 }
 
-pub fn input_schema(params: &[ParamModel]) -> TokenStream {
+/// The parameters as data (`InputDef::Params`): the runtime builds the schema from it.
+pub fn input(params: &[ParamModel]) -> TokenStream {
     let params = params.iter().map(|param| {
         let ty = &param.ty;
         let name = &param.wire_name;
-        let description = option_str(param.description.as_deref());
-        let required = param.required;
-        let header = param.header.as_ref().map(|header| {
-            quote_spanned! {ty.span()=> schema.header(#name, #header); }
-        });
+        let optional = (!param.required).then(|| quote!(.optional()));
+        let description = param.description.as_ref().map(|d| quote!(.description(#d)));
+        let header = param.header.as_ref().map(|h| quote!(.header(#h)));
         quote_spanned! {ty.span()=>
-            schema.param::<#ty>(generator, #name, #description, #required);
-            #header
+            #RT::ParamDef::of::<#ty>(#name) #optional #description #header
         }
     });
-    quote! {
-        |generator| {
-            let mut schema = #RT::InputSchema::new();
-            #(#params)*
-            schema.finish(generator)
-        }
-    }
+    quote!(#RT::InputDef::Params(&[#(#params),*]))
 }
 
 /// The function's output converted to its item's result.
@@ -362,30 +362,12 @@ pub fn expand_function<M>(
 }
 
 /// The closure that takes the parameters out of a `Call` and returns the run of the
-/// function. `params_span` is where a misplaced `Args<T>` is reported.
+/// function: one call to the runtime, which takes them by their `ParamDef`s.
 pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> TokenStream {
     let fn_ident = &function.sig.ident;
-    // Our own names, unseen by the user's: a parameter named like the function must not
-    // shadow it in `#fn_ident(...)`.
-    let idents: Vec<Ident> = (0..params.len())
-        .map(|i| format_ident!("arg{i}", span = Span::mixed_site()))
-        .collect();
-    let extracts: Vec<TokenStream> = params
-        .iter()
-        .map(|param| {
-            let ty = &param.ty;
-            let name = &param.wire_name;
-            let required = param.required;
-            if param.default {
-                quote_spanned!(ty.span()=> #RT::extract_or_default::<#ty>(call, #name))
-            } else {
-                quote_spanned!(ty.span()=> <#ty as #RT::Param>::extract(call, #name, #required))
-            }
-        })
-        .collect();
     let kinds = params.iter().map(|param| {
         let ty = &param.ty;
-        quote_spanned!(ty.span()=> <#ty as #RT::Param>::KIND)
+        quote_spanned!(ty.span()=> #RT::kind::<#ty>())
     });
     // Evaluated with the static, so `cargo check` reports it too (an inline `const` in the
     // closure is only evaluated at codegen). Spanned on the parameter list it is about.
@@ -411,38 +393,27 @@ pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> T
             method,
         } => quote!(<#output as #trait_path>::#method),
     };
-    let passed: Vec<TokenStream> = params
-        .iter()
-        .zip(&idents)
-        .map(|(param, ident)| {
-            if param.unwrap {
-                quote!(#ident.0)
-            } else {
-                quote!(#ident)
-            }
-        })
-        .collect();
-    let called = quote!(#fn_ident(#(#passed),*));
-    // The first half takes the parameters; the dispatcher takes the rate-limit quota, then
-    // runs the second: the function, on the blocking pool when it is not async.
-    let run = match function.sig.asyncness {
-        Some(_) => quote!(#RT::prepared_async(#called, #into_result)),
-        None => quote!(#RT::prepared_blocking(move || #into_result(#called))),
+    // The dispatcher takes the rate-limit quota between the two halves, then runs the
+    // second: the function, on the blocking pool when it is not async.
+    let prepare = match function.sig.asyncness {
+        Some(_) => quote!(call_async),
+        None => quote!(call_blocking),
     };
-    // Several parameters are taken together, so that one answer names every bad argument;
-    // one, the common case, is taken alone, which leaves rustc less to build per item.
-    let taken = match (extracts.as_slice(), idents.as_slice()) {
-        ([], []) => None,
-        ([extract], [ident]) => Some(quote!(let #ident = #extract?;)),
-        _ => Some(quote! {
-            let (#(#idents,)*) = #RT::AllParams::all((#(#extracts,)*))?;
-        }),
-    };
+    // Each a function pointer named at the parameter's type, where a type that is no `Param`
+    // is reported, once.
+    let extracts = params.iter().map(|param| {
+        let ty = &param.ty;
+        let function = match param.filled {
+            Filled::Param => quote_spanned!(ty.span()=> #RT::extract::<#ty>),
+            Filled::OrDefault => quote_spanned!(ty.span()=> #RT::extract_or_default::<#ty>),
+            Filled::OptionalPrincipal => quote_spanned!(ty.span()=> #RT::optional_principal),
+        };
+        quote_spanned!(ty.span()=> #function as #RT::Extract<_>)
+    });
+    // Our own name, unseen by the user's: a function called `call` must not be shadowed.
+    let call = Ident::new("call", Span::mixed_site());
     let closure = quote! {
-        |call| {
-            #taken
-            #run
-        }
+        |#call| #RT::#prepare(#call, (#(#extracts,)*), #fn_ident, #into_result)
     };
     match check {
         Some(check) => quote!({ #check #closure }),

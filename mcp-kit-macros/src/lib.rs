@@ -10,6 +10,7 @@ mod name_rule;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod prompt;
+mod registered;
 mod resource;
 mod tool;
 mod toolset;

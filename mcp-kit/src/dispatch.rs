@@ -17,7 +17,7 @@ use crate::completion::Completion;
 use crate::content::ResourceContents;
 use crate::context::{ClientAddr, Context};
 use crate::error::{ErrorKind, ToolError};
-use crate::extract::{Call, Prepared, StateMap};
+use crate::extract::{Call, ParamDef, Prepared, StateMap};
 use crate::permission::{Denied, Permission};
 use crate::prompt::{Prompt, PromptOutput};
 use crate::ratelimit::{InMemory, Rate, RateLimiter, Refusal};
@@ -301,6 +301,7 @@ impl Dispatcher {
             &resource.access,
             variables,
             &resource.input_schema,
+            resource.params,
             &context,
         )?;
         let output = self
@@ -329,7 +330,13 @@ impl Dispatcher {
             Value::String(text) => (name, text),
             other => (name, other.to_string()),
         });
-        let mut call = self.item_call(&prompt.access, arguments, &prompt.input_schema, &context)?;
+        let mut call = self.item_call(
+            &prompt.access,
+            arguments,
+            &prompt.input_schema,
+            prompt.params,
+            &context,
+        )?;
         self.run(prepare(&mut call, |call| prompt.get(call)), &context)
             .await
     }
@@ -369,6 +376,7 @@ impl Dispatcher {
         access: &Access,
         values: impl IntoIterator<Item = (String, String)>,
         schema: &Arc<Map<String, Value>>,
+        params: &'static [ParamDef],
         context: &Context,
     ) -> Result<Call, ItemError> {
         if let Err(Denied(message)) = self.check(access, context.principal()) {
@@ -380,6 +388,7 @@ impl Dispatcher {
             context.clone(),
             self.state.clone(),
             schema.clone(),
+            params,
         ))
     }
 
@@ -561,6 +570,7 @@ impl Dispatcher {
             context.clone(),
             self.state.clone(),
             tool.input_schema.clone(),
+            tool.params,
         );
         let prepared = prepare(&mut call, |call| tool.prepare(call));
         // What the handler did not take is not carried across the awaits below.

@@ -150,8 +150,9 @@ pub mod __private {
     pub use crate::completion::{CompleteFn, boxed as boxed_completion};
     pub use crate::extract::StateMap;
     pub use crate::extract::{
-        AllParams, Call, InputSchema, MaybePrincipal, Param, ParamKind, Prepared, check_params,
-        extract_or_default, is_injected, prepared_async,
+        Call, Extract, InputDef, MaybePrincipal, Param, ParamDef, ParamKind, Prepared, call_async,
+        call_blocking, check_params, extract, extract_or_default, is_injected, kind,
+        optional_principal,
     };
     pub use crate::jsonrpc::method_names;
     #[cfg(feature = "openapi")]
@@ -162,10 +163,9 @@ pub mod __private {
     pub use crate::registry::{PROMPTS, RESOURCES, TOOLS};
     pub use crate::resource::{IntoResourceResult, ResourceDef};
     pub use crate::result::IntoToolResult;
-    pub use crate::tool::{Location, TaskSupport, ToolAnnotations, ToolDef, prepared_blocking};
+    pub use crate::tool::{Location, TaskSupport, ToolAnnotations, ToolDef};
     pub use crate::{ToolError, ToolOutput};
     pub use futures_util::future::BoxFuture;
-    pub use linkme;
     pub use schemars::{Schema, SchemaGenerator};
     pub use std::boxed::Box;
     pub use std::option::Option::{None, Some};

@@ -6,7 +6,6 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
 use crate::access::{Access, AccessDef};
@@ -14,7 +13,7 @@ use crate::completion::{CompleteFn, Completer};
 use crate::content::Content;
 use crate::context::Context;
 use crate::error::ToolError;
-use crate::extract::{Call, Prepared, prepared_async};
+use crate::extract::{Call, InputDef, ParamDef, Prepared, prepared_async};
 use crate::permission::Permission;
 pub use crate::role::Role;
 use crate::schema::{generator, schema_object};
@@ -33,7 +32,7 @@ pub struct PromptDef {
     pub name: &'static str,
     pub title: Option<&'static str>,
     pub description: Option<&'static str>,
-    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub input: InputDef,
     pub get: GetFn,
     pub completions: &'static [(&'static str, CompleteFn)],
     pub access: AccessDef,
@@ -59,6 +58,8 @@ pub struct Prompt {
     pub(crate) description: Option<Cow<'static, str>>,
     pub(crate) arguments: Vec<PromptArgument>,
     pub(crate) input_schema: Arc<Map<String, Value>>,
+    /// The parameters of a generated function, taken out of its calls by these names.
+    pub(crate) params: &'static [ParamDef],
     pub(crate) completions: Vec<Completer>,
     pub(crate) access: Access,
     pub(crate) location: Location,
@@ -67,13 +68,14 @@ pub struct Prompt {
 
 impl Prompt {
     pub(crate) fn from_def(def: &'static PromptDef) -> Self {
-        let input_schema = schema_object((def.input_schema)(&mut generator()));
+        let input_schema = schema_object(def.input.schema(&mut generator()));
         Self {
             name: Cow::Borrowed(def.name),
             title: def.title.map(Cow::Borrowed),
             description: def.description.map(Cow::Borrowed),
             arguments: arguments(&input_schema),
             input_schema: Arc::new(input_schema),
+            params: def.input.params(),
             completions: def
                 .completions
                 .iter()
@@ -123,6 +125,7 @@ impl Prompt {
             title: None,
             description: None,
             arguments,
+            params: &[],
             input_schema: Arc::new(Map::from_iter([
                 ("type".to_owned(), "object".into()),
                 ("properties".to_owned(), Value::Object(properties)),

@@ -6,7 +6,6 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use schemars::{Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -16,7 +15,7 @@ use crate::completion::{CompleteFn, Completer};
 use crate::content::ResourceContents;
 use crate::context::Context;
 use crate::error::ToolError;
-use crate::extract::{Call, Prepared, prepared_async};
+use crate::extract::{Call, InputDef, ParamDef, Prepared, prepared_async};
 use crate::permission::Permission;
 use crate::result::Json;
 use crate::schema::{generator, schema_object};
@@ -38,7 +37,7 @@ pub struct ResourceDef {
     pub title: Option<&'static str>,
     pub description: Option<&'static str>,
     pub mime_type: Option<&'static str>,
-    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub input: InputDef,
     pub read: ReadFn,
     pub completions: &'static [(&'static str, CompleteFn)],
     pub access: AccessDef,
@@ -57,6 +56,8 @@ pub struct Resource {
     pub(crate) description: Option<Cow<'static, str>>,
     pub(crate) mime_type: Option<Cow<'static, str>>,
     pub(crate) input_schema: Arc<Map<String, Value>>,
+    /// The parameters of a generated function, taken out of its calls by these names.
+    pub(crate) params: &'static [ParamDef],
     pub(crate) completions: Vec<Completer>,
     pub(crate) access: Access,
     pub(crate) location: Location,
@@ -77,7 +78,8 @@ impl Resource {
                 .mime_type
                 .or(def.app.map(|_| APP_MIME_TYPE))
                 .map(Cow::Borrowed),
-            input_schema: Arc::new(schema_object((def.input_schema)(&mut generator()))),
+            input_schema: Arc::new(schema_object(def.input.schema(&mut generator()))),
+            params: def.input.params(),
             completions: def
                 .completions
                 .iter()
@@ -135,6 +137,7 @@ impl Resource {
             title: None,
             description: None,
             mime_type: None,
+            params: &[],
             input_schema: Arc::new(Map::from_iter([
                 ("type".to_owned(), "object".into()),
                 ("properties".to_owned(), Value::Object(properties)),

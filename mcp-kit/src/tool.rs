@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 use crate::access::{Access, AccessDef, Enabled, RateLimitSpec};
 use crate::app::{ToolUi, Visibility};
 use crate::context::Context;
-use crate::error::ToolError;
-use crate::extract::{Call, InputSchema, Param, Prepared, StateMap, prepared, prepared_async};
+use crate::extract::{
+    Args, Call, InputDef, Param, ParamDef, Prepared, StateMap, input_schema, prepared_async,
+};
 use crate::permission::Permission;
 use crate::ratelimit::Rate;
 use crate::result::{IntoToolResult, ToolOutput};
@@ -106,7 +107,7 @@ pub struct ToolDef {
     pub title: Option<&'static str>,
     pub description: Option<&'static str>,
     pub annotations: ToolAnnotations,
-    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub input: InputDef,
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
     pub call: CallFn,
     pub access: AccessDef,
@@ -135,6 +136,8 @@ pub struct Tool {
     pub(crate) description: Option<Cow<'static, str>>,
     pub(crate) annotations: ToolAnnotations,
     pub(crate) input_schema: Arc<Map<String, Value>>,
+    /// The parameters of a generated handler, taken out of its calls by these names.
+    pub(crate) params: &'static [ParamDef],
     pub(crate) output_schema: Option<Arc<Map<String, Value>>>,
     pub(crate) location: Location,
     pub(crate) access: Access,
@@ -151,7 +154,8 @@ impl Tool {
             title: def.title.map(Cow::Borrowed),
             description: def.description.map(Cow::Borrowed),
             annotations: def.annotations,
-            input_schema: Arc::new(schema_object((def.input_schema)(&mut generator()))),
+            input_schema: Arc::new(schema_object(def.input.schema(&mut generator()))),
+            params: def.input.params(),
             output_schema: (def.output_schema)(&mut generator())
                 .map(schema_object)
                 .map(Arc::new),
@@ -182,15 +186,15 @@ impl Tool {
         Fut: Future<Output = R> + Send + 'static,
         F: Fn(T) -> Fut + Send + Sync + 'static,
     {
-        let mut input = generator();
-        let mut builder = InputSchema::new();
-        builder.param::<crate::Args<T>>(&mut input, "", None, true);
         Self::hand_registered(
             name.into(),
-            schema_object(builder.finish(&mut input)),
+            schema_object(input_schema(
+                &[ParamDef::of::<Args<T>>("")],
+                &mut generator(),
+            )),
             R::output_schema(&mut generator()),
             Arc::new(move |call: &mut Call| {
-                let crate::Args(args) = <crate::Args<T> as Param>::extract(call, "", true)?;
+                let Args(args) = <Args<T> as Param>::extract(call, "", true)?;
                 let run = handler(args);
                 prepared_async(run, R::into_tool_result)
             }),
@@ -253,6 +257,7 @@ impl Tool {
             description: None,
             annotations: ToolAnnotations::default(),
             input_schema: Arc::new(input_schema),
+            params: &[],
             output_schema: output_schema.map(schema_object).map(Arc::new),
             location: Location {
                 file: caller.file(),
@@ -440,21 +445,4 @@ impl fmt::Debug for Tool {
             .field("location", &self.location)
             .finish_non_exhaustive()
     }
-}
-
-/// The run of a synchronous handler, on the blocking pool; a panic carries on unwinding in
-/// the caller, where the dispatcher contains it.
-#[doc(hidden)]
-pub fn prepared_blocking<T, F>(handler: F) -> Prepared<T>
-where
-    F: FnOnce() -> Result<T, ToolError> + Send + 'static,
-    T: Send + 'static,
-{
-    prepared(async move {
-        match tokio::task::spawn_blocking(handler).await {
-            Ok(result) => result,
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => Err(ToolError::internal(error)),
-        }
-    })
 }

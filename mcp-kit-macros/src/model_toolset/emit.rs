@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use super::model::{Model, is_write};
 use crate::RT;
 use crate::handler::option_str;
+use crate::registered::registered;
 
 /// One toolset; the struct's first also names its spec as `MODEL_SPEC`.
 pub fn emit(model: &Model, first: bool) -> TokenStream {
@@ -167,9 +168,7 @@ fn tool(model: &Model, action: &str) -> TokenStream {
     } else {
         model.access.emit()
     };
-    quote! {
-        #[#RT::linkme::distributed_slice(#RT::TOOLS)]
-        #[linkme(crate = #RT::linkme)]
+    let definition = quote! {
         static #static_ident: #RT::ToolDef = #RT::ToolDef {
             name: #name,
             title: #RT::None,
@@ -180,7 +179,7 @@ fn tool(model: &Model, action: &str) -> TokenStream {
                 idempotent: #RT::Some(#idempotent),
                 open_world: #RT::Some(false),
             },
-            input_schema: |generator| #RT::model::#schema(&SPEC, generator),
+            input: #RT::InputDef::Schema(|generator| #RT::model::#schema(&SPEC, generator)),
             output_schema: |generator| #RT::Some(#output),
             call: |call| #RT::model::#run(call, &SPEC),
             access: #access,
@@ -188,7 +187,8 @@ fn tool(model: &Model, action: &str) -> TokenStream {
             ui: #RT::ToolUi::NONE,
             location: #RT::location!(),
         };
-    }
+    };
+    registered("TOOLS", definition)
 }
 
 fn resource(model: &Model) -> TokenStream {
@@ -196,23 +196,22 @@ fn resource(model: &Model) -> TokenStream {
     let name = &model.prefix;
     let description = format!("One {} row as JSON, by `{}`.", model.ident, model.lookup);
     let access = model.access.emit();
-    quote! {
-        #[#RT::linkme::distributed_slice(#RT::RESOURCES)]
-        #[linkme(crate = #RT::linkme)]
+    let definition = quote! {
         static RESOURCE: #RT::model::ResourceDef = #RT::model::ResourceDef {
             uri: #uri,
             name: #name,
             title: #RT::None,
             description: #RT::Some(#description),
             mime_type: #RT::Some("application/json"),
-            input_schema: |generator| #RT::model::resource_schema(&SPEC, generator),
+            input: #RT::InputDef::Schema(|generator| #RT::model::resource_schema(&SPEC, generator)),
             read: |call| #RT::model::read_resource(call, &SPEC),
             completions: &[],
             access: #access,
             app: #RT::None,
             location: #RT::location!(),
         };
-    }
+    };
+    registered("RESOURCES", definition)
 }
 
 /// What each action does, after the struct's own doc comment.

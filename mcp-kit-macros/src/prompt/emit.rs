@@ -7,7 +7,8 @@ use quote::{format_ident, quote};
 use super::model::PromptModel;
 use crate::RT;
 use crate::completions::Completions;
-use crate::handler::{Convert, call, input_schema, option_str, static_ident};
+use crate::handler::{Convert, call, input, option_str, static_ident};
+use crate::registered::registered;
 
 pub fn emit(model: &PromptModel) -> TokenStream {
     let PromptModel {
@@ -21,7 +22,7 @@ pub fn emit(model: &PromptModel) -> TokenStream {
     let static_ident = static_ident("PROMPT", function);
     let title = option_str(args.title.as_deref());
     let description = option_str(description.as_deref());
-    let schema = input_schema(params);
+    let input = input(params);
     let get = call(
         function,
         params,
@@ -33,22 +34,24 @@ pub fn emit(model: &PromptModel) -> TokenStream {
     );
     let completions = Completions::emit_field(args.complete.as_ref());
     let access = args.access.emit();
-    quote! {
-        #function
-
+    let definition = quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        #[#RT::linkme::distributed_slice(#RT::PROMPTS)]
-        #[linkme(crate = #RT::linkme)]
         static #static_ident: #RT::PromptDef = #RT::PromptDef {
             name: #name,
             title: #title,
             description: #description,
-            input_schema: #schema,
+            input: #input,
             get: #get,
             completions: #completions,
             access: #access,
             location: #RT::location!(),
         };
+    };
+    let definition = registered("PROMPTS", definition);
+    quote! {
+        #function
+
+        #definition
     }
 }

@@ -9,7 +9,8 @@ use syn::spanned::Spanned;
 use super::model::ResourceModel;
 use crate::RT;
 use crate::completions::Completions;
-use crate::handler::{Convert, call, input_schema, option_str, static_ident};
+use crate::handler::{Convert, call, input, option_str, static_ident};
+use crate::registered::registered;
 
 pub fn emit(model: &ResourceModel) -> TokenStream {
     let ResourceModel {
@@ -31,7 +32,7 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
     let title = option_str(args.title.as_deref());
     let description = option_str(description.as_deref());
     let mime = option_str(args.mime.as_ref().map(|mime| mime.as_str()));
-    let schema = input_schema(params);
+    let input = input(params);
     let read = call(
         function,
         params,
@@ -61,27 +62,29 @@ pub fn emit(model: &ResourceModel) -> TokenStream {
                 };
             }
         });
-    quote! {
-        #function
-
-        #(#unbound)*
-
+    let definition = quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        #[#RT::linkme::distributed_slice(#RT::RESOURCES)]
-        #[linkme(crate = #RT::linkme)]
         static #static_ident: #RT::ResourceDef = #RT::ResourceDef {
             uri: #uri,
             name: #name,
             title: #title,
             description: #description,
             mime_type: #mime,
-            input_schema: #schema,
+            input: #input,
             read: #read,
             completions: #completions,
             access: #access,
             app: #app,
             location: #RT::location!(),
         };
+    };
+    let definition = registered("RESOURCES", definition);
+    quote! {
+        #function
+
+        #(#unbound)*
+
+        #definition
     }
 }

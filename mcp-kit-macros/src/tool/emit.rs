@@ -6,7 +6,8 @@ use quote::{format_ident, quote, quote_spanned};
 
 use super::model::{AnnotationArgs, TaskArg, ToolModel, VisibilityArg};
 use crate::RT;
-use crate::handler::{Convert, call, input_schema, option_str, static_ident};
+use crate::handler::{Convert, call, input, option_str, static_ident};
+use crate::registered::registered;
 
 pub fn emit(model: &ToolModel) -> TokenStream {
     let function = &model.function;
@@ -15,7 +16,7 @@ pub fn emit(model: &ToolModel) -> TokenStream {
     let title = option_str(model.title.as_deref());
     let description = option_str(model.description.as_deref());
     let annotations = annotations(&model.annotations);
-    let input_schema = input_schema(&model.params);
+    let input = input(&model.params);
     let output = &model.output;
     let call = call(&model.function, &model.params, Convert::Tool(output));
     let access = model.access.emit();
@@ -27,19 +28,15 @@ pub fn emit(model: &ToolModel) -> TokenStream {
     let ui = ui(model);
     let marker = name_marker(model);
     let name_error = model.name_error.clone().map(darling::Error::write_errors);
-    quote! {
-        #function
-
+    let definition = quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        #[#RT::linkme::distributed_slice(#RT::TOOLS)]
-        #[linkme(crate = #RT::linkme)]
         static #static_ident: #RT::ToolDef = #RT::ToolDef {
             name: #name,
             title: #title,
             description: #description,
             annotations: #annotations,
-            input_schema: #input_schema,
+            input: #input,
             output_schema: <#output as #RT::IntoToolResult>::output_schema,
             call: #call,
             access: #access,
@@ -47,6 +44,12 @@ pub fn emit(model: &ToolModel) -> TokenStream {
             ui: #ui,
             location: #RT::location!(),
         };
+    };
+    let definition = registered("TOOLS", definition);
+    quote! {
+        #function
+
+        #definition
 
         #marker
         #name_error

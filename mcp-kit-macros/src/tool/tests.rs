@@ -5,8 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 fn expand(attr: TokenStream, item: TokenStream) -> String {
-    let tokens = super::expand(attr, item);
-    prettyplease::unparse(&syn::parse2(tokens).expect("the expansion parses as a file"))
+    crate::expansions::pretty(super::expand(attr, item))
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::task::{Context as TaskContext, Poll};
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
+use super::input_schema::ParamDef;
 use super::state::StateMap;
 use crate::context::Context;
 use crate::error::{FieldError, ToolError};
@@ -17,8 +18,7 @@ pub type Prepared<T> = Result<BoxFuture<'static, Result<T, ToolError>>, ToolErro
 
 /// The run of a handler whose parameters are taken. Not generic over the handler beyond
 /// the boxing: one small copy per item.
-#[doc(hidden)]
-pub fn prepared<T, F>(run: F) -> Prepared<T>
+pub(crate) fn prepared<T, F>(run: F) -> Prepared<T>
 where
     F: Future<Output = Result<T, ToolError>> + Send + 'static,
 {
@@ -69,6 +69,8 @@ pub struct Call {
     pub(crate) context: Context,
     pub(crate) state: Arc<StateMap>,
     pub(super) input_schema: Arc<Map<String, Value>>,
+    /// The generated handler's parameters, which it takes out by these names.
+    pub(super) params: &'static [ParamDef],
     reject_unknown: bool,
 }
 
@@ -78,6 +80,7 @@ impl Call {
         context: Context,
         state: Arc<StateMap>,
         input_schema: Arc<Map<String, Value>>,
+        params: &'static [ParamDef],
     ) -> Self {
         // Arguments the schema does not name are refused when it says so.
         let reject_unknown = input_schema.get("additionalProperties") == Some(&Value::Bool(false));
@@ -86,6 +89,7 @@ impl Call {
             context,
             state,
             input_schema,
+            params,
             reject_unknown,
         }
     }
@@ -121,14 +125,6 @@ fn with_unknown(error: Option<ToolError>, unknown: ToolError) -> ToolError {
     errors.expect("merge keeps an error")
 }
 
-/// Merges the outcomes of extracting several parameters, so that one answer names every bad
-/// field.
-#[doc(hidden)]
-pub trait AllParams {
-    type Output;
-    fn all(self) -> Result<Self::Output, ToolError>;
-}
-
 fn merge(errors: &mut Option<ToolError>, next: ToolError) {
     *errors = Some(match errors.take() {
         None => next,
@@ -148,7 +144,7 @@ fn merge(errors: &mut Option<ToolError>, next: ToolError) {
 }
 
 /// The value, or `None` with its error merged into `errors`.
-fn keep<T>(result: Result<T, ToolError>, errors: &mut Option<ToolError>) -> Option<T> {
+pub(super) fn keep<T>(result: Result<T, ToolError>, errors: &mut Option<ToolError>) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(error) => {
@@ -157,38 +153,3 @@ fn keep<T>(result: Result<T, ToolError>, errors: &mut Option<ToolError>) -> Opti
         }
     }
 }
-
-macro_rules! all_params {
-    ($($name:ident),*) => {
-        impl<$($name),*> AllParams for ($(Result<$name, ToolError>,)*) {
-            type Output = ($($name,)*);
-
-            #[allow(non_snake_case)]
-            fn all(self) -> Result<Self::Output, ToolError> {
-                let ($($name,)*) = self;
-                let mut errors = None;
-                $(let $name = keep($name, &mut errors);)*
-                match ($($name,)*) {
-                    ($(Some($name),)*) => Ok(($($name,)*)),
-                    _ => Err(errors.expect("a parameter failed")),
-                }
-            }
-        }
-    };
-}
-
-all_params!(A, B);
-all_params!(A, B, C);
-all_params!(A, B, C, D);
-all_params!(A, B, C, D, E);
-all_params!(A, B, C, D, E, F);
-all_params!(A, B, C, D, E, F, G);
-all_params!(A, B, C, D, E, F, G, H);
-all_params!(A, B, C, D, E, F, G, H, I);
-all_params!(A, B, C, D, E, F, G, H, I, J);
-all_params!(A, B, C, D, E, F, G, H, I, J, K);
-all_params!(A, B, C, D, E, F, G, H, I, J, K, L);
-all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M);
-all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
-all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
-all_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);

@@ -7,13 +7,19 @@
 //! [`Context`]: crate::Context
 
 mod call;
+mod handler;
 mod input_schema;
 mod param;
 mod state;
 
-pub use call::{AllParams, Call, Prepared, prepared, prepared_async};
-pub use input_schema::InputSchema;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use call::prepared;
+pub use call::{Call, Prepared, prepared_async};
+pub use handler::{Extract, call_async, call_blocking};
+pub(crate) use input_schema::input_schema;
+pub use input_schema::{InputDef, ParamDef};
 pub use param::{
-    Args, MaybePrincipal, Param, ParamKind, check_params, extract_or_default, is_injected,
+    Args, MaybePrincipal, Param, ParamKind, check_params, extract, extract_or_default, is_injected,
+    kind, optional_principal,
 };
 pub use state::{State, StateMap};

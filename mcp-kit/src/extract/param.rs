@@ -50,6 +50,17 @@ pub trait Param: Sized + Send + 'static {
     fn extract(call: &mut Call, name: &'static str, required: bool) -> Result<Self, ToolError>;
 }
 
+/// `P::extract`, named `extract::<P>` by generated code: a type that is no `Param` is then
+/// reported at `P`, as `ParamDef::of::<P>` reports it, so once.
+#[doc(hidden)]
+pub fn extract<P: Param>(
+    call: &mut Call,
+    name: &'static str,
+    required: bool,
+) -> Result<P, ToolError> {
+    P::extract(call, name, required)
+}
+
 // `do_not_recommend`: a type lacking both traits is one error, `Param`'s, not one per trait.
 #[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for T {
@@ -70,7 +81,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Param for T {
 
 /// Extracts an `#[arg(default)]` parameter: a missing argument takes `T::default()`.
 #[doc(hidden)]
-pub fn extract_or_default<T>(call: &mut Call, name: &'static str) -> Result<T, ToolError>
+pub fn extract_or_default<T>(call: &mut Call, name: &'static str, _: bool) -> Result<T, ToolError>
 where
     T: DeserializeOwned + JsonSchema + Default + Send + 'static,
 {
@@ -127,9 +138,20 @@ impl Param for Principal {
 }
 
 /// `Option<Principal>` as a parameter. A blanket impl covers `Option<T>` for arguments, so
-/// `#[tool]` routes `Option<Principal>` parameters through this type.
+/// `#[tool]` describes `Option<Principal>` parameters by this type, and takes them with
+/// [`optional_principal`].
 #[doc(hidden)]
-pub struct MaybePrincipal(pub Option<Principal>);
+pub struct MaybePrincipal(Option<Principal>);
+
+/// Takes an `Option<Principal>` parameter.
+#[doc(hidden)]
+pub fn optional_principal(
+    call: &mut Call,
+    name: &'static str,
+    required: bool,
+) -> Result<Option<Principal>, ToolError> {
+    MaybePrincipal::extract(call, name, required).map(|maybe| maybe.0)
+}
 
 impl Param for MaybePrincipal {
     const KIND: ParamKind = ParamKind::Injected;
@@ -179,6 +201,12 @@ fn invalid(call: &Call, name: &str, value: &Value, message: String) -> ToolError
         _ => name.to_owned(),
     };
     ToolError::invalid_field(field, message)
+}
+
+/// `P::KIND`, named `kind::<P>()` for the reason `extract::<P>` is.
+#[doc(hidden)]
+pub const fn kind<P: Param>() -> ParamKind {
+    P::KIND
 }
 
 /// Whether `kinds` is a valid parameter list: `Args<T>` must be alone. The macro asserts it

@@ -23,6 +23,12 @@ fn locals(call: i64, params: i64, schema: i64, generator: i64, error: i64) -> i6
     call + params + schema + generator + error
 }
 
+/// A function named like the expansion's call argument.
+#[tool]
+async fn call(text: String) -> String {
+    text
+}
+
 mod nested {
     use mcp_kit::prelude::*;
 
@@ -36,7 +42,7 @@ mod nested {
 fn main() {
     let registry = mcp_kit::Registry::build([]).unwrap();
     let names: Vec<&str> = registry.tools().iter().map(Tool::name).collect();
-    assert_eq!(names, ["echo", "kind", "locals", "loop", "nested.echo"]);
+    assert_eq!(names, ["call", "echo", "kind", "locals", "loop", "nested.echo"]);
     let tool = registry.tool("kind").unwrap().to_json();
     let properties = tool["inputSchema"]["properties"].as_object().unwrap();
     let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
