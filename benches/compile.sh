@@ -6,7 +6,8 @@
 #   tools-macro   the same functions and structs under #[tool] (Args<T>), run!()
 #   tools-params  #[tool] with plain parameters (a: i64, b: String, c: Option<bool>)
 # builds their shared dependencies once into target/bench-target (CARGO_TARGET_DIR), then
-# measures each with hyperfine, all three crates in one hyperfine session per measure:
+# measures each with hyperfine in RUNS rounds of one run per crate, so that a slow spell of the
+# host falls on all three crates alike rather than on whichever one hyperfine ran then:
 #   (a) clean debug build      cargo clean -p CRATE; cargo build
 #   (b) clean release build    cargo clean --release -p CRATE; cargo build --release
 #   (c) no-change rebuild      touch src/main.rs; cargo build
@@ -74,8 +75,29 @@ measure() {
   done
   echo
   echo "== $measure ($(date +%T)) =="
-  timeout 3600 hyperfine --style basic --runs "$runs" --warmup "$warmup" \
-    --export-json "$results/$measure.json" "${args[@]}"
+  local round
+  for ((round = 1; round <= runs; round++)); do
+    timeout 3600 hyperfine --style none --runs 1 --warmup "$((round == 1 ? warmup : 0))" \
+      --export-json "$results/$measure.round$round.json" "${args[@]}" >/dev/null
+  done
+  # The rounds as one hyperfine export: each command's runs, mean, standard deviation, minimum.
+  python3 - "$results" "$measure" <<'EOF'
+import json, statistics, sys
+from pathlib import Path
+
+results, measure = Path(sys.argv[1]), sys.argv[2]
+times = {}
+for path in sorted(results.glob(f"{measure}.round*.json")):
+    for result in json.loads(path.read_text())["results"]:
+        times.setdefault(result["command"], []).extend(result["times"])
+    path.unlink()
+merged = [{"command": command, "times": ts, "mean": statistics.mean(ts),
+           "stddev": statistics.stdev(ts) if len(ts) > 1 else 0.0, "min": min(ts)}
+          for command, ts in times.items()]
+(results / f"{measure}.json").write_text(json.dumps({"results": merged}))
+for r in merged:
+    print(f"  {r['command']:<7} {r['mean']:6.3f} s ± {r['stddev']:5.3f}   ({len(r['times'])} runs)")
+EOF
 }
 
 measure clean-debug 0 "cargo clean -q @M@ -p @C@" "cargo build -q @M@"

@@ -6,16 +6,17 @@ use darling::util::Flag;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Pat, Type};
+use syn::{FnArg, LitStr, Pat, Type};
 
 use crate::RT;
+use crate::function::Function;
 
 /// The most parameters a function takes; past this, one `Args<T>` struct reads better.
 const MAX_PARAMS: usize = 16;
 
 /// The item as a function, or the item unchanged with an error saying where `attribute` goes.
-fn parse_function(item: TokenStream, attribute: &str) -> Result<ItemFn, TokenStream> {
-    syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
+fn parse_function(item: TokenStream, attribute: &str) -> Result<Function, TokenStream> {
+    syn::parse2::<Function>(item.clone()).map_err(|error| {
         let message = syn::Error::new(error.span(), format!("`{attribute}` goes on a function"))
             .to_compile_error();
         quote!(#item #message)
@@ -25,7 +26,7 @@ fn parse_function(item: TokenStream, attribute: &str) -> Result<ItemFn, TokenStr
 /// The function's return type (`()` when it names none); `impl Trait` is refused, since the
 /// generated code must name the type to convert it.
 pub fn output_type(
-    function: &ItemFn,
+    function: &Function,
     noun: &str,
     errors: &mut darling::error::Accumulator,
 ) -> Type {
@@ -47,7 +48,7 @@ pub fn output_type(
 
 /// The function unchanged beside the errors, so the rest of the crate still compiles and the
 /// IDE still helps.
-fn failed(function: ItemFn, errors: darling::Error) -> TokenStream {
+fn failed(function: Function, errors: darling::Error) -> TokenStream {
     let mut tokens = quote::ToTokens::into_token_stream(function);
     tokens.extend(errors.write_errors());
     tokens
@@ -84,7 +85,7 @@ pub enum Filled {
     OptionalPrincipal,
 }
 
-pub fn check_signature(function: &ItemFn, noun: &str, errors: &mut darling::error::Accumulator) {
+pub fn check_signature(function: &Function, noun: &str, errors: &mut darling::error::Accumulator) {
     let sig = &function.sig;
     // Point at the first parameter (or `where`): a span is one token, and `<` says little.
     let generic = match (sig.generics.params.first(), &sig.generics.where_clause) {
@@ -125,7 +126,7 @@ pub fn check_signature(function: &ItemFn, noun: &str, errors: &mut darling::erro
 }
 
 pub fn parse_params(
-    function: &mut ItemFn,
+    function: &mut Function,
     noun: &str,
     errors: &mut darling::error::Accumulator,
 ) -> Vec<ParamModel> {
@@ -329,14 +330,14 @@ pub enum Convert<'a> {
 }
 
 /// The `static` an item's definition is registered under: `__MCP_KIT_{KIND}_{function}`.
-pub fn static_ident(kind: &str, function: &ItemFn) -> Ident {
+pub fn static_ident(kind: &str, function: &Function) -> Ident {
     let name = function.sig.ident.to_string();
     format_ident!("__MCP_KIT_{kind}_{}", name.trim_start_matches("r#"))
 }
 
 /// A checked model of a function item, or the function (its `#[arg]`s removed) and every
 /// error found.
-pub type Parsed<M> = Result<M, Box<(ItemFn, darling::Error)>>;
+pub type Parsed<M> = Result<M, Box<(Function, darling::Error)>>;
 
 /// A function item's macro: parse `item` as a function, then `attr` and the function into a
 /// checked model, then emit it. On errors, the function is emitted unchanged beside them, so
@@ -345,7 +346,7 @@ pub fn expand_function<M>(
     attr: TokenStream,
     item: TokenStream,
     what: &str,
-    parse: fn(TokenStream, ItemFn) -> Parsed<M>,
+    parse: fn(TokenStream, Function) -> Parsed<M>,
     emit: fn(&M) -> TokenStream,
 ) -> TokenStream {
     let function = match parse_function(item, what) {
@@ -363,7 +364,7 @@ pub fn expand_function<M>(
 
 /// The closure that takes the parameters out of a `Call` and returns the run of the
 /// function: one call to the runtime, which takes them by their `ParamDef`s.
-pub fn call(function: &ItemFn, params: &[ParamModel], convert: Convert<'_>) -> TokenStream {
+pub fn call(function: &Function, params: &[ParamModel], convert: Convert<'_>) -> TokenStream {
     let fn_ident = &function.sig.ident;
     let kinds = params.iter().map(|param| {
         let ty = &param.ty;

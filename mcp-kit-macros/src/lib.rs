@@ -4,6 +4,7 @@ mod access;
 mod app;
 mod completions;
 mod docs;
+mod function;
 mod handler;
 mod model_toolset;
 mod name_rule;

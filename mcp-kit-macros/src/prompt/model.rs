@@ -4,11 +4,12 @@ use darling::FromMeta;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
-use syn::{ItemFn, LitStr, Type};
+use syn::{LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::completions::Completions;
 use crate::docs::doc_text;
+use crate::function::Function;
 use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
 
 #[derive(Debug, Default, FromMeta)]
@@ -22,7 +23,7 @@ pub struct PromptArgs {
 }
 
 pub struct PromptModel {
-    pub function: ItemFn,
+    pub function: Function,
     pub name: String,
     /// `description = …`, else the doc comment.
     pub description: Option<String>,
@@ -34,7 +35,7 @@ pub struct PromptModel {
 impl PromptModel {
     /// Parses and validates, collecting every error. On failure, gives back the function with
     /// the `#[arg]` attributes removed, to be emitted unchanged beside the errors.
-    pub fn parse(attr: TokenStream, mut function: ItemFn) -> Parsed<Self> {
+    pub fn parse(attr: TokenStream, mut function: Function) -> Parsed<Self> {
         let mut errors = darling::Error::accumulator();
         let args = errors
             .handle(

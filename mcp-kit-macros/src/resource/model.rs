@@ -4,12 +4,13 @@ use darling::FromMeta;
 use darling::ast::NestedMeta;
 use darling::util::{Override, SpannedValue};
 use proc_macro2::TokenStream;
-use syn::{ItemFn, Lit, LitStr, Type};
+use syn::{Lit, LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::app::{AppArgs, check_app_uri};
 use crate::completions::Completions;
 use crate::docs::doc_text;
+use crate::function::Function;
 use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
 
 #[derive(Debug, Default, FromMeta)]
@@ -25,7 +26,7 @@ pub struct ResourceArgs {
 }
 
 pub struct ResourceModel {
-    pub function: ItemFn,
+    pub function: Function,
     pub uri: LitStr,
     /// `description = …`, else the doc comment.
     pub description: Option<String>,
@@ -39,7 +40,7 @@ pub struct ResourceModel {
 impl ResourceModel {
     /// Parses and validates, collecting every error. On failure, gives back the function with
     /// the `#[arg]` attributes removed, to be emitted unchanged beside the errors.
-    pub fn parse(attr: TokenStream, mut function: ItemFn) -> Parsed<Self> {
+    pub fn parse(attr: TokenStream, mut function: Function) -> Parsed<Self> {
         let mut errors = darling::Error::accumulator();
         let metas = errors
             .handle(NestedMeta::parse_meta_list(attr).map_err(darling::Error::from))

@@ -3,10 +3,11 @@
 use darling::FromMeta;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
-use syn::{ItemFn, LitStr, Type};
+use syn::{LitStr, Type};
 
 use crate::access::AccessArgs;
 use crate::docs::doc_text;
+use crate::function::Function;
 use crate::handler::{ParamModel, Parsed, check_signature, output_type, parse_params};
 use crate::name_rule::is_valid_name;
 
@@ -49,7 +50,7 @@ pub struct AnnotationArgs {
 }
 
 pub struct ToolModel {
-    pub function: ItemFn,
+    pub function: Function,
     pub name: String,
     pub name_span: Span,
     /// The name breaks the protocol's rule.
@@ -69,7 +70,7 @@ pub struct ToolModel {
 impl ToolModel {
     /// Parses and validates, collecting every error. On failure, gives back the function with
     /// the `#[arg]` attributes removed, to be emitted unchanged beside the errors.
-    pub fn parse(attr: TokenStream, mut function: ItemFn) -> Parsed<Self> {
+    pub fn parse(attr: TokenStream, mut function: Function) -> Parsed<Self> {
         let mut errors = darling::Error::accumulator();
         let args = darling::ast::NestedMeta::parse_meta_list(attr)
             .map_err(darling::Error::from)

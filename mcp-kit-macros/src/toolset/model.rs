@@ -6,7 +6,9 @@ use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ImplItem, ImplItemFn, ItemFn, ItemImpl, LitStr, Visibility};
+use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, Visibility};
+
+use crate::function::Function;
 
 /// Keys a method's own `#[tool(…)]` replaces, by the toolset key they displace.
 const OVERRIDES: &[(&str, &[&str])] = &[
@@ -28,7 +30,7 @@ pub struct ToolModel {
     /// The `#[tool]` keys: the toolset's, then the method's own.
     pub attr: TokenStream,
     /// The free function `#[tool]` expands.
-    pub function: ItemFn,
+    pub function: Function,
 }
 
 pub struct ToolsetModel {
@@ -162,7 +164,7 @@ fn wrapper(
     method: &ImplItemFn,
     self_ty: &syn::Type,
     errors: &mut darling::error::Accumulator,
-) -> Option<ItemFn> {
+) -> Option<Function> {
     let sig = &method.sig;
     match sig.receiver() {
         Some(receiver) if matches!(receiver.kind, syn::ReceiverKind::Reference(_, _, None)) => {}
@@ -209,7 +211,7 @@ fn wrapper(
             #call
         }
     };
-    match syn::parse2::<ItemFn>(function) {
+    match syn::parse2::<Function>(function) {
         Ok(function) => Some(function),
         Err(error) => {
             errors.push(darling::Error::from(error));
