@@ -2,7 +2,9 @@
 # Model tools over HTTP: `books_list` (pages of 50 of a 100,000-row table, ordered by title) at
 # page 1 and page 1,000, on SQLite and on PostgreSQL, against the same tool written by hand with
 # axum and sqlx (`sqlx_books`, same SQL, same answer) and `echo` of examples/hello, in one run. Servers (and PostgreSQL) on core 0, wrk on core 1; the median of ROUNDS
-# rounds. Then the in-process p50 of page 1 and page 1,000 (`model_pages`).
+# rounds. Then each pair again with both servers loaded at once (benches/load.sh's `paired`),
+# which the host's noise hits alike. Then the in-process p50 of page 1 and page 1,000
+# (`model_pages`).
 #
 #   bash benches/model.sh [SECONDS] [ROUNDS]     (needs wrk and postgresql)
 set -euo pipefail
@@ -90,5 +92,21 @@ awk '{ rps[$1]=$3; cpu[$1]=$5 }
     for (p = 1; p <= 1000; p += 999)
       printf "%s page %d against the hand-written handler: req/s %.2fx, cpu/req %.2fx\n", b, p,
         rps[b":"p]/rps[h":"p], cpu[b":"p]/cpu[h":"p] } }' "$results"
+
+# The same comparison with both servers loaded at once (25 connections each), ROUNDS times.
+echo
+echo "side by side: mcp-kit and the hand-written handler loaded at the same time"
+paired_all=$(mktemp)
+for round in $(seq "$rounds"); do
+  paired sqlite:1 18812 "$lite" "$work/page-1.json" 18815 "$hand_lite" "$work/page-1.json" 25 >>"$paired_all"
+  paired sqlite:1000 18812 "$lite" "$work/sqlite/page-1000.json" 18815 "$hand_lite" "$work/sqlite/hand-1000.json" 25 >>"$paired_all"
+  paired pg:1 18814 "$pg" "$work/page-1.json" 18816 "$hand_pg" "$work/page-1.json" 25 >>"$paired_all"
+  paired pg:1000 18814 "$pg" "$work/postgres/page-1000.json" 18816 "$hand_pg" "$work/postgres/hand-1000.json" 25 >>"$paired_all"
+done
+printf "%-12s %10s %10s %8s\n" tool:page "mcp-kit us" "hand us" "cpu/req"
+sort -k1,1 -k4,4n "$paired_all" | awk -v r="$rounds" '{ n[$1]++; if (n[$1] == int((r+1)/2)) print }'
+echo "(the median round of $rounds by ratio; every round:)"
+sort -k1,1 "$paired_all" | awk '{ printf "  %s %s", $1, $4; if (++n % '"$rounds"' == 0) print "" }'
+
 echo
 cat "$work/sqlite.txt" "$work/postgres.txt"
