@@ -96,7 +96,7 @@ awk '{ rps[$1]=$3; cpu[$1]=$5 }
 # The same comparison with both servers loaded at once (25 connections each), ROUNDS times.
 echo
 echo "side by side: mcp-kit and the hand-written handler loaded at the same time"
-paired_all=$(mktemp)
+paired_all=$work/paired.txt
 for round in $(seq "$rounds"); do
   paired sqlite:1 18812 "$lite" "$work/page-1.json" 18815 "$hand_lite" "$work/page-1.json" 25 >>"$paired_all"
   paired sqlite:1000 18812 "$lite" "$work/sqlite/page-1000.json" 18815 "$hand_lite" "$work/sqlite/hand-1000.json" 25 >>"$paired_all"
