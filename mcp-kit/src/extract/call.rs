@@ -29,8 +29,7 @@ where
 ///
 /// A struct with one `poll` rather than an `async` block around the handler: every item
 /// instantiates it, and the struct leaves the compiler less to build per item.
-#[doc(hidden)]
-pub fn prepared_async<F, T>(
+pub(crate) fn prepared_async<F, T>(
     future: F,
     convert: fn(F::Output) -> Result<T, ToolError>,
 ) -> Prepared<T>

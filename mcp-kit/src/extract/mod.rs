@@ -14,7 +14,8 @@ mod state;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use call::prepared;
-pub use call::{Call, Prepared, prepared_async};
+pub(crate) use call::prepared_async;
+pub use call::{Call, Prepared};
 pub use handler::{Extract, call_async, call_blocking};
 pub(crate) use input_schema::input_schema;
 pub use input_schema::{InputDef, ParamDef};
