@@ -52,7 +52,7 @@ impl Cursor {
 
 /// A short digest of the arguments that shape a listing (not `cursor` or `limit`).
 pub(crate) fn query_digest(shape: &Value) -> String {
-    let digest = Sha256::digest(shape.to_string());
+    let digest = Sha256::digest(serde_json::to_vec(shape).expect("a JSON value serializes"));
     URL_SAFE_NO_PAD.encode(&digest[..9])
 }
 

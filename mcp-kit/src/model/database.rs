@@ -273,14 +273,19 @@ const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgre
 /// The same code for each backend, with its concrete types: sqlx's generic bounds for
 /// "encodes and decodes these seven types" are longer than the code.
 macro_rules! backend {
-    ($module:ident, $dialect:expr, $db:ty, $pool:ty, $row:ty) => {
+    ($module:ident, $dialect:expr, $db:ty, $pool:ty, $row:ty, typed_columns: $typed:literal) => {
         mod $module {
             use std::collections::{HashMap, HashSet};
 
+            use futures_util::TryStreamExt as _;
             use serde_json::value::RawValue;
             use sqlx::Row as _;
 
             use super::*;
+
+            /// Whether a statement's columns have one type each, so that a value's type need
+            /// not be checked cell by cell.
+            const TYPED_COLUMNS: bool = $typed;
 
             type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
 
@@ -319,48 +324,99 @@ macro_rules! backend {
                 keep: &[usize],
                 includes: &[IncludeSpec],
             ) -> Result<JsonRows, sqlx::Error> {
-                let rows = query(&sql.text, sql.binds).fetch_all(pool).await?;
-                let written = &rows[..rows.len().min(limit)];
-                let mut embedded = Vec::with_capacity(includes.len());
-                for include in includes {
-                    let at = columns
-                        .iter()
-                        .position(|c| c.name == include.column)
-                        .expect("the derive checks that an include's key is exposed");
-                    let found = related(pool, include, written, at, columns[at].kind).await?;
-                    embedded.push((include.name, at, columns[at].kind, found));
+                let mut page = Page::new(columns, limit);
+                if includes.is_empty() {
+                    // Each row is written as it arrives, and its buffer freed before the next.
+                    let mut rows = query(&sql.text, sql.binds).fetch(pool);
+                    while let Some(row) = rows.try_next().await? {
+                        page.push(row, &[])?;
+                    }
+                } else {
+                    let rows = query(&sql.text, sql.binds).fetch_all(pool).await?;
+                    let written = &rows[..rows.len().min(limit)];
+                    let mut embedded = Vec::with_capacity(includes.len());
+                    for include in includes {
+                        let at = columns
+                            .iter()
+                            .position(|c| c.name == include.column)
+                            .expect("the derive checks that an include's key is exposed");
+                        let found = related(pool, include, written, at, columns[at].kind).await?;
+                        embedded.push(Embedded {
+                            name: include.name,
+                            at,
+                            kind: columns[at].kind,
+                            found,
+                        });
+                    }
+                    for row in rows {
+                        page.push(row, &embedded)?;
+                    }
                 }
-                let mut text = Vec::with_capacity(written.len() * columns.len() * 24);
-                for (n, row) in written.iter().enumerate() {
-                    if n > 0 {
-                        text.push(b',');
-                    }
-                    let mut rows_of = Vec::with_capacity(embedded.len());
-                    for (name, at, kind, found) in &embedded {
-                        let key = value(row, *at, *kind)?.to_json().to_string();
-                        rows_of.push((*name, found.get(&key).map(|raw| &**raw)));
-                    }
-                    let row = Written {
-                        row,
+                page.finish(keep)
+            }
+
+            /// The rows of one statement as they are written: the first `limit`, and whether
+            /// more came.
+            struct Page<'a> {
+                columns: &'a [&'a ColumnSpec],
+                limit: usize,
+                text: Vec<u8>,
+                count: usize,
+                more: bool,
+                last: Option<$row>,
+            }
+
+            impl<'a> Page<'a> {
+                fn new(columns: &'a [&'a ColumnSpec], limit: usize) -> Self {
+                    Self {
                         columns,
-                        embedded: rows_of,
-                    };
-                    serde_json::to_writer(&mut text, &row)
-                        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+                        limit,
+                        text: Vec::with_capacity(limit.min(100) * columns.len() * 24),
+                        count: 0,
+                        more: false,
+                        last: None,
+                    }
                 }
-                let last = match written.last() {
-                    Some(row) => keep
-                        .iter()
-                        .map(|&i| Ok(value(row, i, columns[i].kind)?.to_json()))
-                        .collect::<Result<_, sqlx::Error>>()?,
-                    None => Vec::new(),
-                };
-                Ok(JsonRows {
-                    text: String::from_utf8(text).expect("JSON is UTF-8"),
-                    count: written.len(),
-                    more: rows.len() > written.len(),
-                    last,
-                })
+
+                fn push(&mut self, row: $row, embedded: &[Embedded]) -> Result<(), sqlx::Error> {
+                    if self.count == self.limit {
+                        self.more = true;
+                        return Ok(());
+                    }
+                    if self.count == 0 {
+                        check_types(&row, self.columns)?;
+                    } else {
+                        self.text.push(b',');
+                    }
+                    write_row(&mut self.text, &row, self.columns, embedded)?;
+                    self.count += 1;
+                    self.last = Some(row);
+                    Ok(())
+                }
+
+                fn finish(self, keep: &[usize]) -> Result<JsonRows, sqlx::Error> {
+                    let last = match &self.last {
+                        Some(row) => keep
+                            .iter()
+                            .map(|&i| Ok(value(row, i, self.columns[i].kind)?.to_json()))
+                            .collect::<Result<_, sqlx::Error>>()?,
+                        None => Vec::new(),
+                    };
+                    Ok(JsonRows {
+                        text: String::from_utf8(self.text).expect("JSON is UTF-8"),
+                        count: self.count,
+                        more: self.more,
+                        last,
+                    })
+                }
+            }
+
+            /// The rows of one include, by the JSON of their key.
+            struct Embedded {
+                name: &'static str,
+                at: usize,
+                kind: Kind,
+                found: HashMap<String, Box<RawValue>>,
             }
 
             /// The rows `rows` name in their column `at`, read at once, by the JSON of their
@@ -402,59 +458,117 @@ macro_rules! backend {
                     sql.bind(key);
                 }
                 sql.push(")");
-                for row in query(&sql.text, sql.binds).fetch_all(pool).await? {
+                let rows = query(&sql.text, sql.binds).fetch_all(pool).await?;
+                if let Some(first) = rows.first() {
+                    check_types(first, &columns)?;
+                }
+                for row in rows {
                     let key = value(&row, pk, columns[pk].kind)?.to_json().to_string();
-                    let written = Written {
-                        row: &row,
-                        columns: &columns,
-                        embedded: Vec::new(),
-                    };
-                    let raw = serde_json::value::to_raw_value(&written)
-                        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+                    let mut text = Vec::new();
+                    write_row(&mut text, &row, &columns, &[])?;
+                    let text = String::from_utf8(text).expect("JSON is UTF-8");
+                    let raw = RawValue::from_string(text).expect("a row is one JSON value");
                     found.insert(key, raw);
                 }
                 Ok(found)
             }
 
-            /// A row as a JSON object of its columns, then the rows it embeds.
-            struct Written<'a> {
-                row: &'a $row,
-                columns: &'a [&'a ColumnSpec],
-                embedded: Vec<(&'static str, Option<&'a RawValue>)>,
+            /// A row as a JSON object of its columns, then the rows it embeds (null for a row
+            /// deleted since).
+            fn write_row(
+                text: &mut Vec<u8>,
+                row: &$row,
+                columns: &[&ColumnSpec],
+                embedded: &[Embedded],
+            ) -> Result<(), sqlx::Error> {
+                let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
+                text.push(b'{');
+                for (i, column) in columns.iter().enumerate() {
+                    if i > 0 {
+                        text.push(b',');
+                    }
+                    serde_json::to_writer(&mut *text, column.name).map_err(json)?;
+                    text.push(b':');
+                    serde_json::to_writer(&mut *text, &cell(row, i, column.kind)?).map_err(json)?;
+                }
+                for include in embedded {
+                    let key = value(row, include.at, include.kind)?.to_json().to_string();
+                    text.push(b',');
+                    serde_json::to_writer(&mut *text, include.name).map_err(json)?;
+                    text.push(b':');
+                    let found = include.found.get(&key);
+                    text.extend_from_slice(found.map_or("null", |raw| raw.get()).as_bytes());
+                }
+                text.push(b'}');
+                Ok(())
             }
 
-            impl serde::Serialize for Written<'_> {
-                fn serialize<S: serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> Result<S::Ok, S::Error> {
-                    use serde::ser::{Error as _, SerializeMap as _};
-                    let len = self.columns.len() + self.embedded.len();
-                    let mut object = serializer.serialize_map(Some(len))?;
-                    for (i, column) in self.columns.iter().enumerate() {
-                        let cell = cell(self.row, i, column.kind).map_err(S::Error::custom)?;
-                        object.serialize_entry(column.name, &cell)?;
+            /// Checks once per statement, where the backend types each column rather than each
+            /// value, that every column decodes as its kind; its cells are then read unchecked.
+            fn check_types(row: &$row, columns: &[&ColumnSpec]) -> Result<(), sqlx::Error> {
+                use sqlx::{Column as _, Type};
+                if !TYPED_COLUMNS {
+                    return Ok(());
+                }
+                for (i, column) in columns.iter().enumerate() {
+                    let ty = row.column(i).type_info();
+                    let fits = match column.kind {
+                        Kind::I16 => <i16 as Type<$db>>::compatible(ty),
+                        Kind::I32 => <i32 as Type<$db>>::compatible(ty),
+                        Kind::I64 => <i64 as Type<$db>>::compatible(ty),
+                        Kind::F32 => <f32 as Type<$db>>::compatible(ty),
+                        Kind::F64 => <f64 as Type<$db>>::compatible(ty),
+                        Kind::Bool => <bool as Type<$db>>::compatible(ty),
+                        Kind::Text => <&str as Type<$db>>::compatible(ty),
+                        #[cfg(feature = "chrono")]
+                        Kind::Date => <chrono::NaiveDate as Type<$db>>::compatible(ty),
+                        #[cfg(feature = "chrono")]
+                        Kind::DateTime => {
+                            <chrono::DateTime<chrono::Utc> as Type<$db>>::compatible(ty)
+                        }
+                        #[cfg(not(feature = "chrono"))]
+                        Kind::Date | Kind::DateTime => false,
+                    };
+                    if !fits {
+                        return Err(sqlx::Error::ColumnDecode {
+                            index: format!("{:?}", column.name),
+                            source: format!(
+                                "the column is of SQL type {}, which does not decode as {:?}",
+                                sqlx::TypeInfo::name(ty),
+                                column.kind
+                            )
+                            .into(),
+                        });
                     }
-                    for (name, row) in &self.embedded {
-                        object.serialize_entry(name, row)?;
-                    }
-                    object.end()
+                }
+                Ok(())
+            }
+
+            /// A cell, read without a type check where [`check_types`] has checked its column.
+            fn get<'r, T>(row: &'r $row, i: usize) -> Result<T, sqlx::Error>
+            where
+                T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+            {
+                if TYPED_COLUMNS {
+                    row.try_get_unchecked(i)
+                } else {
+                    row.try_get(i)
                 }
             }
 
             fn cell(row: &$row, i: usize, kind: Kind) -> Result<Cell<'_>, sqlx::Error> {
                 Ok(match kind {
-                    Kind::I16 => Cell::Integer(row.try_get::<Option<i16>, _>(i)?.map(i64::from)),
-                    Kind::I32 => Cell::Integer(row.try_get::<Option<i32>, _>(i)?.map(i64::from)),
-                    Kind::I64 => Cell::Integer(row.try_get(i)?),
-                    Kind::F32 => Cell::Float(row.try_get::<Option<f32>, _>(i)?.map(f64::from)),
-                    Kind::F64 => Cell::Float(row.try_get(i)?),
-                    Kind::Bool => Cell::Bool(row.try_get(i)?),
-                    Kind::Text => Cell::Text(row.try_get(i)?),
+                    Kind::I16 => Cell::Integer(get::<Option<i16>>(row, i)?.map(i64::from)),
+                    Kind::I32 => Cell::Integer(get::<Option<i32>>(row, i)?.map(i64::from)),
+                    Kind::I64 => Cell::Integer(get(row, i)?),
+                    Kind::F32 => Cell::Float(get::<Option<f32>>(row, i)?.map(f64::from)),
+                    Kind::F64 => Cell::Float(get(row, i)?),
+                    Kind::Bool => Cell::Bool(get(row, i)?),
+                    Kind::Text => Cell::Text(get(row, i)?),
                     #[cfg(feature = "chrono")]
-                    Kind::Date => Cell::Date(row.try_get(i)?),
+                    Kind::Date => Cell::Date(get(row, i)?),
                     #[cfg(feature = "chrono")]
-                    Kind::DateTime => Cell::DateTime(row.try_get(i)?),
+                    Kind::DateTime => Cell::DateTime(get(row, i)?),
                     #[cfg(not(feature = "chrono"))]
                     Kind::Date | Kind::DateTime => {
                         unreachable!("date columns need the `chrono` feature")
@@ -491,7 +605,9 @@ backend!(
     Dialect::Sqlite,
     sqlx::Sqlite,
     sqlx::SqlitePool,
-    sqlx::sqlite::SqliteRow
+    sqlx::sqlite::SqliteRow,
+    // Every SQLite value carries its own type, whatever its column was declared as.
+    typed_columns: false
 );
 #[cfg(feature = "postgres")]
 backend!(
@@ -499,5 +615,6 @@ backend!(
     Dialect::Postgres,
     sqlx::Postgres,
     sqlx::PgPool,
-    sqlx::postgres::PgRow
+    sqlx::postgres::PgRow,
+    typed_columns: true
 );

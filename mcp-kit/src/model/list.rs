@@ -201,6 +201,7 @@ fn filters(
     shape: &mut Map<String, Value>,
 ) -> Vec<Condition> {
     let mut conditions = Vec::new();
+    let mut argument = String::new();
     for &name in spec.filter {
         let (include, column) = match spec.column(name) {
             Some(column) => (None, column),
@@ -215,7 +216,9 @@ fn filters(
             if !suffix.is_empty() && !column.kind.has_ranges() {
                 continue;
             }
-            let argument = format!("{name}{suffix}");
+            argument.clear();
+            argument.push_str(name);
+            argument.push_str(suffix);
             let Some(raw) = args.map.remove(&argument) else {
                 continue;
             };
