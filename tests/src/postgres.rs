@@ -13,6 +13,9 @@ pub struct Postgres {
     pub url: String,
     server: Option<Process>,
     dir: PathBuf,
+    port: u16,
+    /// The user the server runs as, when not this process's.
+    uid: Option<u32>,
 }
 
 impl Postgres {
@@ -55,12 +58,31 @@ impl Postgres {
             .status()
             .expect("run initdb");
         assert!(status.success(), "initdb failed");
-        let port = free_port();
-        let server = as_user(Command::new(bin.join("postgres")), uid)
+        let mut postgres = Self {
+            url: String::new(),
+            server: None,
+            dir,
+            port: free_port(),
+            uid,
+        };
+        postgres.url = format!("postgres://postgres@127.0.0.1:{}/postgres", postgres.port);
+        postgres.launch();
+        postgres
+    }
+
+    /// Starts the server again after [`stop`](Self::stop), on the same port and data: a restart.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    fn launch(&mut self) {
+        let bin = bin_dir();
+        let server = as_user(Command::new(bin.join("postgres")), self.uid)
             .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-k"])
-            .arg(&dir)
+            .arg(self.dir.join("data"))
+            .args(["-p", &self.port.to_string(), "-k"])
+            .arg(&self.dir)
             .args([
                 "-c",
                 "listen_addresses=127.0.0.1",
@@ -75,18 +97,13 @@ impl Postgres {
             .stderr(Stdio::null())
             .spawn()
             .expect("start postgres");
-        let postgres = Self {
-            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-            server: Some(Process(server)),
-            dir,
-        };
+        self.server = Some(Process(server));
         // Ready when pg_isready says it accepts connections, not merely when the port listens.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !accepts(&bin, port) {
+        while !accepts(&bin, self.port) {
             assert!(Instant::now() < deadline, "postgres did not come up");
             std::thread::sleep(Duration::from_millis(50));
         }
-        postgres
     }
 
     /// Stops the server, as an outage would; the data stays until drop.

@@ -103,6 +103,19 @@ async fn postgres() {
     }
     related_row_gone(&server).await;
 
+    // A restart closes every pooled connection. A call on one the pool used a moment ago
+    // reports the database unavailable; one idle for a second is pinged before it is used, and
+    // replaced, so the call succeeds.
+    pg.restart();
+    let out = call(&server, reader(), "books_list", json!({})).await;
+    let text = out.to_json()["content"].to_string();
+    assert!(
+        !out.is_error || text.contains("the database is unavailable"),
+        "{text}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    ok(&server, reader(), "books_list", json!({})).await;
+
     // A column whose type changed under the model is refused, not read as the old type: the
     // four bytes of the text '1965' would decode as an integer. (A fresh pool: a cached
     // statement would fail on the change by itself.)

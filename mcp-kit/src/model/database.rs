@@ -12,6 +12,11 @@ use super::{ColumnSpec, IncludeSpec, Kind};
 /// How long a call waits for a connection before reporting the database unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A connection idle this long is pinged before it is used: the server may have closed it
+/// meanwhile. One used more recently is not: the pool pinged it when it came back, as sqlx does
+/// on every release, and a second ping would be one more round trip per call.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// A connection pool, given to `Server::builder().state(…)` for the model tools to use.
 /// Cheap to clone: clones share the pool.
 #[derive(Debug, Clone)]
@@ -65,7 +70,10 @@ impl Database {
     }
 
     /// Connects to `url`: `sqlite:path` (the file is created when absent, in WAL mode, with
-    /// foreign keys on) or `postgres://…`. A call waits at most 5 s for a connection.
+    /// foreign keys on) or `postgres://…`. A call waits at most 5 s for a connection. A
+    /// connection idle for a second or more is pinged before it is used, one used more recently
+    /// is not: after a restart of the database, a call on a connection from just before it
+    /// reports the database unavailable, and the connection is replaced.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let db = Self::connect_lazy(url)?;
         match db.pool() {
@@ -114,17 +122,13 @@ impl Database {
     fn pool(&self) -> &Pool {
         self.0.pool.get_or_init(|| match &self.0.options {
             #[cfg(feature = "sqlite")]
-            Options::Sqlite(options) => Pool::Sqlite(
-                sqlx::sqlite::SqlitePoolOptions::new()
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_lazy_with(options.clone()),
-            ),
+            Options::Sqlite(options) => {
+                Pool::Sqlite(pool_options().connect_lazy_with(options.clone()))
+            }
             #[cfg(feature = "postgres")]
-            Options::Postgres(options) => Pool::Postgres(
-                sqlx::postgres::PgPoolOptions::new()
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_lazy_with(options.clone()),
-            ),
+            Options::Postgres(options) => {
+                Pool::Postgres(pool_options().connect_lazy_with(options.clone()))
+            }
         })
     }
 
@@ -262,6 +266,21 @@ impl serde::Serialize for Cell<'_> {
             },
         }
     }
+}
+
+fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    use sqlx::Connection as _;
+    sqlx::pool::PoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|connection: &mut DB::Connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgres")) {

@@ -8,6 +8,15 @@ use crate::error::ToolError;
 
 pub(crate) fn db_error(error: sqlx::Error, spec: &ModelSpec) -> ToolError {
     match &error {
+        // SQLSTATE class 08 (connection exception) and 57P (the server shutting down, or not
+        // yet up): the database is at fault, not the call.
+        sqlx::Error::Database(db)
+            if db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+        {
+            unavailable(spec, &error)
+        }
         sqlx::Error::Database(db) => {
             let message = match db.kind() {
                 DbErrorKind::UniqueViolation => "already exists: it must be unique",
@@ -31,12 +40,14 @@ pub(crate) fn db_error(error: sqlx::Error, spec: &ModelSpec) -> ToolError {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => {
-            tracing::error!(model = spec.model, %error, "the database is unavailable");
-            ToolError::unavailable("the database is unavailable; try again later")
-        }
+        | sqlx::Error::WorkerCrashed => unavailable(spec, &error),
         _ => internal(spec, &error),
     }
+}
+
+fn unavailable(spec: &ModelSpec, error: &sqlx::Error) -> ToolError {
+    tracing::error!(model = spec.model, %error, "the database is unavailable");
+    ToolError::unavailable("the database is unavailable; try again later")
 }
 
 fn internal(spec: &ModelSpec, error: &sqlx::Error) -> ToolError {
