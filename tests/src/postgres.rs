@@ -58,19 +58,19 @@ impl Postgres {
             .status()
             .expect("run initdb");
         assert!(status.success(), "initdb failed");
+        let port = free_port();
         let mut postgres = Self {
-            url: String::new(),
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
             server: None,
             dir,
-            port: free_port(),
+            port,
             uid,
         };
-        postgres.url = format!("postgres://postgres@127.0.0.1:{}/postgres", postgres.port);
         postgres.launch();
         postgres
     }
 
-    /// Starts the server again after [`stop`](Self::stop), on the same port and data: a restart.
+    /// Stops the server and starts it again, on the same port and data.
     pub fn restart(&mut self) {
         self.stop();
         self.launch();

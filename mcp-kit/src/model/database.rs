@@ -345,7 +345,7 @@ macro_rules! backend {
             ) -> Result<JsonRows, sqlx::Error> {
                 let mut page = Page::new(columns, limit);
                 if includes.is_empty() {
-                    // Each row is written as it arrives, and its buffer freed before the next.
+                    // Each row is written as it arrives; only the last one stays, for the cursor.
                     let mut rows = query(&sql.text, sql.binds).fetch(pool);
                     while let Some(row) = rows.try_next().await? {
                         page.push(row, &[])?;
