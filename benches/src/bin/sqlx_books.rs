@@ -5,6 +5,10 @@
 //!   sqlx_books PORT sqlite:path|postgres://…
 //!
 //! Its cursor is the last row's `[title, id]` as JSON text, unsealed.
+//!
+//! With `SQLX_BOOKS_TUNED=1` its pools are set up as mcp-kit's `Database::connect` sets up its
+//! own (a connection pinged before use only after a second idle; SQLite's worker sending up to
+//! 256 rows ahead), to tell that tuning apart from the rest.
 
 use axum::Json;
 use axum::extract::State;
@@ -166,19 +170,45 @@ fn bad(error: impl std::fmt::Display) -> (StatusCode, String) {
     (StatusCode::BAD_REQUEST, error.to_string())
 }
 
+fn pool_options<DB: sqlx::Database>(tuned: bool) -> sqlx::pool::PoolOptions<DB> {
+    use sqlx::Connection as _;
+    let options = sqlx::pool::PoolOptions::new();
+    if !tuned {
+        return options;
+    }
+    options
+        .test_before_acquire(false)
+        .before_acquire(|connection: &mut DB::Connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= std::time::Duration::from_secs(1) {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 #[tokio::main]
 async fn main() {
     let port = mcp_kit_benches::port_from_args();
     let url = std::env::args()
         .nth(2)
         .expect("usage: sqlx_books PORT DATABASE_URL");
+    let tuned = std::env::var_os("SQLX_BOOKS_TUNED").is_some();
     let app = if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+        let mut options: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("a SQLite URL");
+        if tuned {
+            options = options.row_buffer_size(256);
+        }
+        let pool = pool_options(tuned)
+            .connect_with(options)
+            .await
+            .expect("connect");
         axum::Router::new()
             .route("/mcp", axum::routing::post(sqlite))
             .with_state(pool)
     } else {
-        let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+        let pool = pool_options(tuned).connect(&url).await.expect("connect");
         axum::Router::new()
             .route("/mcp", axum::routing::post(postgres))
             .with_state(pool)

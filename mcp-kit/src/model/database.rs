@@ -17,6 +17,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// on every release, and a second ping would be one more round trip per call.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
+/// Rows SQLite's worker thread sends ahead of the call reading them. sqlx's 50 is less than a
+/// page of 50 and the row after it, so the worker stopped mid-page until the call caught up: about
+/// four more thread switches a call. This holds a page of the default largest size (200).
+#[cfg(feature = "sqlite")]
+const ROW_BUFFER: usize = 256;
+
 /// A connection pool, given to `Server::builder().state(…)` for the model tools to use.
 /// Cheap to clone: clones share the pool.
 #[derive(Debug, Clone)]
@@ -73,7 +79,8 @@ impl Database {
     /// foreign keys on) or `postgres://…`. A call waits at most 5 s for a connection. A
     /// connection idle for a second or more is pinged before it is used, one used more recently
     /// is not: after a restart of the database, a call on a connection from just before it
-    /// reports the database unavailable, and the connection is replaced.
+    /// reports the database unavailable, and the connection is replaced. SQLite's worker thread
+    /// sends a whole page ahead of the call reading it.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let db = Self::connect_lazy(url)?;
         match db.pool() {
@@ -99,7 +106,8 @@ impl Database {
                 .parse::<sqlx::sqlite::SqliteConnectOptions>()?
                 .create_if_missing(true)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .foreign_keys(true);
+                .foreign_keys(true)
+                .row_buffer_size(ROW_BUFFER);
             return Ok(Self::lazy(Options::Sqlite(options)));
         }
         Err(sqlx::Error::Configuration(
