@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Model tools over HTTP: `books_list` (pages of 50 of a 100,000-row table, ordered by title) at
 # page 1 and page 1,000, on SQLite and on PostgreSQL, against the same tool written by hand with
-# axum and sqlx (`sqlx_books`, same SQL, same answer) and `echo` of examples/hello, in one run. Servers (and PostgreSQL) on core 0, wrk on core 1; the median of ROUNDS
-# rounds. Then each pair again with both servers loaded at once (benches/load.sh's `paired`),
-# which the host's noise hits alike. Then the in-process p50 of page 1 and page 1,000
-# (`model_pages`).
+# axum and sqlx (`sqlx_books`, same SQL, same answer) and `echo` of examples/hello, in one run.
+# Servers (and PostgreSQL) on core 0, wrk on core 1; the median of ROUNDS rounds. Then each
+# pair again with both servers loaded at once (benches/load.sh's `paired`), which the host's
+# noise hits alike. Then the in-process p50 of page 1 and page 1,000 (`model_pages`).
 #
 #   bash benches/model.sh [SECONDS] [ROUNDS]     (needs wrk and postgresql)
+#
+# With SQLX_BOOKS_TUNED=1 the hand-written handler sets its pools up as mcp-kit does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
