@@ -8,7 +8,7 @@
 #
 #   bash benches/model.sh [SECONDS] [ROUNDS]     (needs wrk and postgresql)
 #
-# With SQLX_BOOKS_TUNED=1 the hand-written handler sets its pools up as mcp-kit does.
+# With SQLX_BOOKS_TUNED=1 the hand-written handler sets up its pools and SQLite as mcp-kit does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}

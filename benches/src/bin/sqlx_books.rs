@@ -8,7 +8,7 @@
 //!
 //! With `SQLX_BOOKS_TUNED=1` its pools are set up as mcp-kit's `Database::connect` sets up its
 //! own (a connection pinged before use only after a second idle; SQLite's worker sending up to
-//! 256 rows ahead), to tell that tuning apart from the rest.
+//! 256 rows ahead; SQLite's memory statistics off), to tell that tuning apart from the rest.
 
 use axum::Json;
 use axum::extract::State;
@@ -199,6 +199,10 @@ async fn main() {
         let mut options: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("a SQLite URL");
         if tuned {
             options = options.row_buffer_size(256);
+            // SAFETY: one `int`, before this process starts SQLite.
+            unsafe {
+                libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0);
+            }
         }
         let pool = pool_options(tuned)
             .connect_with(options)
