@@ -89,6 +89,25 @@ async fn sqlite() {
     }
     drop(conn);
     related_row_gone(&server).await;
+
+    // SQLite stores any value in any column: a text where the model reads an integer is
+    // refused, not read as 0.
+    let mut conn = db.sqlite().unwrap().acquire().await.unwrap();
+    for sql in [
+        "PRAGMA ignore_check_constraints = ON",
+        "UPDATE books SET year = 'nineteen sixty-five' WHERE id = 1",
+        "PRAGMA ignore_check_constraints = OFF",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    let out = call(&server, reader(), "books_retrieve", json!({"id": 1})).await;
+    assert!(
+        out.is_error,
+        "read a text as an integer: {:?}",
+        out.structured_value()
+    );
+    ok(&server, reader(), "books_retrieve", json!({"id": 2})).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -297,6 +297,26 @@ impl serde::Serialize for Cell<'_> {
     }
 }
 
+/// A row's object keys as JSON, `"id":` then `,"title":` and so on: escaped once per statement,
+/// not once per row.
+struct Keys(Vec<Vec<u8>>);
+
+impl Keys {
+    fn new(columns: &[&ColumnSpec]) -> Self {
+        let keys = columns.iter().enumerate().map(|(i, column)| {
+            let mut key = if i == 0 { Vec::new() } else { vec![b','] };
+            serde_json::to_writer(&mut key, column.name).expect("a string serializes");
+            key.push(b':');
+            key
+        });
+        Self(keys.collect())
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        &self.0[i]
+    }
+}
+
 fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
     use sqlx::Connection as _;
     sqlx::pool::PoolOptions::new()
@@ -407,6 +427,7 @@ macro_rules! backend {
             /// more came.
             struct Page<'a> {
                 columns: &'a [&'a ColumnSpec],
+                keys: Keys,
                 limit: usize,
                 text: Vec<u8>,
                 count: usize,
@@ -418,6 +439,7 @@ macro_rules! backend {
                 fn new(columns: &'a [&'a ColumnSpec], limit: usize) -> Self {
                     Self {
                         columns,
+                        keys: Keys::new(columns),
                         limit,
                         text: Vec::with_capacity(limit.min(100) * columns.len() * 24),
                         count: 0,
@@ -436,7 +458,7 @@ macro_rules! backend {
                     } else {
                         self.text.push(b',');
                     }
-                    write_row(&mut self.text, &row, self.columns, embedded)?;
+                    write_row(&mut self.text, &row, self.columns, &self.keys, embedded)?;
                     self.count += 1;
                     self.last = Some(row);
                     Ok(())
@@ -510,10 +532,11 @@ macro_rules! backend {
                 if let Some(first) = rows.first() {
                     check_types(first, &columns)?;
                 }
+                let object_keys = Keys::new(&columns);
                 for row in rows {
                     let key = value(&row, pk, columns[pk].kind)?.to_json().to_string();
                     let mut text = Vec::new();
-                    write_row(&mut text, &row, &columns, &[])?;
+                    write_row(&mut text, &row, &columns, &object_keys, &[])?;
                     let text = String::from_utf8(text).expect("JSON is UTF-8");
                     let raw = RawValue::from_string(text).expect("a row is one JSON value");
                     found.insert(key, raw);
@@ -527,17 +550,14 @@ macro_rules! backend {
                 text: &mut Vec<u8>,
                 row: &$row,
                 columns: &[&ColumnSpec],
+                keys: &Keys,
                 embedded: &[Embedded],
             ) -> Result<(), sqlx::Error> {
                 let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
                 text.push(b'{');
                 for (i, column) in columns.iter().enumerate() {
-                    if i > 0 {
-                        text.push(b',');
-                    }
-                    serde_json::to_writer(&mut *text, column.name).map_err(json)?;
-                    text.push(b':');
-                    serde_json::to_writer(&mut *text, &cell(row, i, column.kind)?).map_err(json)?;
+                    text.extend_from_slice(keys.get(i));
+                    serde_json::to_writer(&mut *text, &cell(row, i, column)?).map_err(json)?;
                 }
                 for include in embedded {
                     let key = value(row, include.at, include.kind)?.to_json().to_string();
@@ -592,31 +612,58 @@ macro_rules! backend {
                 Ok(())
             }
 
-            /// A cell, read without a type check where [`check_types`] has checked its column.
-            fn get<'r, T>(row: &'r $row, i: usize) -> Result<T, sqlx::Error>
+            /// A cell: null, or a `T`. Where the backend types each value rather than each
+            /// column, the value's type is checked here; elsewhere [`check_types`] has checked
+            /// the column. (sqlx's `try_get` would ask SQLite a value's type three times.)
+            fn get<'r, T>(row: &'r $row, i: usize, name: &str) -> Result<Option<T>, sqlx::Error>
             where
                 T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
             {
-                if TYPED_COLUMNS {
-                    row.try_get_unchecked(i)
-                } else {
-                    row.try_get(i)
+                use sqlx::ValueRef as _;
+                let value = row.try_get_raw(i)?;
+                if value.is_null() {
+                    return Ok(None);
                 }
+                if !TYPED_COLUMNS {
+                    let ty = value.type_info();
+                    if !T::compatible(&ty) {
+                        return Err(sqlx::Error::ColumnDecode {
+                            index: format!("{name:?}"),
+                            source: format!(
+                                "a value of SQL type {}, which does not decode as {}",
+                                sqlx::TypeInfo::name(&*ty),
+                                std::any::type_name::<T>()
+                            )
+                            .into(),
+                        });
+                    }
+                }
+                T::decode(value)
+                    .map(Some)
+                    .map_err(|source| sqlx::Error::ColumnDecode {
+                        index: format!("{name:?}"),
+                        source,
+                    })
             }
 
-            fn cell(row: &$row, i: usize, kind: Kind) -> Result<Cell<'_>, sqlx::Error> {
-                Ok(match kind {
-                    Kind::I16 => Cell::Integer(get::<Option<i16>>(row, i)?.map(i64::from)),
-                    Kind::I32 => Cell::Integer(get::<Option<i32>>(row, i)?.map(i64::from)),
-                    Kind::I64 => Cell::Integer(get(row, i)?),
-                    Kind::F32 => Cell::Float(get::<Option<f32>>(row, i)?.map(f64::from)),
-                    Kind::F64 => Cell::Float(get(row, i)?),
-                    Kind::Bool => Cell::Bool(get(row, i)?),
-                    Kind::Text => Cell::Text(get(row, i)?),
+            fn cell<'r>(
+                row: &'r $row,
+                i: usize,
+                column: &ColumnSpec,
+            ) -> Result<Cell<'r>, sqlx::Error> {
+                let name = column.name;
+                Ok(match column.kind {
+                    Kind::I16 => Cell::Integer(get::<i16>(row, i, name)?.map(i64::from)),
+                    Kind::I32 => Cell::Integer(get::<i32>(row, i, name)?.map(i64::from)),
+                    Kind::I64 => Cell::Integer(get(row, i, name)?),
+                    Kind::F32 => Cell::Float(get::<f32>(row, i, name)?.map(f64::from)),
+                    Kind::F64 => Cell::Float(get(row, i, name)?),
+                    Kind::Bool => Cell::Bool(get(row, i, name)?),
+                    Kind::Text => Cell::Text(get(row, i, name)?),
                     #[cfg(feature = "chrono")]
-                    Kind::Date => Cell::Date(get(row, i)?),
+                    Kind::Date => Cell::Date(get(row, i, name)?),
                     #[cfg(feature = "chrono")]
-                    Kind::DateTime => Cell::DateTime(get(row, i)?),
+                    Kind::DateTime => Cell::DateTime(get(row, i, name)?),
                     #[cfg(not(feature = "chrono"))]
                     Kind::Date | Kind::DateTime => {
                         unreachable!("date columns need the `chrono` feature")
