@@ -79,28 +79,28 @@ async fn sqlite() {
     // SAFETY: a read of SQLite's counter, which it allows from any thread at any time.
     assert_eq!(unsafe { libsqlite3_sys::sqlite3_memory_used() }, 0);
     // With foreign keys off on one connection, a book goes while a shelf row still names it.
-    let mut conn = db.sqlite().unwrap().acquire().await.unwrap();
-    for sql in [
-        "PRAGMA foreign_keys = OFF",
-        "DELETE FROM books WHERE id = 6",
-        "PRAGMA foreign_keys = ON",
-    ] {
-        sqlx::query(sql).execute(&mut *conn).await.unwrap();
-    }
-    drop(conn);
+    on_one_connection(
+        &db,
+        &[
+            "PRAGMA foreign_keys = OFF",
+            "DELETE FROM books WHERE id = 6",
+            "PRAGMA foreign_keys = ON",
+        ],
+    )
+    .await;
     related_row_gone(&server).await;
 
     // SQLite stores any value in any column: a text where the model reads an integer is
     // refused, not read as 0.
-    let mut conn = db.sqlite().unwrap().acquire().await.unwrap();
-    for sql in [
-        "PRAGMA ignore_check_constraints = ON",
-        "UPDATE books SET year = 'nineteen sixty-five' WHERE id = 1",
-        "PRAGMA ignore_check_constraints = OFF",
-    ] {
-        sqlx::query(sql).execute(&mut *conn).await.unwrap();
-    }
-    drop(conn);
+    on_one_connection(
+        &db,
+        &[
+            "PRAGMA ignore_check_constraints = ON",
+            "UPDATE books SET year = 'nineteen sixty-five' WHERE id = 1",
+            "PRAGMA ignore_check_constraints = OFF",
+        ],
+    )
+    .await;
     let out = call(&server, reader(), "books_retrieve", json!({"id": 1})).await;
     assert!(
         out.is_error,
@@ -108,6 +108,15 @@ async fn sqlite() {
         out.structured_value()
     );
     ok(&server, reader(), "books_retrieve", json!({"id": 2})).await;
+}
+
+/// Runs `statements` in order on one pooled SQLite connection, as a PRAGMA holds for its
+/// connection only.
+async fn on_one_connection(db: &Database, statements: &[&str]) {
+    let mut conn = db.sqlite().unwrap().acquire().await.unwrap();
+    for sql in statements {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
