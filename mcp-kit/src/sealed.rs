@@ -130,22 +130,20 @@ impl StateKeys {
         let bytes = URL_SAFE_NO_PAD
             .decode(sealed)
             .map_err(|_| Unsealed::Tampered)?;
-        if bytes.len() < NONCE + TAG {
+        let (prefix, rest) = bytes.split_first_chunk::<16>().ok_or(Unsealed::Tampered)?;
+        let (count, sealed) = rest.split_first_chunk::<8>().ok_or(Unsealed::Tampered)?;
+        if sealed.len() < TAG {
             return Err(Unsealed::Tampered);
         }
-        let (prefix, rest) = bytes.split_at(16);
-        let (count, sealed) = rest.split_at(8);
-        let prefix: &[u8; 16] = prefix.try_into().expect("16 bytes");
-        let count: [u8; 8] = count.try_into().expect("8 bytes");
         self.keys
             .iter()
             .find_map(|key| {
                 let mut in_out = sealed.to_vec();
+                let nonce = nonce(*count);
                 let opened = if prefix == Prefix::ours() {
-                    key.ours
-                        .open_in_place(nonce(count), Aad::empty(), &mut in_out)
+                    key.ours.open_in_place(nonce, Aad::empty(), &mut in_out)
                 } else {
-                    subkey(&key.key, prefix).open_in_place(nonce(count), Aad::empty(), &mut in_out)
+                    subkey(&key.key, prefix).open_in_place(nonce, Aad::empty(), &mut in_out)
                 };
                 let len = opened.ok()?.len();
                 in_out.truncate(len);
