@@ -26,7 +26,8 @@ struct ToolStats {
     ok: AtomicU64,
     error: AtomicU64,
     cancelled: AtomicU64,
-    /// Cumulative counts per bucket of `BUCKETS`, then +Inf.
+    /// Counts per bucket of `BUCKETS`, then above the last: one add per call, made cumulative
+    /// when rendered.
     buckets: [AtomicU64; BUCKETS.len() + 1],
     sum_micros: AtomicU64,
 }
@@ -68,13 +69,11 @@ impl Metrics {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         let seconds = took.as_secs_f64();
-        let first = BUCKETS
+        let bucket = BUCKETS
             .iter()
             .position(|le| seconds <= *le)
             .unwrap_or(BUCKETS.len());
-        for bucket in &stats.buckets[first..] {
-            bucket.fetch_add(1, Ordering::Relaxed);
-        }
+        stats.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         stats.sum_micros.fetch_add(micros, Ordering::Relaxed);
     }
@@ -111,14 +110,14 @@ impl Metrics {
                 .iter()
                 .map(f64::to_string)
                 .chain(["+Inf".to_owned()]);
+            let mut count = 0;
             for (le, bucket) in bounds.zip(&stats.buckets) {
+                count += bucket.load(Ordering::Relaxed);
                 let _ = writeln!(
                     out,
-                    "mcp_tool_call_duration_seconds_bucket{{tool=\"{name}\",le=\"{le}\"}} {}",
-                    bucket.load(Ordering::Relaxed)
+                    "mcp_tool_call_duration_seconds_bucket{{tool=\"{name}\",le=\"{le}\"}} {count}"
                 );
             }
-            let count = stats.buckets[BUCKETS.len()].load(Ordering::Relaxed);
             let sum = stats.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
             let _ = writeln!(
                 out,
@@ -168,7 +167,13 @@ mod tests {
             text.contains("_bucket{tool=\"add\",le=\"+Inf\"} 2\n"),
             "{text}"
         );
+        // Cumulative: the call under 0.5 ms counts in every bucket above it too.
+        assert!(
+            text.contains("_bucket{tool=\"add\",le=\"0.01\"} 1\n"),
+            "{text}"
+        );
         assert!(text.contains("_sum{tool=\"add\"} 0.0203\n"), "{text}");
+        assert!(text.contains("_count{tool=\"add\"} 2\n"), "{text}");
         assert!(!text.contains("nope"));
     }
 }
