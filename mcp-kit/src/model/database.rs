@@ -99,8 +99,8 @@ impl Database {
     /// is not: after a restart of the database, a call on a connection from just before it
     /// reports the database unavailable, and the connection is replaced. SQLite's worker thread
     /// sends a whole page ahead of the call reading it. The first SQLite URL in a process turns
-    /// SQLite's memory statistics off (`SQLITE_CONFIG_MEMSTATUS`), unless something in the
-    /// process started SQLite before: `sqlite3_memory_used` then reads 0.
+    /// SQLite's memory statistics off (`SQLITE_CONFIG_MEMSTATUS`, after which
+    /// `sqlite3_memory_used` reads 0), unless something in the process started SQLite before.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let db = Self::connect_lazy(url)?;
         match db.pool() {
