@@ -317,6 +317,14 @@ impl Keys {
     }
 }
 
+/// The error of a column that does not decode as its kind, naming the column.
+fn undecodable(column: &str, source: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: format!("{column:?}"),
+        source: source.into(),
+    }
+}
+
 fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
     use sqlx::Connection as _;
     sqlx::pool::PoolOptions::new()
@@ -598,15 +606,14 @@ macro_rules! backend {
                         Kind::Date | Kind::DateTime => false,
                     };
                     if !fits {
-                        return Err(sqlx::Error::ColumnDecode {
-                            index: format!("{:?}", column.name),
-                            source: format!(
+                        return Err(undecodable(
+                            column.name,
+                            format!(
                                 "the column is of SQL type {}, which does not decode as {:?}",
                                 sqlx::TypeInfo::name(ty),
                                 column.kind
-                            )
-                            .into(),
-                        });
+                            ),
+                        ));
                     }
                 }
                 Ok(())
@@ -627,23 +634,19 @@ macro_rules! backend {
                 if !TYPED_COLUMNS {
                     let ty = value.type_info();
                     if !T::compatible(&ty) {
-                        return Err(sqlx::Error::ColumnDecode {
-                            index: format!("{name:?}"),
-                            source: format!(
+                        return Err(undecodable(
+                            name,
+                            format!(
                                 "a value of SQL type {}, which does not decode as {}",
                                 sqlx::TypeInfo::name(&*ty),
                                 std::any::type_name::<T>()
-                            )
-                            .into(),
-                        });
+                            ),
+                        ));
                     }
                 }
                 T::decode(value)
                     .map(Some)
-                    .map_err(|source| sqlx::Error::ColumnDecode {
-                        index: format!("{name:?}"),
-                        source,
-                    })
+                    .map_err(|source| undecodable(name, source))
             }
 
             fn cell<'r>(
